@@ -1,0 +1,51 @@
+# The two commands: `make run` and `make test`. Everything else they need they set up.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PLUGINS := $(wildcard plugins/*/pyproject.toml)
+PLUGIN_DIRS := $(patsubst %/pyproject.toml,%,$(PLUGINS))
+EXAMPLE := tests/example_plugin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-fast lint install dev-install demo bench clean help
+
+help:
+	@echo "make run        set up .venv and ./var, load demo data, serve http://$(HOST):$(PORT)"
+	@echo "make test       set up, then run the whole test suite"
+	@echo "make test-fast  the quick inner-loop subset (no subprocess/reinstall tests)"
+	@echo "make lint       ruff"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Core and every plugin under plugins/, editable; re-run when a pyproject changes.
+$(VENV)/.installed: $(BIN)/python pyproject.toml $(PLUGINS)
+	$(BIN)/python -m pip install --quiet -e '.[dev]' $(addprefix -e ,$(PLUGIN_DIRS))
+	touch $@
+
+# The test suite also needs the example plugin distribution that proves the contract.
+$(VENV)/.installed-test: $(VENV)/.installed $(EXAMPLE)/pyproject.toml
+	$(BIN)/python -m pip install --quiet --no-deps -e $(EXAMPLE)
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/rse init
+	$(BIN)/rse demo
+	$(BIN)/rse serve --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q
+
+test-fast: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q -m "not slow" -x
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

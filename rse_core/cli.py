@@ -1,0 +1,163 @@
+"""The ``rse`` command line: set up, serve, load demo data and manage plugins."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from . import migrate as migrations
+from .demo import load_demo
+from .enablement import EVERYONE
+from .plugins import make_plugin_registry
+from .runtime import Runtime, UnknownPlugin, change_plugin
+from .settings import Settings
+
+console = Console()
+
+
+def _runtime() -> Runtime:
+    return Runtime.create(Settings.load().ensure_secret_key())
+
+
+def _cli_actor() -> str:
+    return f"cli:{os.environ.get('USER', 'unknown')}"
+
+
+@click.group()
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    help="Data directory (default ./var; also RSE_DATA_DIR).",
+)
+def cli(data_dir: str | None) -> None:
+    """rse: an enterprise social network built from plugins."""
+    if data_dir:
+        os.environ["RSE_DATA_DIR"] = data_dir  # seen by uvicorn workers too
+
+
+@cli.command()
+def init() -> None:
+    """Create the data dir, the database and run every migration (safe to run again)."""
+    rt = _runtime()
+    heads = migrations.upgrade(rt.db, rt.plugins)
+    console.print(f"[green]ready[/] data dir {rt.settings.data_dir}")
+    for component, revisions in heads.items():
+        console.print(f"  {component}: {', '.join(revisions) or '-'}")
+
+
+@cli.command()
+def migrate() -> None:
+    """Upgrade the database of the core and every installed plugin to the latest revision."""
+    rt = _runtime()
+    for component, revisions in migrations.upgrade(rt.db, rt.plugins).items():
+        console.print(f"{component}: {', '.join(revisions) or '-'}")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+def serve(host: str, port: int, workers: int) -> None:
+    """Migrate, then serve the intranet with uvicorn."""
+    import uvicorn
+
+    rt = _runtime()
+    migrations.upgrade(rt.db, rt.plugins)
+    rt.db.dispose()
+    console.print(f"serving on http://{host}:{port} ({workers} worker(s))")
+    uvicorn.run(
+        "rse_core.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=False,
+        log_level="info",
+    )
+
+
+@cli.command()
+def demo() -> None:
+    """Load demo data once and enable every installed plugin for everyone."""
+    rt = _runtime()
+    migrations.upgrade(rt.db, rt.plugins)
+    loaded, logins = load_demo(rt, actor=_cli_actor())
+    console.print("demo data loaded" if loaded else "demo data was already loaded")
+    for line in logins:
+        console.print(line)
+
+
+@cli.group()
+def plugins() -> None:
+    """List, enable and disable plugins."""
+
+
+@plugins.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def plugins_list(as_json: bool) -> None:
+    """Installed plugins with their version, state and audience."""
+    rt = _runtime()
+    states = rt.plugin_states() if not migrations.pending(rt.db, rt.plugins) else {}
+    rows: list[dict[str, Any]] = []
+    for name, info in sorted(rt.plugins.installed.items()):
+        state = states.get(name)
+        rows.append(
+            {
+                "name": name,
+                "version": info.version,
+                "distribution": info.distribution,
+                "loaded": info.loaded,
+                "error": info.error,
+                "enabled": bool(state and state.enabled),
+                "audience": list(state.audience) if state and state.enabled else [],
+            }
+        )
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    table = Table("name", "version", "enabled", "audience", "distribution")
+    for row in rows:
+        enabled = "[red]failed[/]" if not row["loaded"] else ("yes" if row["enabled"] else "no")
+        table.add_row(
+            row["name"], row["version"], enabled, ", ".join(row["audience"]), row["distribution"]
+        )
+    console.print(table)
+
+
+def _change(name: str, enabled: bool, audience: tuple[str, ...]) -> None:
+    rt = _runtime()
+    try:
+        state = change_plugin(rt, name, enabled=enabled, audience=audience, actor=_cli_actor())
+    except UnknownPlugin:
+        raise click.ClickException(
+            f"no installed plugin is named {name!r} (see: rse plugins list)"
+        ) from None
+    what = f"enabled for {', '.join(state.audience)}" if enabled else "disabled"
+    console.print(f"{name}: {what}")
+
+
+@plugins.command("enable")
+@click.argument("name")
+def plugins_enable(name: str) -> None:
+    """Enable plugin NAME for everyone."""
+    _change(name, True, (EVERYONE,))
+
+
+@plugins.command("disable")
+@click.argument("name")
+def plugins_disable(name: str) -> None:
+    """Disable plugin NAME (its data stays)."""
+    _change(name, False, ())
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``rse`` command: core commands plus those plugins add."""
+    registry = make_plugin_registry(load_entry_points=Settings.load().load_entry_points)
+    registry.hook.rse_cli(cli=cli)
+    cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="rse")

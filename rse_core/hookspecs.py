@@ -1,0 +1,157 @@
+"""The plugin contract: every hook rse calls, one docstring each.
+
+A plugin implements any of these with ``@hookimpl`` (``from rse_core import hookimpl``) and
+may accept fewer arguments than the spec lists. Hooks fall into two families:
+
+* **Installation hooks** are called for every *installed* plugin, enabled or not: they describe
+  what the plugin brings (routes, templates, static files, migrations, permissions, commands).
+  The core gates what they contribute per request, so a disabled plugin's routes answer 404.
+* **Request hooks** are called only on the plugins *active* for the current user (enabled, for
+  an audience the user is in). They are rendering hooks: an exception in one costs that
+  plugin's contribution, is logged, and the page still renders.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+    from sqlalchemy.orm import Session
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.routing import BaseRoute
+
+    from .hooktypes import NavItem, Permission
+    from .settings import Settings
+
+PROJECT = "rse"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# ---------------------------------------------------------------------------------------------
+# Installation hooks: called once per process for every installed plugin
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec
+def rse_routes(settings: Settings) -> list[BaseRoute] | None:
+    """Return the plugin's page routes (Starlette ``Route``/``Mount`` objects).
+
+    :param settings: the installation's settings.
+
+    Paths should start with the plugin's name (``/blog/...``). Each route is wrapped so that it
+    answers 404 to a user for whom the plugin is not active. Results from all plugins are
+    concatenated.
+    """
+
+
+@hookspec
+def rse_api_routes(settings: Settings) -> list[BaseRoute] | None:
+    """Return the plugin's JSON API routes, with full paths under ``/api/v1/<plugin>``.
+
+    :param settings: the installation's settings.
+
+    A path outside ``/api/v1/<plugin name>`` is refused at start-up. The routes are gated like
+    :func:`rse_routes`. Results from all plugins are concatenated.
+    """
+
+
+@hookspec
+def rse_templates_dir() -> str | Path | None:
+    """Return the directory holding the plugin's Jinja2 templates, or None.
+
+    Templates are namespaced by plugin name: ``post.html`` in the ``blog`` plugin's directory is
+    rendered as ``blog/post.html``. A site templates dir may override it and still extend the
+    original as ``default:blog/post.html``.
+    """
+
+
+@hookspec
+def rse_static_dir() -> str | Path | None:
+    """Return the directory holding the plugin's static files, or None.
+
+    They are served under ``/static/plugins/<plugin name>/``; use
+    ``static_url('<plugin name>', 'file.css')`` in templates.
+    """
+
+
+@hookspec
+def rse_migrations_dir() -> str | Path | None:
+    """Return the plugin's alembic versions directory, or None if it has no tables.
+
+    The plugin's revisions form their own history, recorded in the version table
+    ``alembic_version_<plugin name>``; its first revision carries ``branch_labels =
+    ("<plugin name>",)`` and may depend on core revisions. ``rse migrate`` upgrades the core
+    first, then every installed plugin.
+    """
+
+
+@hookspec
+def rse_permissions() -> list[Permission] | None:
+    """Return the permissions the plugin declares (name, description, default roles).
+
+    Names must start with ``<plugin name>.``; a name declared twice is an error at start-up.
+    Results from all plugins are concatenated into the permission registry.
+    """
+
+
+@hookspec
+def rse_startup(app: Starlette) -> None:
+    """Called once when the app starts serving (ASGI lifespan start-up), for every plugin.
+
+    :param app: the Starlette app; ``app.state.rse`` is the :class:`rse_core.Rse` runtime.
+
+    An exception here stops the start-up: a plugin that cannot start should say so loudly.
+    """
+
+
+@hookspec
+def rse_cli(cli: click.Group) -> None:
+    """Add commands to the ``rse`` command line.
+
+    :param cli: the top-level click group; call ``cli.add_command(...)``.
+    """
+
+
+@hookspec
+def rse_demo_data(session: Session, settings: Settings) -> None:
+    """Add demonstration data, called by ``rse demo`` inside one write transaction.
+
+    :param session: a SQLAlchemy session; the transaction commits after every plugin ran.
+    :param settings: the installation's settings.
+
+    Must be idempotent in spirit: ``rse demo`` refuses to run twice on one database.
+    """
+
+
+# ---------------------------------------------------------------------------------------------
+# Request hooks: called per request, only on plugins active for the current user
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec
+def rse_nav_items(request: Request) -> list[NavItem] | None:
+    """Return entries for the header navigation shown to this request's user.
+
+    :param request: the current request (``request.state.user`` is the user, or None).
+
+    A rendering hook: if it raises, the plugin's entries are left out and the error logged.
+    """
+
+
+@hookspec
+def rse_home_widgets(request: Request) -> list[str] | None:
+    """Return HTML fragments for the home page's side column.
+
+    :param request: the current request.
+
+    Return ``Markup`` you rendered with autoescaping (``render_fragment(request,
+    "blog/widget.html", {...})``) to insert HTML; a plain ``str`` is escaped and shown as text.
+    A rendering hook: if it raises, the plugin's widgets are left out and the error logged.
+    """

@@ -1,0 +1,84 @@
+"""The runtime: what one installation holds while it runs (settings, database, plugins).
+
+The web app keeps it as ``app.state.rse``; the CLI builds one without a web app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .db import Database
+from .enablement import PluginState, load_states, set_enablement
+from .hooktypes import Permission
+from .plugins import CORE_PREFIX, PluginRegistry, make_plugin_registry
+from .settings import Settings
+
+
+class Runtime:
+    """Settings, database and plugin registry of one installation."""
+
+    def __init__(self, settings: Settings, db: Database, plugins: PluginRegistry) -> None:
+        self.settings = settings
+        self.db = db
+        self.plugins = plugins
+        self.permissions = _permission_registry(plugins)
+
+    @classmethod
+    def create(
+        cls, settings: Settings, *, extra_plugins: Sequence[tuple[str, object]] = ()
+    ) -> Runtime:
+        """Build the runtime: a fresh plugin manager and a database engine."""
+        registry = make_plugin_registry(
+            load_entry_points=settings.load_entry_points,
+            extra_plugins=extra_plugins,
+            trace=settings.trace_hooks,
+        )
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return cls(settings, Database(settings.database_url), registry)
+
+    def plugin_states(self) -> dict[str, PluginState]:
+        """The enablement of every installed plugin (never-enabled ones included)."""
+        with self.db.read() as session:
+            stored = load_states(session)
+        return {
+            name: stored.get(name, PluginState(name, False, ()))
+            for name in self.plugins.plugin_names()
+        }
+
+
+def _permission_registry(plugins: PluginRegistry) -> dict[str, Permission]:
+    registry: dict[str, Permission] = {}
+    for plugin_name, permissions in plugins.per_plugin("rse_permissions"):
+        owner = "core" if plugin_name.startswith(CORE_PREFIX) else plugin_name
+        for permission in permissions:
+            if not permission.name.startswith(f"{owner}."):
+                raise ValueError(
+                    f"plugin {plugin_name!r} declares permission {permission.name!r}, "
+                    f"which must start with {owner + '.'!r}"
+                )
+            if permission.name in registry:
+                raise ValueError(f"permission {permission.name!r} is declared twice")
+            registry[permission.name] = permission
+    return registry
+
+
+class UnknownPlugin(LookupError):
+    """The named plugin is not installed (or failed to load)."""
+
+
+def change_plugin(
+    rt: Runtime,
+    name: str,
+    *,
+    enabled: bool,
+    audience: Sequence[str] = ("everyone",),
+    actor: str,
+    user_id: int | None = None,
+) -> PluginState:
+    """Enable or disable an installed plugin for an audience, logging who did it."""
+    if name not in rt.plugins.plugin_names():
+        raise UnknownPlugin(name)
+    with rt.db.write() as session:
+        return set_enablement(
+            session, name, enabled=enabled, audience=audience, actor=actor, user_id=user_id
+        )

@@ -1,0 +1,89 @@
+"""The one Settings object: read from ``RSE_*`` environment variables and an optional ``rse.toml``.
+
+Precedence, highest first: keyword arguments, environment variables, ``rse.toml`` (in the
+working directory, or the file named by ``RSE_CONFIG``), then the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+_SECRET_FILE = "secret_key"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app, the CLI and the tests need to know about one installation."""
+
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    secret_key: str = ""
+    site_templates_dir: Path | None = None
+    allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "testserver")
+    trace_hooks: bool = False
+    debug: bool = False
+    #: Load installed plugins from the ``rse.plugins`` entry point group.
+    load_entry_points: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from ``rse.toml``, then ``RSE_*`` variables, then ``overrides``."""
+        env = dict(os.environ if env is None else env)
+        values: dict[str, Any] = {}
+        config_path = Path(env.get("RSE_CONFIG", "rse.toml"))
+        if config_path.is_file():
+            with config_path.open("rb") as fh:
+                values.update(tomllib.load(fh))
+        known = {f.name for f in fields(cls)}
+        for name in known:
+            key = f"RSE_{name.upper()}"
+            if key in env:
+                values[name] = env[key]
+        values.update(overrides)
+        unknown = set(values) - known
+        extra = {k: values.pop(k) for k in unknown}
+        settings = cls(**{k: _coerce(k, v) for k, v in values.items()})
+        if extra:
+            settings = replace(settings, extra={**settings.extra, **extra})
+        return settings.resolved()
+
+    def resolved(self) -> Settings:
+        """Fill in what defaults to the data dir: the database URL and the secret key."""
+        data_dir = Path(self.data_dir).resolve()
+        database_url = self.database_url or f"sqlite:///{data_dir / 'rse.db'}"
+        return replace(self, data_dir=data_dir, database_url=database_url)
+
+    def ensure_secret_key(self) -> Settings:
+        """Return settings with a secret key, generating one into the data dir on first run."""
+        if self.secret_key:
+            return self
+        path = self.data_dir / _SECRET_FILE
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+        return replace(self, secret_key=path.read_text().strip())
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the database is SQLite (the embedded default)."""
+        return self.database_url.startswith("sqlite")
+
+
+def _coerce(name: str, value: Any) -> Any:
+    if name in {"data_dir", "site_templates_dir"}:
+        return Path(value) if value not in (None, "") else None
+    if name in {"trace_hooks", "debug", "load_entry_points"} and isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if name == "allowed_hosts" and isinstance(value, str):
+        return tuple(h.strip() for h in value.split(",") if h.strip())
+    if name == "allowed_hosts":
+        return tuple(value)
+    return value

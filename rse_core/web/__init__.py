@@ -1,0 +1,1 @@
+"""The web layer: templating, request context, gated routing, core pages and API."""

@@ -1,0 +1,93 @@
+"""Error responses: HTML pages for browsers, the JSON error shape under /api/.
+
+Neither ever echoes the request (path, query, body) back: an error page is not a reflection
+point for injected markup.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: "The request could not be understood.",
+    403: "You are not allowed to do this.",
+    404: "There is nothing here, or you are not allowed to see it.",
+    405: "This address does not accept that method.",
+    413: "The request is too large.",
+    422: "Some fields are not valid.",
+    429: "Too many attempts. Wait a moment and try again.",
+    500: "Something went wrong on our side. It has been logged.",
+}
+
+
+class ApiError(HTTPException):
+    """A 4xx answer for the JSON API with a machine-readable code and per-field messages."""
+
+    def __init__(
+        self,
+        status_code: int,
+        code: str,
+        message: str,
+        fields: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(status_code, message)
+        self.code = code
+        self.fields = fields or {}
+
+
+def error_json(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> Any:
+    """The API's error body: ``{"error": {"code", "message", "fields"}}``."""
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _response(request: Request, status: int, detail: str | None = None, **kw: Any) -> Response:
+    fallback = MESSAGES.get(status, HTTPStatus(status).phrase)
+    message = detail if detail and status < 500 else fallback
+    headers = kw.get("headers")
+    if _is_api(request):
+        exc = kw.get("exc")
+        code = getattr(exc, "code", None) or HTTPStatus(status).phrase.lower().replace(" ", "_")
+        fields = getattr(exc, "fields", None)
+        return JSONResponse(error_json(status, code, message, fields), status, headers=headers)
+    try:
+        from .templating import render
+
+        return render(
+            request,
+            "errors/error.html",
+            {"status": status, "title": HTTPStatus(status).phrase, "message": message},
+            status_code=status,
+            headers=headers,
+        )
+    except Exception:  # the error page itself failed: answer plainly
+        log.exception("rendering the error page failed")
+        return PlainTextResponse(f"{status} {HTTPStatus(status).phrase}", status, headers=headers)
+
+
+async def http_exception(request: Request, exc: Exception) -> Response:
+    """Handler for HTTPException (404, 403, 405, 429, ...)."""
+    assert isinstance(exc, HTTPException)
+    # Starlette fills detail with the status phrase when none was given: use our wording then.
+    given = exc.detail if exc.detail != HTTPStatus(exc.status_code).phrase else None
+    return _response(request, exc.status_code, given, headers=exc.headers, exc=exc)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """Handler for anything unexpected: log it, answer 500 without details."""
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _response(request, 500)
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {HTTPException: http_exception, 500: server_error}

@@ -1,0 +1,95 @@
+"""Jinja2 set-up: namespaced plugin templates, site overrides, and the render helpers.
+
+Lookup order for ``blog/post.html``: the site templates dir (``RSE_SITE_TEMPLATES_DIR``), then
+the ``blog`` plugin's templates, then the core's. ``default:blog/post.html`` skips the site dir,
+so an override can extend the template it replaces.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from ..plugins import CORE_PREFIX, PluginRegistry
+from ..settings import Settings
+from .context import active_plugins, current_user, runtime
+
+CORE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def make_environment(settings: Settings, plugins: PluginRegistry) -> jinja2.Environment:
+    """Build the Jinja2 environment for one app."""
+    plugin_loaders: dict[str, jinja2.BaseLoader] = {}
+    for name, path in plugins.per_plugin("rse_templates_dir"):
+        if name.startswith(CORE_PREFIX):
+            continue
+        plugin_loaders[name] = jinja2.FileSystemLoader(str(path))
+    defaults = jinja2.ChoiceLoader(
+        [jinja2.PrefixLoader(plugin_loaders), jinja2.FileSystemLoader(str(CORE_TEMPLATES))]
+    )
+    loaders: list[jinja2.BaseLoader] = []
+    if settings.site_templates_dir:
+        loaders.append(jinja2.FileSystemLoader(str(settings.site_templates_dir)))
+    loaders += [defaults, jinja2.PrefixLoader({"default": defaults}, delimiter=":")]
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined if settings.debug else jinja2.Undefined,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    env.globals["static_url"] = static_url
+    return env
+
+
+def static_url(owner: str, path: str) -> str:
+    """URL of a static file: ``owner`` is ``core`` or a plugin name."""
+    if owner == "core":
+        return f"/static/core/{path}"
+    return f"/static/plugins/{owner}/{path}"
+
+
+def nav_items(request: Request) -> list[Any]:
+    """The header navigation for this request, from every active plugin, sorted."""
+    items = []
+    for _name, result in runtime(request).plugins.collect(
+        "rse_nav_items", active_plugins(request), request=request
+    ):
+        items.extend(result)
+    return sorted(items, key=lambda item: (item.order, item.label))
+
+
+def base_context(request: Request) -> dict[str, Any]:
+    """What every page template may use."""
+    return {
+        "request": request,
+        "user": current_user(request),
+        "nav_items": nav_items(request),
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+        "settings": runtime(request).settings,
+    }
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """Render a full page with the base context."""
+    template = request.app.state.templates.get_template(name)
+    html = template.render({**base_context(request), **(context or {})})
+    return HTMLResponse(html, status_code=status_code, headers=headers)
+
+
+def render_fragment(request: Request, name: str, context: dict[str, Any] | None = None) -> Markup:
+    """Render a template to safe markup (a widget, an htmx partial) with the request in scope."""
+    template = request.app.state.templates.get_template(name)
+    return Markup(template.render({"request": request, **(context or {})}))

@@ -1,0 +1,1 @@
+"""rse-example: the smallest plugin that uses every hook of the contract."""

@@ -1,0 +1,86 @@
+"""Hook implementations of the example plugin."""
+
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from rse_core import NavItem, Permission, hookimpl, render, render_fragment, runtime
+
+from .models import Greeting
+
+HERE = Path(__file__).parent
+STARTED: list[str] = []
+
+
+async def hello(request: Request) -> Response:
+    with runtime(request).db.read() as session:
+        greetings = list(session.execute(select(Greeting.text).order_by(Greeting.id)).scalars())
+    return render(request, "example/hello.html", {"greetings": greetings})
+
+
+async def api_greetings(request: Request) -> Response:
+    with runtime(request).db.read() as session:
+        greetings = list(session.execute(select(Greeting.text).order_by(Greeting.id)).scalars())
+    return JSONResponse({"items": greetings})
+
+
+@hookimpl
+def rse_routes(settings):
+    return [Route("/example/", hello, name="example_hello")]
+
+
+@hookimpl
+def rse_api_routes(settings):
+    return [Route("/api/v1/example/greetings", api_greetings)]
+
+
+@hookimpl
+def rse_templates_dir():
+    return HERE / "templates"
+
+
+@hookimpl
+def rse_static_dir():
+    return HERE / "static"
+
+
+@hookimpl
+def rse_migrations_dir():
+    return HERE / "migrations"
+
+
+@hookimpl
+def rse_permissions():
+    return [Permission("example.greet", "Add greetings to the example page")]
+
+
+@hookimpl
+def rse_nav_items(request):
+    return [NavItem("Example", "/example/", order=50)]
+
+
+@hookimpl
+def rse_home_widgets(request):
+    return [render_fragment(request, "example/widget.html", {"text": "Hello from example"})]
+
+
+@hookimpl
+def rse_startup(app):
+    STARTED.append("started")
+
+
+@hookimpl
+def rse_cli(cli):
+    @cli.command("example-hello")
+    def example_hello():
+        """Say hello from the example plugin."""
+        click.echo("hello from the example plugin")
+
+
+@hookimpl
+def rse_demo_data(session, settings):
+    session.add(Greeting(text="Bonjour from the demo"))

@@ -1,0 +1,15 @@
+"""The example plugin's one table."""
+
+from sqlalchemy import Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from rse_core import Base
+
+
+class Greeting(Base):
+    """A greeting shown on the example page."""
+
+    __tablename__ = "example_greeting"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(String(200))

@@ -1,0 +1,70 @@
+"""Error pages never echo the request, and the API answers with its JSON error shape."""
+
+from __future__ import annotations
+
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from rse_core import hookimpl
+
+PROBE = "<script>alert('x')</script>"
+
+
+def test_404_page_does_not_echo_the_path(rse_client):
+    response = rse_client.get(f"/missing/{PROBE}?q={PROBE}")
+    assert response.status_code == 404
+    assert "alert" not in response.text and "missing" not in response.text
+    assert "There is nothing here" in response.text
+
+
+def test_api_404_is_json(rse_client):
+    response = rse_client.get("/api/v1/nothing")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_405_is_clean(rse_client):
+    response = rse_client.delete("/")
+    assert response.status_code == 405
+    assert "does not accept" in response.text
+
+
+async def _explode(request):
+    raise RuntimeError(f"secret internals {request.query_params}")
+
+
+class Exploding:
+    @hookimpl
+    def rse_routes(self, settings):
+        return [Route("/boom/", _explode)]
+
+
+def test_500_page_reveals_nothing(rse_app_factory):
+    from rse_core.runtime import change_plugin
+
+    app = rse_app_factory(extra_plugins=[("boom", Exploding())], load_entry_points=False)
+    change_plugin(app.state.rse, "boom", enabled=True, actor="t")
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get(f"/boom/?x={PROBE}")
+    assert response.status_code == 500
+    assert "secret internals" not in response.text and "alert" not in response.text
+    assert "Something went wrong" in response.text
+
+
+def test_security_headers_on_every_response(rse_client):
+    for path in ("/", "/missing", "/static/core/rse.css"):
+        headers = rse_client.get(path).headers
+        assert "script-src 'self'" in headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"]
+
+
+def test_unknown_host_is_refused(rse_client):
+    response = rse_client.get("/", headers={"host": "evil.example"})
+    assert response.status_code == 400
+
+
+def test_admin_page_is_refused_to_anonymous(rse_client):
+    assert rse_client.get("/admin/plugins").status_code in (302, 303, 403)
+    assert rse_client.get("/api/v1/admin/plugins").status_code in (401, 403)

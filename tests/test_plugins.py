@@ -1,0 +1,177 @@
+"""Discovery, enablement at run time, gating, and failure isolation."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from markupsafe import Markup
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from rse_core import NavItem, hookimpl
+from rse_core.plugins import make_plugin_registry
+from rse_core.runtime import change_plugin
+
+
+def test_example_plugin_is_discovered_through_its_entry_point():
+    registry = make_plugin_registry()
+    info = registry.installed["example"]
+    assert info.loaded
+    assert info.distribution == "rse-example"
+    assert info.version == "0.3.0"
+
+
+def test_installed_is_not_enabled(rse_client):
+    assert rse_client.get("/example/").status_code == 404
+    assert rse_client.get("/api/v1/example/greetings").status_code == 404
+    assert rse_client.get("/static/plugins/example/example.css").status_code == 404
+    assert "Example" not in rse_client.get("/").text
+
+
+def test_enable_and_disable_at_run_time_without_restart(rse_app, rse_client):
+    rt = rse_app.state.rse
+    change_plugin(rt, "example", enabled=True, actor="test")
+    page = rse_client.get("/example/")
+    assert page.status_code == 200
+    assert '<h1 class="example-title">Example plugin</h1>' in page.text
+    assert rse_client.get("/api/v1/example/greetings").json() == {"items": []}
+    css = rse_client.get("/static/plugins/example/example.css")
+    assert css.status_code == 200 and ".example-title" in css.text
+    home = rse_client.get("/").text
+    assert 'href="/example/"' in home and "Hello from example" in home
+
+    change_plugin(rt, "example", enabled=False, actor="test")
+    assert rse_client.get("/example/").status_code == 404
+    assert rse_client.get("/api/v1/example/greetings").status_code == 404
+    home = rse_client.get("/").text
+    assert 'href="/example/"' not in home and "Hello from example" not in home
+
+
+def test_audience_limits_visibility(rse_app, rse_client):
+    change_plugin(rse_app.state.rse, "example", enabled=True, audience=["space:42"], actor="t")
+    # An anonymous visitor holds only "everyone": the pilot space's plugin stays invisible.
+    assert rse_client.get("/example/").status_code == 404
+
+
+def test_enablement_is_logged(rse_app):
+    from rse_core.enablement import recent_log
+
+    rt = rse_app.state.rse
+    change_plugin(rt, "example", enabled=True, actor="alice")
+    change_plugin(rt, "example", enabled=False, actor="bob")
+    with rt.db.read() as session:
+        log = [(row.actor, row.action, row.name) for row in recent_log(session)]
+    assert log == [("bob", "disable", "example"), ("alice", "enable", "example")]
+
+
+def test_unknown_plugin_cannot_be_enabled(rse_app):
+    from rse_core.runtime import UnknownPlugin
+
+    with pytest.raises(UnknownPlugin):
+        change_plugin(rse_app.state.rse, "nope", enabled=True, actor="t")
+
+
+class Misspelt:
+    @hookimpl
+    def rse_rotues(self, settings):  # the typo the contract must catch
+        return []
+
+
+def test_misspelt_hook_is_an_error_at_start_up():
+    from pluggy import PluginValidationError
+
+    with pytest.raises(PluginValidationError):
+        make_plugin_registry(load_entry_points=False, extra_plugins=[("typo", Misspelt())])
+
+
+def test_plugin_failing_to_load_does_not_take_the_app_down(monkeypatch, rse_app_factory):
+    import importlib.metadata
+
+    class FakeEntryPoint(importlib.metadata.EntryPoint):
+        def load(self):
+            raise ImportError("boom")
+
+    real = importlib.metadata.entry_points
+
+    def entry_points(**kw):
+        found = list(real(**kw))
+        if kw.get("group") == "rse.plugins":
+            found.append(FakeEntryPoint("broken", "rse_broken:hooks", "rse.plugins"))
+        return found
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
+    app = rse_app_factory()
+    info = app.state.rse.plugins.installed["broken"]
+    assert not info.loaded and "boom" in info.error
+    with TestClient(app) as client:
+        assert client.get("/").status_code == 200
+
+
+class RaisingWidgets:
+    @hookimpl
+    def rse_home_widgets(self, request):
+        raise RuntimeError("widget exploded")
+
+    @hookimpl
+    def rse_nav_items(self, request):
+        raise RuntimeError("nav exploded")
+
+
+class GoodWidgets:
+    @hookimpl
+    def rse_home_widgets(self, request):
+        return [Markup("<p>good widget</p>"), "<b>plain text is escaped</b>"]
+
+    @hookimpl
+    def rse_nav_items(self, request):
+        return [NavItem("Good", "/good")]
+
+
+def test_rendering_hook_that_raises_costs_only_its_part(rse_app_factory, caplog):
+    app = rse_app_factory(
+        extra_plugins=[("bad", RaisingWidgets()), ("good", GoodWidgets())],
+        load_entry_points=False,
+    )
+    for name in ("bad", "good"):
+        change_plugin(app.state.rse, name, enabled=True, actor="t")
+    with caplog.at_level(logging.ERROR), TestClient(app) as client:
+        page = client.get("/")
+    assert page.status_code == 200
+    assert "<p>good widget</p>" in page.text and 'href="/good"' in page.text
+    assert "&lt;b&gt;plain text is escaped&lt;/b&gt;" in page.text
+    assert "widget exploded" in caplog.text and "nav exploded" in caplog.text
+
+
+async def _ok(request):
+    return PlainTextResponse("ok")
+
+
+class WrongApiPath:
+    @hookimpl
+    def rse_api_routes(self, settings):
+        return [Route("/api/v1/someone-else/x", _ok)]
+
+
+def test_plugin_api_routes_must_live_under_their_prefix(rse_app_factory):
+    with pytest.raises(ValueError, match="must live under /api/v1/wrong"):
+        rse_app_factory(extra_plugins=[("wrong", WrongApiPath())], load_entry_points=False)
+
+
+def test_each_app_builds_its_own_plugin_manager(rse_app_factory):
+    first = rse_app_factory(extra_plugins=[("good", GoodWidgets())], load_entry_points=False)
+    second = rse_app_factory(load_entry_points=False)
+    assert "good" in first.state.rse.plugins.installed
+    assert "good" not in second.state.rse.plugins.installed
+    assert first.state.rse.plugins.pm is not second.state.rse.plugins.pm
+
+
+def test_trace_hooks_prints_hook_calls(rse_app_factory, capsys):
+    app = rse_app_factory(
+        extra_plugins=[("good", GoodWidgets())], load_entry_points=False, trace_hooks=True
+    )
+    change_plugin(app.state.rse, "good", enabled=True, actor="t")
+    with TestClient(app) as client:
+        client.get("/")
+    assert "rse_nav_items -> good" in capsys.readouterr().err

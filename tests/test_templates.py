@@ -1,0 +1,48 @@
+"""Template namespacing and site overrides that still extend the original."""
+
+from __future__ import annotations
+
+from starlette.testclient import TestClient
+
+from rse_core.runtime import change_plugin
+
+
+def test_site_template_overrides_and_extends_the_plugin_template(rse_app_factory, tmp_path):
+    site = tmp_path / "site"
+    (site / "example").mkdir(parents=True)
+    (site / "example" / "hello.html").write_text(
+        '{% extends "default:example/hello.html" %}'
+        '{% block content %}<p class="site-banner">Our intranet</p>{{ super() }}{% endblock %}'
+    )
+    app = rse_app_factory(site_templates_dir=site)
+    change_plugin(app.state.rse, "example", enabled=True, actor="t")
+    with TestClient(app) as client:
+        page = client.get("/example/").text
+    assert '<p class="site-banner">Our intranet</p>' in page
+    assert '<h1 class="example-title">Example plugin</h1>' in page  # the original still renders
+
+
+def test_site_can_override_a_core_template(rse_app_factory, tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "home.html").write_text(
+        '{% extends "default:home.html" %}{% block stream %}<p id="custom">Hi</p>{% endblock %}'
+    )
+    app = rse_app_factory(site_templates_dir=site)
+    with TestClient(app) as client:
+        assert '<p id="custom">Hi</p>' in client.get("/").text
+
+
+def test_templates_autoescape(rse_app):
+    env = rse_app.state.templates
+    html = env.from_string("{{ value }}").render(value="<script>alert(1)</script>")
+    assert html == "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+def test_base_layout_is_accessible_and_loads_htmx(rse_client):
+    page = rse_client.get("/").text
+    assert '<main id="main"' in page and "<header" in page and "<footer" in page
+    assert '<nav aria-label="Main">' in page
+    assert 'src="/static/core/htmx.min.js"' in page
+    htmx = rse_client.get("/static/core/htmx.min.js")
+    assert htmx.status_code == 200 and "htmx" in htmx.text[:2000]
