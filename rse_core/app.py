@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 
 from .runtime import Runtime
 from .settings import Settings
+from .web.auth import AuthMiddleware, CSRFMiddleware
 from .web.errors import EXCEPTION_HANDLERS
 from .web.middleware import SecurityHeadersMiddleware
 from .web.routing import plugin_routes
@@ -53,6 +54,8 @@ def create_app(
         middleware=[
             Middleware(SecurityHeadersMiddleware),
             Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts)),
+            Middleware(AuthMiddleware),
+            Middleware(CSRFMiddleware),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,

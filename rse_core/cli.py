@@ -14,9 +14,13 @@ from rich.table import Table
 from . import migrate as migrations
 from .demo import load_demo
 from .enablement import EVERYONE
+from .identity.accounts import create_user, get_user
+from .identity.spaces import audience_for_slugs
+from .identity.tokens import create_token
 from .plugins import make_plugin_registry
 from .runtime import Runtime, UnknownPlugin, change_plugin
 from .settings import Settings
+from .validation import ValidationError
 
 console = Console()
 
@@ -144,9 +148,18 @@ def _change(name: str, enabled: bool, audience: tuple[str, ...]) -> None:
 
 @plugins.command("enable")
 @click.argument("name")
-def plugins_enable(name: str) -> None:
-    """Enable plugin NAME for everyone."""
-    _change(name, True, (EVERYONE,))
+@click.option("--spaces", default="", help="Comma-separated space slugs: a pilot audience.")
+def plugins_enable(name: str, spaces: str) -> None:
+    """Enable plugin NAME for everyone, or only for the members of --spaces."""
+    audience: tuple[str, ...] = (EVERYONE,)
+    if spaces:
+        rt = _runtime()
+        with rt.db.read() as session:
+            try:
+                audience = tuple(audience_for_slugs(session, spaces.split(",")))
+            except ValidationError as exc:
+                raise click.ClickException(exc.fields["spaces"]) from None
+    _change(name, True, audience)
 
 
 @plugins.command("disable")
@@ -154,6 +167,58 @@ def plugins_enable(name: str) -> None:
 def plugins_disable(name: str) -> None:
     """Disable plugin NAME (its data stays)."""
     _change(name, False, ())
+
+
+@cli.group()
+def users() -> None:
+    """Manage accounts."""
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--email", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--admin", is_flag=True, help="Make the account a site admin.")
+@click.option("--name", "display_name", default="", help='Full name, e.g. "Alice Martin".')
+def users_create(username: str, email: str, password: str, admin: bool, display_name: str) -> None:
+    """Create an account (the password is prompted for when not given)."""
+    rt = _runtime()
+    try:
+        with rt.db.write() as session:
+            user = create_user(
+                session,
+                username,
+                email=email,
+                password=password,
+                display_name=display_name,
+                is_admin=admin,
+            )
+            created = user.username
+    except ValidationError as exc:
+        raise click.ClickException(
+            "; ".join(f"{field}: {message}" for field, message in exc.fields.items())
+        ) from None
+    console.print(f"created {'admin' if admin else 'user'} {created}")
+
+
+@cli.group()
+def tokens() -> None:
+    """Manage personal access tokens."""
+
+
+@tokens.command("create")
+@click.argument("username")
+@click.option("--name", default="cli", show_default=True, help="What the token is for.")
+def tokens_create(username: str, name: str) -> None:
+    """Create a token for USERNAME; the token is printed as the last line."""
+    rt = _runtime()
+    with rt.db.write() as session:
+        user = get_user(session, username)
+        if user is None or not user.is_active:
+            raise click.ClickException(f"no active user is named {username!r}")
+        _row, secret = create_token(session, user, name)
+    click.echo(f"token {name!r} for {user.username} (shown once):", err=True)
+    click.echo(secret)
 
 
 def main(argv: list[str] | None = None) -> None:

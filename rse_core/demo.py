@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .enablement import EVERYONE, set_enablement
+from .identity.demo import demo_logins
 from .meta import get_meta, set_meta
 from .runtime import Runtime
 
@@ -19,8 +20,3 @@ def load_demo(rt: Runtime, *, actor: str) -> tuple[bool, list[str]]:
         rt.plugins.hook.rse_demo_data(session=session, settings=rt.settings)
         set_meta(session, DEMO_KEY, "1")
     return True, demo_logins()
-
-
-def demo_logins() -> list[str]:
-    """The demo accounts, as printed by ``make run``."""
-    return []

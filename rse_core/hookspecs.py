@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.routing import BaseRoute
 
-    from .hooktypes import NavItem, Permission
+    from .hooktypes import NavItem, Permission, SpaceTab
+    from .identity.models import Space, User
     from .settings import Settings
 
 PROJECT = "rse"
@@ -130,6 +131,35 @@ def rse_demo_data(session: Session, settings: Settings) -> None:
     """
 
 
+@hookspec(firstresult=True)
+def rse_authenticate(
+    request: Request, session: Session, username: str, password: str
+) -> User | None:
+    """Check a username and password from the login form; return the user, or None.
+
+    :param request: the login request.
+    :param session: a write session: a directory plugin (LDAP, ...) may create or update the
+        local ``User`` here before returning it.
+    :param username: as typed, lower-cased.
+    :param password: as typed.
+
+    Stops at the first non-None result. The core's local-password implementation runs last, so
+    a plugin answers first; a plugin returning None lets the next one try. Called for every
+    installed plugin (sign-in happens before anyone's audience is known). An exception refuses
+    the sign-in (fails closed). A plugin with a redirect flow (OpenID Connect) adds its own routes
+    instead and finishes with ``rse_core.signed_in_response``.
+    """
+
+
+@hookspec
+def rse_openapi_paths() -> dict[str, dict[str, object]] | None:
+    """Return OpenAPI path items for the plugin's API routes: ``{path: {method: operation}}``.
+
+    Merged into ``/api/openapi.json`` for the plugins active for the reader. A test checks that
+    every API route in the route table is described.
+    """
+
+
 # ---------------------------------------------------------------------------------------------
 # Request hooks: called per request, only on plugins active for the current user
 # ---------------------------------------------------------------------------------------------
@@ -154,4 +184,28 @@ def rse_home_widgets(request: Request) -> list[str] | None:
     Return ``Markup`` you rendered with autoescaping (``render_fragment(request,
     "blog/widget.html", {...})``) to insert HTML; a plain ``str`` is escaped and shown as text.
     A rendering hook: if it raises, the plugin's widgets are left out and the error logged.
+    """
+
+
+@hookspec
+def rse_profile_sections(request: Request, profile: User) -> list[str] | None:
+    """Return fragments shown on a person's profile page (for example "latest posts").
+
+    :param request: the current request (the reader is ``request.state.user``).
+    :param profile: the user whose profile is shown.
+
+    Show only what the reader may see. ``Markup`` is inserted as HTML, a ``str`` escaped. A
+    rendering hook: failures are isolated.
+    """
+
+
+@hookspec
+def rse_space_tabs(request: Request, space: Space) -> list[SpaceTab] | None:
+    """Return tabs for a space's pages (``SpaceTab(label, href, order)``).
+
+    :param request: the current request.
+    :param space: the space shown; the reader may read it.
+
+    Called only on plugins active for the reader whose audience is everyone or this space.
+    A rendering hook: failures are isolated.
     """

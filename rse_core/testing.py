@@ -4,8 +4,13 @@
 * ``rse_app_factory``: ``rse_app_factory(extra_plugins=[("name", module)], **settings)``
   builds a migrated app; call it as often as a test needs.
 * ``rse_app``: one migrated app with the installed plugins.
-* ``rse_client``: a ``starlette.testclient.TestClient`` on ``rse_app`` (lifespan run).
-* ``enable_plugin``: ``enable_plugin("blog")`` or ``enable_plugin("blog", audience=[...])``.
+* ``rse_client``: an anonymous ``TestClient`` on ``rse_app`` (lifespan run).
+* ``rse_user``: ``rse_user("alice", admin=True, **profile)`` creates an account on ``rse_app``.
+* ``rse_client_for``: ``rse_client_for("alice")`` a client signed in as alice; it sends the
+  CSRF header on every request, like the pages' htmx set-up does.
+* ``enable_plugin``: ``enable_plugin("blog")`` or ``enable_plugin("blog", spaces=["pilot"])``.
+
+Passwords are hashed with cheap argon2 parameters under these fixtures, to keep tests fast.
 """
 
 from __future__ import annotations
@@ -15,16 +20,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from . import migrate
 from .app import create_app
 from .enablement import EVERYONE
+from .identity.accounts import create_user
+from .identity.models import User
+from .identity.passwords import set_hasher
+from .identity.spaces import audience_for_slugs
 from .runtime import change_plugin
 from .settings import Settings
 
 AppFactory = Callable[..., Starlette]
+TEST_PASSWORD = "correct horse battery"
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
@@ -40,6 +52,61 @@ def build_app(settings: Settings, extra_plugins: Sequence[tuple[str, object]] = 
     rt = app.state.rse
     migrate.upgrade(rt.db, rt.plugins)
     return app
+
+
+def add_user(
+    app: Starlette,
+    username: str,
+    *,
+    admin: bool = False,
+    password: str = TEST_PASSWORD,
+    **profile: Any,
+) -> User:
+    """Create an account on ``app``."""
+    with app.state.rse.db.write() as session:
+        return create_user(
+            session,
+            username,
+            email=f"{username}@example.com",
+            password=password,
+            display_name=profile.pop("display_name", username.title()),
+            is_admin=admin,
+            **profile,
+        )
+
+
+def login(client: TestClient, username: str, password: str = TEST_PASSWORD) -> TestClient:
+    """Sign ``client`` in through the login form; afterwards it sends the CSRF header."""
+    client.get("/login")
+    response = client.post(
+        "/login",
+        data={
+            "username": username,
+            "password": password,
+            "csrf_token": client.cookies.get("rse_csrf", ""),
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    client.headers["x-csrf-token"] = client.cookies.get("rse_csrf", "")
+    return client
+
+
+def enable(app: Starlette, name: str, spaces: Sequence[str] = ()) -> None:
+    """Enable plugin ``name`` for everyone, or for the members of ``spaces`` (slugs)."""
+    rt = app.state.rse
+    audience: Sequence[str] = (EVERYONE,)
+    if spaces:
+        with rt.db.read() as session:
+            audience = audience_for_slugs(session, list(spaces))
+    change_plugin(rt, name, enabled=True, audience=audience, actor="test")
+
+
+@pytest.fixture(autouse=True)
+def _rse_fast_password_hashing() -> Iterator[None]:
+    set_hasher(FAST_HASHER)
+    yield
+    set_hasher(PasswordHasher())
 
 
 @pytest.fixture
@@ -74,16 +141,34 @@ def rse_app(rse_settings: Settings) -> Iterator[Starlette]:
 
 @pytest.fixture
 def rse_client(rse_app: Starlette) -> Iterator[TestClient]:
-    """An HTTP client on ``rse_app``, with the app's lifespan running."""
+    """An anonymous HTTP client on ``rse_app``, with the app's lifespan running."""
     with TestClient(rse_app) as client:
         yield client
 
 
 @pytest.fixture
+def rse_user(rse_app: Starlette) -> Callable[..., User]:
+    """Create accounts on ``rse_app``: ``rse_user("alice", admin=True, department="IT")``."""
+    return lambda username, **kw: add_user(rse_app, username, **kw)
+
+
+@pytest.fixture
+def rse_client_for(rse_app: Starlette) -> Iterator[Callable[[str], TestClient]]:
+    """Signed-in clients on ``rse_app``: ``rse_client_for("alice")`` (the user must exist)."""
+    clients: list[TestClient] = []
+
+    def make(username: str) -> TestClient:
+        client = TestClient(rse_app)
+        client.__enter__()
+        clients.append(client)
+        return login(client, username)
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
 def enable_plugin(rse_app: Starlette) -> Callable[..., None]:
-    """Enable a plugin on ``rse_app``: ``enable_plugin(name, audience=("everyone",))``."""
-
-    def enable(name: str, audience: Sequence[str] = (EVERYONE,)) -> None:
-        change_plugin(rse_app.state.rse, name, enabled=True, audience=audience, actor="test")
-
-    return enable
+    """Enable a plugin on ``rse_app``: ``enable_plugin(name, spaces=("pilot",))``."""
+    return lambda name, spaces=(): enable(rse_app, name, spaces)

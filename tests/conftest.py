@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
+
+from rse_core.testing import add_user, login
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -15,3 +19,18 @@ VENV_BIN = Path(sys.executable).parent
 def rse_bin() -> Path:
     """The ``rse`` executable of the environment running the tests."""
     return VENV_BIN / "rse"
+
+
+@pytest.fixture
+def client(rse_app, rse_user, rse_client_for):
+    """A client signed in as erin, an ordinary employee."""
+    rse_user("erin")
+    return rse_client_for("erin")
+
+
+@contextmanager
+def signed_in(app, username: str = "erin", *, admin: bool = False, **client_options):
+    """A client on ``app`` signed in as a new account ``username``."""
+    add_user(app, username, admin=admin)
+    with TestClient(app, **client_options) as test_client:
+        yield login(test_client, username)

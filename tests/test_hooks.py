@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 
 from rse_core import Permission, hookimpl, hookspecs
 from rse_core.runtime import change_plugin
+from rse_core.testing import login
 
 HOOK_NAMES = sorted(
     name
@@ -29,10 +30,9 @@ def test_every_hook_has_a_test():
 
 
 @pytest.fixture
-def example_client(rse_app, enable_plugin):
+def example_client(rse_app, enable_plugin, client):
     enable_plugin("example")
-    with TestClient(rse_app) as client:
-        yield client
+    return client
 
 
 def test_hook_rse_routes(example_client):
@@ -135,3 +135,86 @@ def test_hook_rse_nav_items(rse_app, example_client):
 def test_hook_rse_home_widgets(example_client):
     page = example_client.get("/").text
     assert '<section class="widget" data-plugin="example"><p class="example-widget">' in page
+
+
+def test_hook_rse_authenticate(rse_app_factory):
+    from rse_core.identity.accounts import get_user
+    from tests.conftest import signed_in
+
+    class Directory:
+        """Stands for an LDAP plugin: accepts "ldap-*" accounts, creating them locally."""
+
+        @hookimpl
+        def rse_authenticate(self, session, username, password):
+            if not username.startswith("ldap-") or password != "directory secret":
+                return None
+            from rse_core.identity.accounts import create_user
+
+            return get_user(session, username) or create_user(
+                session, username, email=f"{username}@corp.example", password=None
+            )
+
+    app = rse_app_factory(extra_plugins=[("directory", Directory())], load_entry_points=False)
+    with TestClient(app) as client:
+        login(client, "ldap-zoe", "directory secret")
+        assert client.get("/api/v1/me").json()["username"] == "ldap-zoe"
+    with signed_in(app, "local") as client:  # the core's local accounts still work after it
+        assert client.get("/api/v1/me").json()["username"] == "local"
+
+
+def test_hook_rse_openapi_paths(rse_app_factory):
+    from tests.conftest import signed_in
+
+    class Documented:
+        @hookimpl
+        def rse_openapi_paths(self):
+            return {"/api/v1/documented/things": {"get": {"summary": "Things"}}}
+
+    app = rse_app_factory(extra_plugins=[("documented", Documented())], load_entry_points=False)
+    with signed_in(app) as client:
+        assert "/api/v1/documented/things" not in client.get("/api/openapi.json").json()["paths"]
+        change_plugin(app.state.rse, "documented", enabled=True, actor="t")
+        paths = client.get("/api/openapi.json").json()["paths"]
+    assert paths["/api/v1/documented/things"]["get"]["summary"] == "Things"
+    assert "/api/v1/spaces" in paths
+
+
+def test_hook_rse_profile_sections(rse_app_factory):
+    from markupsafe import Markup
+
+    from tests.conftest import signed_in
+
+    class Sections:
+        @hookimpl
+        def rse_profile_sections(self, request, profile):
+            return [Markup("<p class='latest'>Latest posts of {}</p>").format(profile.display_name)]
+
+    app = rse_app_factory(extra_plugins=[("sections", Sections())], load_entry_points=False)
+    change_plugin(app.state.rse, "sections", enabled=True, actor="t")
+    with signed_in(app, "erin") as client:
+        page = client.get("/people/erin").text
+    assert "<p class='latest'>Latest posts of Erin</p>" in page
+
+
+def test_hook_rse_space_tabs(rse_app_factory):
+    from rse_core import SpaceTab
+    from rse_core.testing import add_user, enable
+    from tests.conftest import signed_in
+
+    class Tabs:
+        @hookimpl
+        def rse_space_tabs(self, request, space):
+            return [SpaceTab("Wiki", f"/wiki/{space.slug}/")]
+
+    app = rse_app_factory(extra_plugins=[("tabs", Tabs())], load_entry_points=False)
+    add_user(app, "olga")
+    with signed_in(app, "erin") as client:
+        for slug in ("pilot", "other"):
+            client.post("/api/v1/spaces", json={"name": slug, "visibility": "public"})
+        enable(app, "tabs", spaces=["pilot"])
+        assert 'href="/wiki/pilot/"' in client.get("/spaces/pilot").text
+        # Enabled for the pilot only: no tab in another space, even for the same member.
+        assert "/wiki/" not in client.get("/spaces/other").text
+    with TestClient(app) as outsider:
+        login(outsider, "olga")  # not a member of the pilot space: no tab anywhere
+        assert "/wiki/" not in outsider.get("/spaces/pilot").text

@@ -8,11 +8,11 @@ import pytest
 from markupsafe import Markup
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
-from starlette.testclient import TestClient
 
 from rse_core import NavItem, hookimpl
 from rse_core.plugins import make_plugin_registry
 from rse_core.runtime import change_plugin
+from tests.conftest import signed_in
 
 
 def test_example_plugin_is_discovered_through_its_entry_point():
@@ -23,36 +23,36 @@ def test_example_plugin_is_discovered_through_its_entry_point():
     assert info.version == "0.3.0"
 
 
-def test_installed_is_not_enabled(rse_client):
-    assert rse_client.get("/example/").status_code == 404
-    assert rse_client.get("/api/v1/example/greetings").status_code == 404
-    assert rse_client.get("/static/plugins/example/example.css").status_code == 404
-    assert "Example" not in rse_client.get("/").text
+def test_installed_is_not_enabled(client):
+    assert client.get("/example/").status_code == 404
+    assert client.get("/api/v1/example/greetings").status_code == 404
+    assert client.get("/static/plugins/example/example.css").status_code == 404
+    assert "Example" not in client.get("/").text
 
 
-def test_enable_and_disable_at_run_time_without_restart(rse_app, rse_client):
+def test_enable_and_disable_at_run_time_without_restart(rse_app, client):
     rt = rse_app.state.rse
     change_plugin(rt, "example", enabled=True, actor="test")
-    page = rse_client.get("/example/")
+    page = client.get("/example/")
     assert page.status_code == 200
     assert '<h1 class="example-title">Example plugin</h1>' in page.text
-    assert rse_client.get("/api/v1/example/greetings").json() == {"items": []}
-    css = rse_client.get("/static/plugins/example/example.css")
+    assert client.get("/api/v1/example/greetings").json() == {"items": []}
+    css = client.get("/static/plugins/example/example.css")
     assert css.status_code == 200 and ".example-title" in css.text
-    home = rse_client.get("/").text
+    home = client.get("/").text
     assert 'href="/example/"' in home and "Hello from example" in home
 
     change_plugin(rt, "example", enabled=False, actor="test")
-    assert rse_client.get("/example/").status_code == 404
-    assert rse_client.get("/api/v1/example/greetings").status_code == 404
-    home = rse_client.get("/").text
+    assert client.get("/example/").status_code == 404
+    assert client.get("/api/v1/example/greetings").status_code == 404
+    home = client.get("/").text
     assert 'href="/example/"' not in home and "Hello from example" not in home
 
 
-def test_audience_limits_visibility(rse_app, rse_client):
+def test_audience_limits_visibility(rse_app, client):
     change_plugin(rse_app.state.rse, "example", enabled=True, audience=["space:42"], actor="t")
-    # An anonymous visitor holds only "everyone": the pilot space's plugin stays invisible.
-    assert rse_client.get("/example/").status_code == 404
+    # erin is in no space: the pilot space's plugin stays invisible to her.
+    assert client.get("/example/").status_code == 404
 
 
 def test_enablement_is_logged(rse_app):
@@ -105,7 +105,7 @@ def test_plugin_failing_to_load_does_not_take_the_app_down(monkeypatch, rse_app_
     app = rse_app_factory()
     info = app.state.rse.plugins.installed["broken"]
     assert not info.loaded and "boom" in info.error
-    with TestClient(app) as client:
+    with signed_in(app) as client:
         assert client.get("/").status_code == 200
 
 
@@ -136,7 +136,7 @@ def test_rendering_hook_that_raises_costs_only_its_part(rse_app_factory, caplog)
     )
     for name in ("bad", "good"):
         change_plugin(app.state.rse, name, enabled=True, actor="t")
-    with caplog.at_level(logging.ERROR), TestClient(app) as client:
+    with caplog.at_level(logging.ERROR), signed_in(app) as client:
         page = client.get("/")
     assert page.status_code == 200
     assert "<p>good widget</p>" in page.text and 'href="/good"' in page.text
@@ -172,6 +172,6 @@ def test_trace_hooks_prints_hook_calls(rse_app_factory, capsys):
         extra_plugins=[("good", GoodWidgets())], load_entry_points=False, trace_hooks=True
     )
     change_plugin(app.state.rse, "good", enabled=True, actor="t")
-    with TestClient(app) as client:
+    with signed_in(app) as client:
         client.get("/")
     assert "rse_nav_items -> good" in capsys.readouterr().err

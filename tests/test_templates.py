@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from starlette.testclient import TestClient
-
 from rse_core.runtime import change_plugin
+from tests.conftest import signed_in
 
 
 def test_site_template_overrides_and_extends_the_plugin_template(rse_app_factory, tmp_path):
@@ -16,7 +15,7 @@ def test_site_template_overrides_and_extends_the_plugin_template(rse_app_factory
     )
     app = rse_app_factory(site_templates_dir=site)
     change_plugin(app.state.rse, "example", enabled=True, actor="t")
-    with TestClient(app) as client:
+    with signed_in(app) as client:
         page = client.get("/example/").text
     assert '<p class="site-banner">Our intranet</p>' in page
     assert '<h1 class="example-title">Example plugin</h1>' in page  # the original still renders
@@ -29,7 +28,7 @@ def test_site_can_override_a_core_template(rse_app_factory, tmp_path):
         '{% extends "default:home.html" %}{% block stream %}<p id="custom">Hi</p>{% endblock %}'
     )
     app = rse_app_factory(site_templates_dir=site)
-    with TestClient(app) as client:
+    with signed_in(app) as client:
         assert '<p id="custom">Hi</p>' in client.get("/").text
 
 
@@ -39,10 +38,10 @@ def test_templates_autoescape(rse_app):
     assert html == "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 
-def test_base_layout_is_accessible_and_loads_htmx(rse_client):
-    page = rse_client.get("/").text
+def test_base_layout_is_accessible_and_loads_htmx(client):
+    page = client.get("/").text
     assert '<main id="main"' in page and "<header" in page and "<footer" in page
     assert '<nav aria-label="Main">' in page
     assert 'src="/static/core/htmx.min.js"' in page
-    htmx = rse_client.get("/static/core/htmx.min.js")
+    htmx = client.get("/static/core/htmx.min.js")
     assert htmx.status_code == 200 and "htmx" in htmx.text[:2000]

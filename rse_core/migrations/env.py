@@ -6,6 +6,7 @@ connection and the component's own version table through ``config.attributes``.
 
 from alembic import context
 
+import rse_core.models  # noqa: F401  (complete metadata)
 from rse_core.db import Base
 
 config = context.config

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from ..enablement import EVERYONE, recent_log
+from ..identity.models import Space
+from ..identity.spaces import audience_for_slugs, describe_audience
 from ..runtime import UnknownPlugin, change_plugin
+from ..validation import ValidationError
 from .context import current_user, runtime
 from .errors import ApiError
+from .forms import form_dict
 from .guards import require_admin
 from .templating import render
 
@@ -19,53 +24,81 @@ def plugin_rows(request: Request) -> list[dict[str, object]]:
     rt = runtime(request)
     states = rt.plugin_states()
     rows = []
-    for name, info in sorted(rt.plugins.installed.items()):
-        state = states.get(name)
-        rows.append(
-            {
-                "name": name,
-                "version": info.version,
-                "distribution": info.distribution,
-                "loaded": info.loaded,
-                "error": info.error,
-                **(state.as_json() if state else {"enabled": False, "audience": []}),
-            }
-        )
+    with rt.db.read() as session:
+        for name, info in sorted(rt.plugins.installed.items()):
+            state = states.get(name)
+            audience = list(state.audience) if state and state.enabled else []
+            rows.append(
+                {
+                    "name": name,
+                    "version": info.version,
+                    "distribution": info.distribution,
+                    "loaded": info.loaded,
+                    "error": info.error,
+                    "enabled": bool(state and state.enabled),
+                    "audience": audience,
+                    "audience_names": describe_audience(session, audience),
+                    "changed_at": state.changed_at.isoformat()
+                    if state and state.changed_at
+                    else None,
+                    "changed_by": state.changed_by if state else "",
+                }
+            )
     return rows
+
+
+def _page(request: Request, errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    with runtime(request).db.read() as session:
+        log_rows = recent_log(session)
+        spaces = list(session.execute(select(Space.slug, Space.name).order_by(Space.name)).all())
+    return render(
+        request,
+        "admin/plugins.html",
+        {
+            "plugins": plugin_rows(request),
+            "log": log_rows,
+            "spaces": spaces,
+            "errors": errors or {},
+        },
+        status_code=status,
+    )
 
 
 async def plugins_page(request: Request) -> Response:
     """GET /admin/plugins: the list with enable and disable buttons, and the change log."""
     require_admin(request)
-    with runtime(request).db.read() as session:
-        log_rows = recent_log(session)
-    return render(request, "admin/plugins.html", {"plugins": plugin_rows(request), "log": log_rows})
-
-
-def _actor(request: Request) -> tuple[str, int | None]:
-    user = current_user(request)
-    return (getattr(user, "username", "admin"), getattr(user, "id", None))
+    return _page(request)
 
 
 async def plugins_change(request: Request) -> Response:
-    """POST /admin/plugins/{name}: ``action=enable|disable``."""
+    """POST /admin/plugins/{name}: ``action=enable|disable``; ``audience=everyone|spaces``
+    with ``spaces`` (slugs) for a pilot."""
     require_admin(request)
-    form = await request.form()
-    action = form.get("action")
+    data = await form_dict(request)
+    action = data.get("action")
     if action not in ("enable", "disable"):
         raise ApiError(400, "bad_action", "action must be enable or disable", {"action": "bad"})
-    actor, user_id = _actor(request)
+    user = current_user(request)
+    rt = runtime(request)
     try:
+        audience: list[str] = [EVERYONE]
+        if action == "enable" and data.get("audience") == "spaces":
+            slugs = data.get("spaces", [])
+            slugs = [slugs] if isinstance(slugs, str) else list(slugs)
+            with rt.db.read() as session:
+                audience = audience_for_slugs(session, slugs)
         change_plugin(
-            runtime(request),
+            rt,
             request.path_params["name"],
             enabled=action == "enable",
-            audience=(EVERYONE,),
-            actor=actor,
-            user_id=user_id,
+            audience=audience,
+            actor=user.username,
+            user_id=user.id,
         )
     except UnknownPlugin:
         raise ApiError(404, "unknown_plugin", "No such plugin is installed.") from None
+    except ValidationError as exc:
+        return _page(request, exc.fields, 422)
     return RedirectResponse("/admin/plugins", status_code=303)
 
 

@@ -1,16 +1,22 @@
-"""Per-request context: the runtime, the user, their principals and active plugins.
+"""Per-request context: the runtime, the user, their access and the active plugins.
 
 Everything here is computed at most once per request and cached on ``request.state``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
 from ..enablement import EVERYONE, active_names
+from ..permissions import UserAccess, load_access, user_can
 from ..runtime import Runtime
+
+T = TypeVar("T")
 
 
 def runtime(conn: HTTPConnection) -> Runtime:
@@ -23,24 +29,69 @@ def current_user(conn: HTTPConnection) -> Any:
     return getattr(conn.state, "user", None)
 
 
-def principals(conn: HTTPConnection) -> frozenset[str]:
-    """The principals of this request's user (see ``permissions.principals_for``)."""
-    cached = getattr(conn.state, "principals", None)
+def access(conn: HTTPConnection) -> UserAccess:
+    """The user's memberships and the public spaces, loaded once per request."""
+    cached = getattr(conn.state, "access", None)
     if cached is None:
-        cached = frozenset({EVERYONE})
-        conn.state.principals = cached
+        with runtime(conn).db.read() as session:
+            cached = load_access(session, current_user(conn))
+        conn.state.access = cached
+    return cached
+
+
+def principals(conn: HTTPConnection) -> frozenset[str]:
+    """The read principals of this request's user (see ``permissions.principals_for``)."""
+    return access(conn).principals
+
+
+def plugin_states(conn: HTTPConnection) -> dict[str, Any]:
+    """Every installed plugin's enablement, read once per request (so a change made by an
+    admin reaches every worker on its next request)."""
+    cached = getattr(conn.state, "plugin_states", None)
+    if cached is None:
+        cached = runtime(conn).plugin_states()
+        conn.state.plugin_states = cached
     return cached
 
 
 def active_plugins(conn: HTTPConnection) -> frozenset[str]:
-    """Names of the installed plugins visible to this request's user."""
+    """Names of the installed plugins visible to this request's user (rollout audience:
+    ``everyone`` or a space the user is a member of)."""
     cached = getattr(conn.state, "active_plugins", None)
     if cached is None:
-        cached = active_names(runtime(conn).plugin_states(), principals(conn))
+        cached = active_names(plugin_states(conn), access(conn).member_principals)
         conn.state.active_plugins = cached
     return cached
+
+
+def active_in_space(conn: HTTPConnection, space_id: int) -> frozenset[str]:
+    """Plugins active for this user whose audience includes everyone or this space."""
+    states = plugin_states(conn)
+    wanted = {EVERYONE, f"space:{space_id}"}
+    return frozenset(
+        name for name in active_plugins(conn) if not wanted.isdisjoint(states[name].audience)
+    )
 
 
 def hooks(conn: HTTPConnection) -> Any:
     """A hook relay calling only the core and the plugins active for this user."""
     return runtime(conn).plugins.relay(active_plugins(conn))
+
+
+def can(conn: HTTPConnection, permission: str, space: Any = None) -> bool:
+    """May this request's user do ``permission`` (in ``space``, or site-wide)?"""
+    rt = runtime(conn)
+    with rt.db.read() as session:
+        return user_can(session, rt.permissions, access(conn), permission, space)
+
+
+async def write(conn: HTTPConnection, work: Callable[[Session], T]) -> T:
+    """Run ``work(session)`` in one write transaction, off the event loop (it may wait for
+    SQLite's write lock or hash a password)."""
+    db = runtime(conn).db
+
+    def run() -> T:
+        with db.write() as session:
+            return work(session)
+
+    return await run_in_threadpool(run)

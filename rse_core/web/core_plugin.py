@@ -2,33 +2,77 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.routing import BaseRoute
 
 from ..hookspecs import hookimpl
-from ..hooktypes import NavItem
+from ..hooktypes import NavItem, Permission
+from ..identity.accounts import authenticate_local
+from ..identity.demo import load_core_demo
+from ..identity.models import User
+from ..permissions import CORE_PERMISSIONS
 from ..settings import Settings
-from . import admin, pages
+from . import admin, api, auth, openapi, pages, people, spaces, users_admin
 from .context import current_user
 
 
 @hookimpl
 def rse_routes(settings: Settings) -> list[BaseRoute]:
-    """Core pages: home and administration."""
-    return [*pages.ROUTES, *admin.PAGE_ROUTES]
+    """Core pages: home, sign-in, people, spaces and administration."""
+    return [
+        *pages.ROUTES,
+        *auth.ROUTES,
+        *people.ROUTES,
+        *spaces.ROUTES,
+        *admin.PAGE_ROUTES,
+        *users_admin.ROUTES,
+    ]
 
 
 @hookimpl
 def rse_api_routes(settings: Settings) -> list[BaseRoute]:
-    """Core API routes."""
-    return list(admin.API_ROUTES)
+    """Core API routes and the OpenAPI document."""
+    return [*api.ROUTES, *admin.API_ROUTES, *openapi.ROUTES]
+
+
+@hookimpl
+def rse_openapi_paths() -> dict[str, dict[str, Any]]:
+    """The core API's description."""
+    return openapi.CORE_PATHS
+
+
+@hookimpl
+def rse_permissions() -> list[Permission]:
+    """The core's permissions (spaces)."""
+    return list(CORE_PERMISSIONS)
+
+
+@hookimpl(trylast=True)
+def rse_authenticate(session: Session, username: str, password: str) -> User | None:
+    """Local accounts with argon2id password hashes (runs after directory plugins)."""
+    return authenticate_local(session, username, password)
+
+
+@hookimpl(tryfirst=True)
+def rse_demo_data(session: Session, settings: Settings) -> None:
+    """Employees, departments, skills and spaces, before plugins add their content."""
+    load_core_demo(session)
 
 
 @hookimpl
 def rse_nav_items(request: Request) -> list[NavItem]:
-    """Home for everyone; Administration for admins."""
-    items = [NavItem("Home", "/", order=0)]
+    """Home, People and Spaces for everyone signed in; Administration for admins."""
     user = current_user(request)
-    if user is not None and getattr(user, "is_admin", False):
-        items.append(NavItem("Administration", "/admin/plugins", order=1000))
+    if user is None:
+        return []
+    items = [
+        NavItem("Home", "/", 0),
+        NavItem("People", "/people", 10),
+        NavItem("Spaces", "/spaces", 20),
+    ]
+    if user.is_admin:
+        items.append(NavItem("Administration", "/admin/plugins", 1000))
     return items

@@ -91,3 +91,31 @@ async def server_error(request: Request, exc: Exception) -> Response:
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {HTTPException: http_exception, 500: server_error}
+
+
+async def validation_error(request: Request, exc: Exception) -> Response:
+    """A service refused the input: 422 naming each field."""
+    fields = getattr(exc, "fields", {})
+    return _response(
+        request, 422, MESSAGES[422], exc=ApiError(422, "invalid", MESSAGES[422], fields)
+    )
+
+
+async def forbidden(request: Request, exc: Exception) -> Response:
+    """A service refused the action: 403."""
+    return _response(request, 403, None, exc=ApiError(403, "forbidden", MESSAGES[403]))
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    """A service found nothing the user may see: 404."""
+    return _response(request, 404, None, exc=ApiError(404, "not_found", MESSAGES[404]))
+
+
+def _service_handlers() -> dict[Any, Any]:
+    from ..identity.spaces import Forbidden, NotFound
+    from ..validation import ValidationError
+
+    return {ValidationError: validation_error, Forbidden: forbidden, NotFound: not_found}
+
+
+EXCEPTION_HANDLERS.update(_service_handlers())

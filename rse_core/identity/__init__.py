@@ -1,0 +1,1 @@
+"""Identity: accounts and profiles, spaces and memberships, sessions and tokens."""

@@ -1,0 +1,173 @@
+"""Accounts and profiles: create, authenticate, change passwords, edit, find colleagues."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from ..validation import EMAIL, USERNAME, ValidationError, clean_text
+from .models import AuthSession, User, UserSkill
+from .passwords import burn_time, hash_password, password_problem, verify_password
+
+PROFILE_FIELDS = {
+    "display_name": 120,
+    "job_title": 120,
+    "department": 120,
+    "location": 120,
+    "phone": 40,
+    "bio": 20_000,
+}
+MAX_SKILLS = 30
+
+
+def normalise_username(username: str) -> str:
+    """Usernames are compared lower-cased."""
+    return username.strip().lower()
+
+
+def get_user(session: Session, username: str) -> User | None:
+    """The user with this username (any case), or None."""
+    query = select(User).where(User.username == normalise_username(username))
+    return session.execute(query).scalar_one_or_none()
+
+
+def create_user(
+    session: Session,
+    username: str,
+    *,
+    email: str,
+    password: str | None,
+    display_name: str = "",
+    is_admin: bool = False,
+    **profile: str,
+) -> User:
+    """Create an account; raise ValidationError naming each bad field."""
+    username = normalise_username(username)
+    errors: dict[str, str] = {}
+    if not USERNAME.match(username):
+        errors["username"] = "2-40 characters: lower-case letters, digits, '.', '_' or '-'."
+    elif get_user(session, username) is not None:
+        errors["username"] = "This username is taken."
+    email = (email or "").strip().lower()
+    if not EMAIL.match(email):
+        errors["email"] = "Enter a valid e-mail address."
+    elif session.execute(select(User.id).where(User.email == email)).first():
+        errors["email"] = "This e-mail address is already used."
+    if password is not None and (problem := password_problem(password)):
+        errors["password"] = problem
+    if errors:
+        raise ValidationError(errors)
+    user = User(
+        username=username,
+        email=email,
+        password_hash=hash_password(password) if password else "",
+        display_name=clean_text(display_name or username, "display_name", max_length=120),
+        is_admin=is_admin,
+    )
+    session.add(user)
+    update_profile(session, user, profile)
+    session.flush()
+    return user
+
+
+def authenticate_local(session: Session, username: str, password: str) -> User | None:
+    """The active user with this username and password, upgrading the hash if needed."""
+    user = get_user(session, username)
+    if user is None or not user.is_active:
+        burn_time(password)
+        return None
+    ok, new_hash = verify_password(user.password_hash, password)
+    if not ok:
+        return None
+    if new_hash:
+        user.password_hash = new_hash
+    return user
+
+
+def set_password(session: Session, user: User, new_password: str) -> None:
+    """Change the password and end every session of the user (the caller starts a new one)."""
+    if problem := password_problem(new_password):
+        raise ValidationError({"new_password": problem})
+    user.password_hash = hash_password(new_password)
+    session.execute(AuthSession.__table__.delete().where(AuthSession.user_id == user.id))
+
+
+def parse_skills(raw: str | Iterable[str]) -> list[str]:
+    """Skills from a comma-separated string or a list: trimmed, de-duplicated ignoring case."""
+    items = raw.split(",") if isinstance(raw, str) else list(raw)
+    seen: dict[str, str] = {}
+    for item in items:
+        if not isinstance(item, str):
+            raise ValidationError({"skills": "Skills must be text."})
+        skill = " ".join(item.split())[:60]
+        if skill and skill.lower() not in seen:
+            seen[skill.lower()] = skill
+    if len(seen) > MAX_SKILLS:
+        raise ValidationError({"skills": f"Use at most {MAX_SKILLS} skills."})
+    return list(seen.values())
+
+
+def update_profile(session: Session, user: User, data: dict[str, object]) -> None:
+    """Apply profile fields present in ``data`` (unknown keys are refused)."""
+    unknown = set(data) - set(PROFILE_FIELDS) - {"skills"}
+    if unknown:
+        raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
+    errors: dict[str, str] = {}
+    for name, max_length in PROFILE_FIELDS.items():
+        if name in data:
+            try:
+                value = clean_text(
+                    data[name], name, max_length=max_length, required=name == "display_name"
+                )
+                setattr(user, name, value)
+            except ValidationError as exc:
+                errors.update(exc.fields)
+    if "skills" in data:
+        try:
+            skills = parse_skills(data["skills"])  # type: ignore[arg-type]
+        except ValidationError as exc:
+            errors.update(exc.fields)
+        else:
+            existing = {row.key: row for row in user.skills}
+            rows = []
+            for skill in skills:
+                row = existing.get(skill.lower()) or UserSkill(key=skill.lower())
+                row.skill = skill
+                rows.append(row)
+            user.skills = rows
+    if errors:
+        raise ValidationError(errors)
+
+
+def _like(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_users(
+    session: Session, q: str = "", *, after: str | None = None, limit: int = 20
+) -> list[User]:
+    """Active users matching every word of ``q`` in name, username, job, department or a
+    skill, ordered by username; page with ``after`` (the last username seen)."""
+    query = select(User).where(User.is_active.is_(True)).options(selectinload(User.skills))
+    for word in q.split()[:8]:
+        pattern = _like(word.lower())
+        skill_match = (
+            select(UserSkill.id)
+            .where(UserSkill.user_id == User.id, UserSkill.key.like(pattern, escape="\\"))
+            .exists()
+        )
+        query = query.where(
+            or_(
+                func.lower(User.display_name).like(pattern, escape="\\"),
+                User.username.like(pattern, escape="\\"),
+                func.lower(User.job_title).like(pattern, escape="\\"),
+                func.lower(User.department).like(pattern, escape="\\"),
+                skill_match,
+            )
+        )
+    if after:
+        query = query.where(User.username > after)
+    return list(session.execute(query.order_by(User.username).limit(limit)).scalars())

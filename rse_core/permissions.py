@@ -1,0 +1,173 @@
+"""Principals and permissions: the one mechanism every surface filters through.
+
+A user's **principals** are ``everyone``, ``user:<id>``, and ``space:<id>`` for each space they
+belong to or that is public. Content carries an audience of principals; a user may read it when
+the two sets meet. ``can()`` answers "may this user do this here" from the permission registry
+(declared by plugins through ``rse_permissions``), the user's role in the space, and the space's
+or site's overrides.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .enablement import EVERYONE
+from .hooktypes import Permission
+from .identity.models import ROLES, Membership, PermissionOverride, Space, User
+from .validation import ValidationError
+
+CORE_PERMISSIONS = [
+    Permission("core.space.create", "Create spaces", default_roles=(EVERYONE,)),
+    Permission(
+        "core.space.manage",
+        "Change a space's name, description, visibility, join policy and permissions",
+        default_roles=("owner",),
+        admins=True,
+    ),
+    Permission(
+        "core.space.members",
+        "Add and remove members, change roles, approve join requests",
+        default_roles=("moderator", "owner"),
+        admins=True,
+    ),
+    Permission("core.space.invite", "Invite people to the space", ("moderator", "owner")),
+    Permission(
+        "core.space.moderate", "Edit or delete others' content in the space", ("moderator", "owner")
+    ),
+]
+
+GRANTABLE_ROLES = (EVERYONE, *ROLES)
+
+
+@dataclass(frozen=True)
+class UserAccess:
+    """What one request needs to answer permission questions about its user, loaded once."""
+
+    user: User | None
+    roles: Mapping[int, str]  # space id -> role
+    public_space_ids: frozenset[int]
+
+    @property
+    def principals(self) -> frozenset[str]:
+        """Read principals: everyone, the user, member spaces and public spaces."""
+        if self.user is None:
+            return frozenset()
+        spaces = set(self.roles) | self.public_space_ids
+        return frozenset(
+            {EVERYONE, f"user:{self.user.id}", *(f"space:{space}" for space in spaces)}
+        )
+
+    @property
+    def member_principals(self) -> frozenset[str]:
+        """Principals from membership only: who belongs to a rollout audience."""
+        if self.user is None:
+            return frozenset()
+        return frozenset(
+            {EVERYONE, f"user:{self.user.id}", *(f"space:{space}" for space in self.roles)}
+        )
+
+
+def load_access(session: Session, user: User | None) -> UserAccess:
+    """Load a user's memberships and the public spaces (two small indexed queries)."""
+    if user is None:
+        return UserAccess(None, {}, frozenset())
+    roles = dict(
+        session.execute(
+            select(Membership.space_id, Membership.role).where(Membership.user_id == user.id)
+        ).all()
+    )
+    public = frozenset(
+        session.execute(select(Space.id).where(Space.visibility == "public")).scalars()
+    )
+    return UserAccess(user, roles, public)
+
+
+def principals_for(session: Session, user: User | None) -> frozenset[str]:
+    """The read principals of ``user`` (empty for an anonymous visitor)."""
+    return load_access(session, user).principals
+
+
+def can_read_space(access: UserAccess, space: Space) -> bool:
+    """Public spaces are read by every employee; private and secret ones by members only."""
+    if access.user is None:
+        return False
+    return space.visibility == "public" or space.id in access.roles
+
+
+def can_see_space_exists(access: UserAccess, space: Space) -> bool:
+    """Secret spaces exist only for their members and site admins."""
+    if access.user is None:
+        return False
+    return space.visibility != "secret" or space.id in access.roles or bool(access.user.is_admin)
+
+
+def overrides(session: Session, space_id: int | None) -> dict[str, tuple[str, ...]]:
+    """Permission -> roles overridden for one space (or site-wide when ``space_id`` is None)."""
+    condition = (
+        PermissionOverride.space_id.is_(None)
+        if space_id is None
+        else PermissionOverride.space_id == space_id
+    )
+    rows = session.execute(select(PermissionOverride).where(condition)).scalars()
+    return {row.permission: tuple(json.loads(row.roles)) for row in rows}
+
+
+def set_override(
+    session: Session,
+    registry: Mapping[str, Permission],
+    space_id: int | None,
+    permission: str,
+    roles: tuple[str, ...] | None,
+) -> None:
+    """Set (or with ``roles=None`` reset to the default) the roles holding a permission."""
+    if permission not in registry:
+        raise ValidationError({"permission": "Unknown permission."})
+    if roles is not None and not set(roles) <= set(GRANTABLE_ROLES):
+        raise ValidationError({"roles": f"Roles are among {', '.join(GRANTABLE_ROLES)}."})
+    condition = (
+        PermissionOverride.space_id.is_(None)
+        if space_id is None
+        else PermissionOverride.space_id == space_id
+    )
+    row = session.execute(
+        select(PermissionOverride).where(condition, PermissionOverride.permission == permission)
+    ).scalar_one_or_none()
+    if roles is None:
+        if row is not None:
+            session.delete(row)
+        return
+    if row is None:
+        row = PermissionOverride(space_id=space_id, permission=permission)
+        session.add(row)
+    row.roles = json.dumps(sorted(set(roles)))
+
+
+def user_can(
+    session: Session,
+    registry: Mapping[str, Permission],
+    access: UserAccess,
+    permission: str,
+    space: Space | None = None,
+) -> bool:
+    """The one permission check. Unknown permissions are refused (fail closed)."""
+    user = access.user
+    declared = registry.get(permission)
+    if user is None or not user.is_active or declared is None:
+        return False
+    if space is None:
+        if user.is_admin:
+            return True
+        roles = overrides(session, None).get(permission, declared.default_roles)
+        return EVERYONE in roles
+    if declared.admins and user.is_admin:
+        return True
+    if not can_read_space(access, space):
+        return False
+    roles = overrides(session, space.id).get(permission, declared.default_roles)
+    role = access.roles.get(space.id)
+    return EVERYONE in roles or (role is not None and role in roles)

@@ -1,0 +1,43 @@
+"""Validation errors raised by services and shown field by field by pages and the API."""
+
+from __future__ import annotations
+
+import re
+
+
+class ValidationError(ValueError):
+    """Input that cannot be accepted; ``fields`` maps each field to a message."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in fields.items()))
+        self.fields = fields
+
+
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,39}$")
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
+
+
+def clean_text(value: object, field: str, *, max_length: int, required: bool = False) -> str:
+    """A stripped string no longer than ``max_length`` (raises ValidationError)."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationError({field: "Must be text."})
+    value = value.strip()
+    if "\x00" in value:
+        raise ValidationError({field: "Must not contain NUL characters."})
+    if required and not value:
+        raise ValidationError({field: "This field is required."})
+    if len(value) > max_length:
+        raise ValidationError({field: f"Use at most {max_length} characters."})
+    return value
+
+
+def slugify(text: str) -> str:
+    """A URL slug from a name: lower-case ASCII letters, digits and dashes."""
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:60].strip("-")

@@ -1,0 +1,107 @@
+"""Admin pages for accounts (create, deactivate, promote) and site policy."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from ..enablement import EVERYONE
+from ..identity import accounts, sessions
+from ..identity.models import User
+from ..permissions import overrides, set_override
+from ..validation import ValidationError
+from .context import current_user, runtime, write
+from .forms import form_dict
+from .guards import require_admin
+from .templating import render
+
+
+def _users_context(request: Request) -> dict[str, object]:
+    with runtime(request).db.read() as session:
+        users = list(session.execute(select(User).order_by(User.username)).scalars())
+        site = overrides(session, None)
+    creation_roles = site.get("core.space.create", (EVERYONE,))
+    return {"users": users, "spaces_open": EVERYONE in creation_roles, "values": {}, "errors": {}}
+
+
+async def users_page(request: Request) -> Response:
+    """GET /admin/users: every account, a creation form, and site policy."""
+    require_admin(request)
+    return render(request, "admin/users.html", _users_context(request))
+
+
+async def users_create(request: Request) -> Response:
+    """POST /admin/users: create an account."""
+    require_admin(request)
+    data = await form_dict(request)
+
+    def create(session: Session) -> None:
+        accounts.create_user(
+            session,
+            str(data.get("username", "")),
+            email=str(data.get("email", "")),
+            password=str(data.get("password", "")),
+            display_name=str(data.get("display_name", "")),
+            is_admin=data.get("is_admin") == "1",
+        )
+
+    try:
+        await write(request, create)
+    except ValidationError as exc:
+        ctx = _users_context(request)
+        ctx.update(values=data, errors=exc.fields)
+        return render(request, "admin/users.html", ctx, status_code=422)
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+async def user_change(request: Request) -> Response:
+    """POST /admin/users/{username}: activate, deactivate, promote or demote."""
+    require_admin(request)
+    data = await form_dict(request)
+    action = data.get("action")
+    me = current_user(request)
+    username = request.path_params["username"]
+
+    def change(session: Session) -> None:
+        user = accounts.get_user(session, username)
+        if user is None:
+            raise HTTPException(404)
+        if user.id == me.id and action in ("deactivate", "demote"):
+            raise HTTPException(400, "You cannot deactivate or demote yourself.")
+        if action == "deactivate":
+            user.is_active = False
+            sessions.end_user_sessions(session, user.id)
+        elif action == "activate":
+            user.is_active = True
+        elif action in ("promote", "demote"):
+            user.is_admin = action == "promote"
+        else:
+            raise HTTPException(400, "Unknown action.")
+
+    await write(request, change)
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+async def site_policy(request: Request) -> Response:
+    """POST /admin/site: whether every employee may create spaces."""
+    require_admin(request)
+    data = await form_dict(request)
+    rt = runtime(request)
+    roles = None if data.get("spaces_open") == "1" else ()
+    await write(
+        request,
+        lambda session: set_override(session, rt.permissions, None, "core.space.create", roles),
+    )
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+ROUTES = [
+    Route("/admin/users", users_page, methods=["GET"]),
+    Route("/admin/users", users_create, methods=["POST"]),
+    Route("/admin/users/{username}", user_change, methods=["POST"]),
+    Route("/admin/site", site_policy, methods=["POST"]),
+]
