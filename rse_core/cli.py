@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import sys
@@ -30,7 +31,11 @@ def _runtime() -> Runtime:
 
 
 def _cli_actor() -> str:
-    return f"cli:{os.environ.get('USER', 'unknown')}"
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):
+        who = "unknown"
+    return f"cli:{who}"
 
 
 @click.group()

@@ -8,6 +8,8 @@ import subprocess
 
 import pytest
 
+pytestmark = pytest.mark.slow  # each test spawns the rse command several times
+
 
 @pytest.fixture
 def run_rse(rse_bin, tmp_path):
@@ -61,3 +63,61 @@ def test_demo_runs_once(run_rse):
 
 def test_plugin_commands_are_added(run_rse):
     assert run_rse("example-hello").stdout.strip() == "hello from the example plugin"
+
+
+def test_users_create_and_tokens_create(run_rse, rse_bin, tmp_path):
+    run_rse("init")
+    out = run_rse(
+        "users",
+        "create",
+        "zoe",
+        "--email",
+        "zoe@example.com",
+        "--password",
+        "long enough secret",
+        "--admin",
+        "--name",
+        "Zoé Durand",
+    )
+    assert "created admin zoe" in out.stdout
+    dup = run_rse(
+        "users",
+        "create",
+        "zoe",
+        "--email",
+        "z2@example.com",
+        "--password",
+        "long enough secret",
+        check=False,
+    )
+    assert dup.returncode == 1 and "username: This username is taken." in dup.stderr
+    weak = run_rse(
+        "users", "create", "yan", "--email", "yan@example.com", "--password", "short", check=False
+    )
+    assert weak.returncode == 1 and "password:" in weak.stderr
+    token = run_rse("tokens", "create", "zoe", "--name", "ci").stdout.strip().splitlines()[-1]
+    assert token.startswith("rse_") and len(token) > 30
+
+    from starlette.testclient import TestClient
+
+    from rse_core.app import create_app
+    from rse_core.testing import make_settings
+
+    app = create_app(make_settings(tmp_path / "var"))
+    with TestClient(app) as client:
+        me = client.get("/api/v1/me", headers={"authorization": f"Bearer {token}"}).json()
+    app.state.rse.db.dispose()
+    assert me["username"] == "zoe" and me["is_admin"] is True and me["display_name"] == "Zoé Durand"
+
+
+def test_plugins_enable_for_pilot_spaces(run_rse):
+    run_rse("demo")
+    out = run_rse("plugins", "enable", "example", "--spaces", "hr-team,design-system")
+    assert "enabled for space:" in out.stdout
+    rows = json.loads(run_rse("plugins", "list", "--json").stdout)
+    example = next(r for r in rows if r["name"] == "example")
+    assert len(example["audience"]) == 2 and all(
+        a.startswith("space:") for a in example["audience"]
+    )
+    bad = run_rse("plugins", "enable", "example", "--spaces", "nope", check=False)
+    assert bad.returncode == 1 and "No such space: nope" in bad.stderr

@@ -28,9 +28,25 @@ class Forbidden(PermissionError):
 def get_space(session: Session, access: UserAccess, slug: str) -> Space:
     """The space with this slug if the user may know it exists, else NotFound."""
     space = session.execute(select(Space).where(Space.slug == slug)).scalar_one_or_none()
-    if space is None or not can_see_space_exists(access, space):
+    if space is None:
+        raise NotFound(slug)
+    if not can_see_space_exists(access, space) and not _is_invited(session, access, space):
         raise NotFound(slug)
     return space
+
+
+def _is_invited(session: Session, access: UserAccess, space: Space) -> bool:
+    """An invitation reveals a secret space to its invitee (to accept or decline it)."""
+    if access.user is None:
+        return False
+    found = session.execute(
+        select(SpaceRequest.id).where(
+            SpaceRequest.space_id == space.id,
+            SpaceRequest.user_id == access.user.id,
+            SpaceRequest.kind == "invite",
+        )
+    ).first()
+    return found is not None
 
 
 def visible_spaces_query(access: UserAccess):  # type: ignore[no-untyped-def]

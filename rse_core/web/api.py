@@ -51,7 +51,8 @@ def decode_cursor(request: Request) -> str | None:
     if not cursor:
         return None
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return base64.b64decode(padded, altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise ApiError(
             400, "bad_cursor", "The cursor is not valid.", {"cursor": "invalid"}

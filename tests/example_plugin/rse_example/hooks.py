@@ -8,7 +8,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from rse_core import NavItem, Permission, hookimpl, render, render_fragment, runtime
+from rse_core import (
+    ApiError,
+    NavItem,
+    Permission,
+    can,
+    hookimpl,
+    render,
+    render_fragment,
+    runtime,
+    write,
+)
 
 from .models import Greeting
 
@@ -28,6 +38,17 @@ async def api_greetings(request: Request) -> Response:
     return JSONResponse({"items": greetings})
 
 
+async def api_add_greeting(request: Request) -> Response:
+    if not can(request, "example.greet"):
+        raise ApiError(403, "forbidden", "You may not add greetings.")
+    data = await request.json()
+    text = data.get("text") if isinstance(data, dict) else None
+    if not isinstance(text, str) or not 1 <= len(text) <= 200:
+        raise ApiError(422, "invalid", "text is required (1-200 characters).", {"text": "bad"})
+    await write(request, lambda session: session.add(Greeting(text=text)))
+    return JSONResponse({"text": text}, status_code=201)
+
+
 @hookimpl
 def rse_routes(settings):
     return [Route("/example/", hello, name="example_hello")]
@@ -35,7 +56,20 @@ def rse_routes(settings):
 
 @hookimpl
 def rse_api_routes(settings):
-    return [Route("/api/v1/example/greetings", api_greetings)]
+    return [
+        Route("/api/v1/example/greetings", api_greetings, methods=["GET"]),
+        Route("/api/v1/example/greetings", api_add_greeting, methods=["POST"]),
+    ]
+
+
+@hookimpl
+def rse_openapi_paths():
+    return {
+        "/api/v1/example/greetings": {
+            "get": {"summary": "List greetings", "responses": {"200": {"description": "OK"}}},
+            "post": {"summary": "Add a greeting", "responses": {"201": {"description": "OK"}}},
+        }
+    }
 
 
 @hookimpl
@@ -55,7 +89,7 @@ def rse_migrations_dir():
 
 @hookimpl
 def rse_permissions():
-    return [Permission("example.greet", "Add greetings to the example page")]
+    return [Permission("example.greet", "Add greetings", default_roles=("everyone",))]
 
 
 @hookimpl

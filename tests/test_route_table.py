@@ -1,0 +1,119 @@
+"""Security checks generated from the route table, so a route added later, by the core or a
+plugin, is covered without anyone remembering to add a test.
+
+* CSRF: every unsafe method of every route refuses a signed-in browser without the token.
+* IDOR: every route with a path parameter is requested for an object the reader may not see;
+  a parameter nobody classified fails the test until it is added to ``PRIVATE_VALUES``.
+* Admin: every route under /admin and /api/v1/admin refuses employees.
+* OpenAPI: every API route is described.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from starlette.routing import Mount, Route
+
+from rse_core.testing import enable
+from rse_core.web.routing import PluginRoute
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+PARAM = re.compile(r"{(\w+)(?::\w+)?}")
+
+# For each path parameter: a value naming something the outsider must not reach, and what
+# the route may answer for it. Public objects (people) are listed with None: no secret exists.
+PRIVATE_VALUES: dict[str, str | None] = {
+    "slug": "secret",  # a secret space the outsider is not in
+    "username": None,  # colleagues are visible to every employee
+    "name": None,  # plugin names on admin routes (covered by the admin check)
+}
+SAMPLE_VALUES = {"slug": "secret", "username": "owner", "name": "example"}
+
+
+def all_routes(app):
+    def walk(routes, prefix=""):
+        for route in routes:
+            inner = route.route if isinstance(route, PluginRoute) else route
+            if isinstance(inner, Mount):
+                if inner.routes:
+                    yield from walk(inner.routes, prefix + inner.path)
+                continue
+            if isinstance(inner, Route):
+                yield prefix + inner.path, set(inner.methods or ()) - {"HEAD"}
+
+    yield from walk(app.routes)
+
+
+def concrete(path, values):
+    return PARAM.sub(lambda m: values[m.group(1)], path)
+
+
+@pytest.fixture
+def world(rse_app, rse_user, rse_client_for):
+    for name in ("owner", "outsider"):
+        rse_user(name)
+    owner = rse_client_for("owner")
+    assert (
+        owner.post(
+            "/api/v1/spaces", json={"name": "S", "slug": "secret", "visibility": "secret"}
+        ).status_code
+        == 201
+    )
+    enable(rse_app, "example")
+    return {"owner": owner, "outsider": rse_client_for("outsider")}
+
+
+def test_the_route_table_is_not_empty(rse_app):
+    paths = {path for path, _ in all_routes(rse_app)}
+    assert {"/spaces/{slug}", "/api/v1/example/greetings", "/admin/plugins"} <= paths
+
+
+def test_every_unsafe_route_requires_the_csrf_token(rse_app, world):
+    client = world["outsider"]
+    client.headers.pop("x-csrf-token")
+    checked = 0
+    for path, methods in all_routes(rse_app):
+        for method in sorted(methods & UNSAFE):
+            url = concrete(path, SAMPLE_VALUES)
+            response = client.request(method, url, data={"x": "1"})
+            assert response.status_code == 403, (method, url, response.status_code)
+            assert "did not come from this site" in response.text, (method, url)
+            checked += 1
+    assert checked >= 15
+
+
+def test_every_path_parameter_is_classified_and_private_objects_are_404(rse_app, world):
+    outsider = world["outsider"]
+    for path, methods in all_routes(rse_app):
+        params = PARAM.findall(path)
+        unknown = [p for p in params if p not in PRIVATE_VALUES]
+        assert not unknown, f"{path}: classify {unknown} in PRIVATE_VALUES"
+        if "slug" not in params or "GET" not in methods:
+            continue
+        values = {**SAMPLE_VALUES, "slug": PRIVATE_VALUES["slug"]}
+        response = outsider.get(concrete(path, values))
+        assert response.status_code == 404, (path, response.status_code)
+        assert "secret" not in response.text.lower().replace("secret-key", ""), path
+
+
+def test_every_admin_route_refuses_employees(rse_app, world):
+    outsider = world["outsider"]
+    checked = 0
+    for path, methods in all_routes(rse_app):
+        if not path.startswith(("/admin", "/api/v1/admin")):
+            continue
+        for method in methods:
+            response = outsider.request(method, concrete(path, SAMPLE_VALUES), data={})
+            assert response.status_code == 403, (method, path)
+            checked += 1
+    assert checked >= 5
+
+
+def test_every_api_route_is_described_in_openapi(rse_app, world):
+    spec = world["owner"].get("/api/openapi.json").json()
+    for path, methods in all_routes(rse_app):
+        if not path.startswith("/api/v1/"):
+            continue
+        for method in methods:
+            assert method.lower() in spec["paths"].get(path, {}), f"{method} {path} undocumented"
