@@ -15,6 +15,7 @@ from .permissions import principals_for
 from .runtime import Runtime
 from .settings import Settings
 from .validation import ValidationError
+from .web.api import json_body
 from .web.auth import signed_in_response
 from .web.context import access, active_plugins, can, current_user, principals, runtime, write
 from .web.errors import ApiError
@@ -43,6 +44,7 @@ __all__ = [
     "current_user",
     "hookimpl",
     "hookspec",
+    "json_body",
     "principals",
     "principals_for",
     "render",

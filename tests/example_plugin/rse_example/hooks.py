@@ -14,6 +14,7 @@ from rse_core import (
     Permission,
     can,
     hookimpl,
+    json_body,
     render,
     render_fragment,
     runtime,
@@ -41,8 +42,8 @@ async def api_greetings(request: Request) -> Response:
 async def api_add_greeting(request: Request) -> Response:
     if not can(request, "example.greet"):
         raise ApiError(403, "forbidden", "You may not add greetings.")
-    data = await request.json()
-    text = data.get("text") if isinstance(data, dict) else None
+    data = await json_body(request)  # a 400 with the API's error shape if malformed
+    text = data.get("text")
     if not isinstance(text, str) or not 1 <= len(text) <= 200:
         raise ApiError(422, "invalid", "text is required (1-200 characters).", {"text": "bad"})
     await write(request, lambda session: session.add(Greeting(text=text)))
