@@ -4,13 +4,20 @@ Plugins import only what this module exports (``__all__``) and implement the hoo
 :mod:`rse_core.hookspecs`.
 """
 
+from .activity import StreamEntry
 from .app import create_app
+from .content import Content, get_visible, publish
+from .content import delete as delete_content
+from .content import update as update_content
 from .db import Base, UTCDateTime, utcnow
 from .enablement import EVERYONE
 from .hookspecs import hookimpl, hookspec
 from .hooktypes import NavItem, Permission, SpaceTab
 from .identity.models import Space, User
+from .identity.spaces import Forbidden, NotFound
+from .identity.spaces import get_space as find_space
 from .markdown import render_markdown
+from .notifications import notify, notify_mentions
 from .permissions import principals_for
 from .runtime import Runtime
 from .settings import Settings
@@ -27,12 +34,16 @@ __all__ = [
     "EVERYONE",
     "ApiError",
     "Base",
+    "Content",
+    "Forbidden",
     "NavItem",
+    "NotFound",
     "Permission",
     "Runtime",
     "Settings",
     "Space",
     "SpaceTab",
+    "StreamEntry",
     "UTCDateTime",
     "User",
     "ValidationError",
@@ -42,17 +53,24 @@ __all__ = [
     "can",
     "create_app",
     "current_user",
+    "delete_content",
+    "find_space",
+    "get_visible",
     "hookimpl",
     "hookspec",
     "json_body",
+    "notify",
+    "notify_mentions",
     "principals",
     "principals_for",
+    "publish",
     "render",
     "render_fragment",
     "render_markdown",
     "runtime",
     "signed_in_response",
     "static_url",
+    "update_content",
     "utcnow",
     "write",
 ]

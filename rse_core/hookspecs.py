@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.routing import BaseRoute
 
+    from .activity import StreamEntry
     from .hooktypes import NavItem, Permission, SpaceTab
     from .identity.models import Space, User
     from .settings import Settings
@@ -208,4 +209,32 @@ def rse_space_tabs(request: Request, space: Space) -> list[SpaceTab] | None:
 
     Called only on plugins active for the reader whose audience is everyone or this space.
     A rendering hook: failures are isolated.
+    """
+
+
+@hookspec(firstresult=True)
+def rse_render_activity(request: Request, entry: StreamEntry) -> str | None:
+    """Render one stream entry of your plugin's content; return ``Markup``, or None to let the
+    core render its default (actor, verb, title, summary, space, likes and comments).
+
+    :param request: the current request.
+    :param entry: ``entry.activity`` (verb ``create``, ``update`` or ``comment``),
+        ``entry.content``, ``entry.actor`` and ``entry.space``.
+
+    Stops at the first non-None result. Called only on the plugin that owns the content
+    (``entry.content.plugin``) when it is active for the reader. A rendering hook: if it raises,
+    the default rendering is used and the error logged.
+    """
+
+
+@hookspec
+def rse_stream_composer(request: Request, space: Space | None) -> str | None:
+    """Return a form to put above a stream: the home stream (``space`` None) or a space's.
+
+    :param request: the current request.
+    :param space: the space whose stream is shown (the reader may read it), or None.
+
+    For example the feed plugin's "What are you working on?" box. ``Markup`` is inserted as
+    HTML. For a space, called only on plugins whose audience is everyone or that space. A
+    rendering hook: failures are isolated.
     """

@@ -5,6 +5,8 @@ Nothing user-written reaches a page any other way.
 
 from __future__ import annotations
 
+import re
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -51,9 +53,17 @@ ALLOWED_ATTRIBUTES = {
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
+MENTION = re.compile(r"(?<![\w@/\[])@([a-z0-9][a-z0-9_.-]{0,38}[a-z0-9])", re.IGNORECASE)
+
+
+def link_mentions(text: str) -> str:
+    """Turn ``@username`` into a Markdown link to the person's profile."""
+    return MENTION.sub(lambda m: f"[@{m.group(1)}](/people/{m.group(1).lower()})", text)
+
+
 def render_markdown(text: str) -> Markup:
-    """Render Markdown to sanitised HTML, safe to insert into a page."""
-    html = _md.render(text or "")
+    """Render Markdown to sanitised HTML, safe to insert into a page; ``@mentions`` link."""
+    html = _md.render(link_mentions(text or ""))
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -1,10 +1,12 @@
 """Every core table, imported together so ``Base.metadata`` is complete (for alembic's
 autogenerate and the schema drift test)."""
 
+from .content import Activity, Content, ContentTag, SearchOutbox
 from .enablement import PluginLogRow, PluginStateRow
 from .identity.models import (
     ApiToken,
     AuthSession,
+    FeedToken,
     LoginFailure,
     Membership,
     PermissionOverride,
@@ -14,16 +16,28 @@ from .identity.models import (
     UserSkill,
 )
 from .meta import MetaRow
+from .notifications import Notification, NotificationPreference
+from .social import Comment, Follow, Reaction
 
 __all__ = [
+    "Activity",
     "ApiToken",
     "AuthSession",
+    "Comment",
+    "Content",
+    "ContentTag",
+    "FeedToken",
+    "Follow",
     "LoginFailure",
     "Membership",
     "MetaRow",
+    "Notification",
+    "NotificationPreference",
     "PermissionOverride",
     "PluginLogRow",
     "PluginStateRow",
+    "Reaction",
+    "SearchOutbox",
     "Space",
     "SpaceRequest",
     "User",

@@ -34,3 +34,35 @@ def signed_in(app, username: str = "erin", *, admin: bool = False, **client_opti
     add_user(app, username, admin=admin)
     with TestClient(app, **client_options) as test_client:
         yield login(test_client, username)
+
+
+def share(
+    app, username: str, text: str, *, space: str | None = None, audience: str | None = None, tags=()
+) -> int:
+    """Publish an item as ``username`` (in the space with slug ``space``); return its id."""
+    from sqlalchemy import select
+
+    from rse_core.content import publish
+    from rse_core.identity.accounts import get_user
+    from rse_core.identity.models import Space
+
+    with app.state.rse.db.write() as session:
+        author = get_user(session, username)
+        found = (
+            session.execute(select(Space).where(Space.slug == space)).scalar_one()
+            if space
+            else None
+        )
+        content = publish(
+            session,
+            plugin="example",
+            type="example.greeting",
+            author=author,
+            url="/example/",
+            title=text,
+            summary=text,
+            space=found,
+            audience=audience,
+            tags=list(tags),
+        )
+        return content.id

@@ -8,6 +8,7 @@ import sys
 import jinja2
 import pytest
 from click.testing import CliRunner
+from markupsafe import Markup
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from starlette.testclient import TestClient
@@ -218,3 +219,50 @@ def test_hook_rse_space_tabs(rse_app_factory):
     with TestClient(app) as outsider:
         login(outsider, "olga")  # not a member of the pilot space: no tab anywhere
         assert "/wiki/" not in outsider.get("/spaces/pilot").text
+
+
+def test_hook_rse_render_activity(rse_app, rse_user, rse_client_for, enable_plugin):
+    from rse_example import hooks as example_hooks
+
+    rse_user("erin")
+    enable_plugin("example")
+    client = rse_client_for("erin")
+    client.post("/api/v1/example/greetings", json={"text": "Rendered by the plugin"})
+    default = client.get("/").text
+    assert "shared" in default and "Rendered by the plugin" in default
+
+    calls = []
+
+    @hookimpl
+    def rse_render_activity(request, entry):
+        calls.append(entry.content.type)
+        return Markup("<p class='custom'>{}</p>").format(entry.content.title)
+
+    example_hooks.rse_render_activity = rse_render_activity
+    rt = rse_app.state.rse
+    rt.plugins.pm.unregister(name="example")
+    rt.plugins.pm.register(example_hooks, name="example")
+    try:
+        page = client.get("/").text
+    finally:
+        rt.plugins.pm.unregister(name="example")
+        del example_hooks.rse_render_activity
+        rt.plugins.pm.register(example_hooks, name="example")
+    assert "<p class='custom'>Rendered by the plugin</p>" in page and calls == ["example.greeting"]
+
+
+def test_hook_rse_stream_composer(rse_app_factory):
+    from tests.conftest import signed_in
+
+    class Composer:
+        @hookimpl
+        def rse_stream_composer(self, request, space):
+            where = space.slug if space else "home"
+            return Markup("<form class='composer-{}'></form>").format(where)
+
+    app = rse_app_factory(extra_plugins=[("composer", Composer())], load_entry_points=False)
+    change_plugin(app.state.rse, "composer", enabled=True, actor="t")
+    with signed_in(app) as client:
+        assert "<form class='composer-home'></form>" in client.get("/").text
+        client.post("/api/v1/spaces", json={"name": "Team", "slug": "team"})
+        assert "<form class='composer-team'></form>" in client.get("/spaces/team").text

@@ -177,3 +177,15 @@ class LoginFailure(Base):
     username: Mapped[str] = mapped_column(String(254))
     ip: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FeedToken(Base):
+    """The secret in a user's personal Atom feed URL; only its hash is stored."""
+
+    __tablename__ = "rse_feed_token"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("rse_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..hooktypes import Permission
+from ..notifications import notify
 from ..permissions import UserAccess, can_see_space_exists, user_can
 from ..validation import SLUG, ValidationError, clean_text, slugify
 from .models import JOIN_POLICIES, ROLES, VISIBILITIES, Membership, Space, SpaceRequest, User
@@ -212,6 +213,17 @@ def invitations_for(session: Session, user: User) -> list[Space]:
     )
 
 
+def _managers(session: Session, space: Space) -> list[User]:
+    """Owners and moderators, who hear about join requests."""
+    return list(
+        session.execute(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.space_id == space.id, Membership.role.in_(("owner", "moderator")))
+        ).scalars()
+    )
+
+
 def _membership(session: Session, space: Space, user: User) -> Membership | None:
     return session.get(Membership, (space.id, user.id))
 
@@ -244,6 +256,8 @@ def join(session: Session, access: UserAccess, space: Space) -> str:
     if space.join_policy == "request" and space.visibility != "secret":
         if pending_row is None:
             session.add(SpaceRequest(space_id=space.id, user_id=user.id, kind="request"))
+            for manager in _managers(session, space):
+                notify(session, manager, "join_request", actor=user, space=space)
         return "requested"
     raise Forbidden("this space is joined by invitation only")
 
@@ -293,6 +307,7 @@ def add_member(
                     created_by=access.user.id if access.user else None,
                 )
             )
+            notify(session, user, "invite", actor=access.user, space=space)
         return "invited"
     raise Forbidden("core.space.members")
 

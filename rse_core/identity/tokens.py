@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..db import utcnow
 from ..validation import clean_text
-from .models import ApiToken, User
+from .models import ApiToken, FeedToken, User
 from .sessions import token_hash
 
 TOKEN_PREFIX = "rse_"
@@ -61,3 +61,39 @@ def revoke_token(session: Session, user: User, token_id: int) -> bool:
         return False
     row.revoked_at = utcnow()
     return True
+
+
+def reset_feed_token(session: Session, user: User) -> str:
+    """Create (or replace, revoking the old URL) the user's Atom feed token; return it."""
+    secret = secrets.token_urlsafe(32)
+    row = session.get(FeedToken, user.id)
+    if row is None:
+        session.add(FeedToken(user_id=user.id, token_hash=token_hash(secret)))
+    else:
+        row.token_hash = token_hash(secret)
+        row.created_at = utcnow()
+    return secret
+
+
+def revoke_feed_token(session: Session, user: User) -> None:
+    """Turn the user's Atom feed off."""
+    row = session.get(FeedToken, user.id)
+    if row is not None:
+        session.delete(row)
+
+
+def user_for_feed_token(session: Session, secret: str) -> User | None:
+    """The active user whose feed URL carries this token, or None."""
+    if not secret or len(secret) > 100:
+        return None
+    found = session.execute(
+        select(User)
+        .join(FeedToken, FeedToken.user_id == User.id)
+        .where(FeedToken.token_hash == token_hash(secret), User.is_active.is_(True))
+    ).scalar_one_or_none()
+    return found
+
+
+def has_feed_token(session: Session, user: User) -> bool:
+    """True when the user's Atom feed is on."""
+    return session.get(FeedToken, user.id) is not None

@@ -31,7 +31,8 @@ CSRF_COOKIE = "rse_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-PUBLIC_PREFIXES = ("/login", "/static/", "/favicon.ico")
+# /feeds/ carries its own secret in the URL (feed readers have no session).
+PUBLIC_PREFIXES = ("/login", "/static/", "/favicon.ico", "/feeds/")
 MAX_FORM_BYTES = 25 * 1024 * 1024
 
 

@@ -15,7 +15,19 @@ from ..identity.demo import load_core_demo
 from ..identity.models import User
 from ..permissions import CORE_PERMISSIONS
 from ..settings import Settings
-from . import admin, api, auth, openapi, pages, people, spaces, users_admin
+from . import (
+    admin,
+    api,
+    auth,
+    content_pages,
+    notifications_pages,
+    openapi,
+    pages,
+    people,
+    spaces,
+    stream,
+    users_admin,
+)
 from .context import current_user
 
 
@@ -27,6 +39,9 @@ def rse_routes(settings: Settings) -> list[BaseRoute]:
         *auth.ROUTES,
         *people.ROUTES,
         *spaces.ROUTES,
+        *stream.ROUTES,
+        *content_pages.ROUTES,
+        *notifications_pages.ROUTES,
         *admin.PAGE_ROUTES,
         *users_admin.ROUTES,
     ]
@@ -35,7 +50,14 @@ def rse_routes(settings: Settings) -> list[BaseRoute]:
 @hookimpl
 def rse_api_routes(settings: Settings) -> list[BaseRoute]:
     """Core API routes and the OpenAPI document."""
-    return [*api.ROUTES, *admin.API_ROUTES, *openapi.ROUTES]
+    return [
+        *api.ROUTES,
+        *stream.API_ROUTES,
+        *content_pages.API_ROUTES,
+        *notifications_pages.API_ROUTES,
+        *admin.API_ROUTES,
+        *openapi.ROUTES,
+    ]
 
 
 @hookimpl

@@ -69,6 +69,18 @@ MEMBER_BODY = {
     },
 }
 
+BODY = {
+    "type": "object",
+    "required": ["body"],
+    "properties": {"body": {"type": "string", "maxLength": 10000}},
+}
+REACTION = {
+    "type": "object",
+    "required": ["kind"],
+    "properties": {"kind": {"type": "string", "enum": ["like"]}},
+}
+FOLLOW = {"type": "object", "required": ["target"], "properties": {"target": {"type": "string"}}}
+
 CORE_PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/me": {"get": operation("The caller, with memberships", errors=(401,))},
     "/api/v1/users": {
@@ -106,6 +118,73 @@ CORE_PATHS: dict[str, dict[str, Any]] = {
         ),
     },
     "/api/v1/admin/plugins": {"get": operation("Installed plugins (admins)", errors=(401, 403))},
+    "/api/v1/stream": {
+        "get": operation(
+            "Activities the caller may see, newest first (Activity Streams 2.0)",
+            query=("space", "person", "following", "before", "limit"),
+            errors=(400, 401, 404, 422),
+        )
+    },
+    "/api/v1/content/{content_id}/comments": {
+        "get": operation("Comments on an item", params=("content_id",)),
+        "post": operation(
+            "Comment on an item",
+            params=("content_id",),
+            body=BODY,
+            status=201,
+            errors=(400, 401, 404, 422),
+        ),
+    },
+    "/api/v1/comments/{comment_id}": {
+        "patch": operation(
+            "Edit your comment", params=("comment_id",), body=BODY, errors=(400, 401, 403, 404, 422)
+        ),
+        "delete": operation(
+            "Delete a comment (author or moderator)",
+            params=("comment_id",),
+            status=204,
+            errors=(401, 403, 404),
+        ),
+    },
+    "/api/v1/content/{content_id}/reactions": {
+        "get": operation("Likes on an item: count and who", params=("content_id",)),
+        "post": operation(
+            "Like an item",
+            params=("content_id",),
+            body=REACTION,
+            status=201,
+            errors=(400, 401, 404, 422),
+        ),
+    },
+    "/api/v1/content/{content_id}/reactions/{kind}": {
+        "delete": operation("Take your like back", params=("content_id", "kind"), status=204),
+    },
+    "/api/v1/follows": {
+        "get": operation("What you follow", errors=(401,)),
+        "post": operation(
+            "Follow user:<id>, space:<id> or tag:<name>",
+            body=FOLLOW,
+            status=201,
+            errors=(400, 401, 422),
+        ),
+    },
+    "/api/v1/follows/{target}": {
+        "delete": operation("Stop following", params=("target",), status=204, errors=(401,)),
+    },
+    "/api/v1/notifications": {
+        "get": operation(
+            "Your notifications, each re-checked against what you may see",
+            query=("before", "limit"),
+            errors=(401, 422),
+        )
+    },
+    "/api/v1/notifications/read": {
+        "post": operation(
+            "Mark one notification (id) or all read",
+            body={"type": "object", "properties": {"id": {"type": "integer"}}},
+            errors=(400, 401, 422),
+        )
+    },
 }
 
 

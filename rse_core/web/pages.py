@@ -1,4 +1,4 @@
-"""Core pages that are not about any one service: the home page."""
+"""Core pages that are not about any one service: the home page and its stream."""
 
 from __future__ import annotations
 
@@ -7,19 +7,37 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .context import active_plugins, runtime
+from .stream import render_items
 from .templating import render
 
 
 async def home(request: Request) -> Response:
-    """GET /: the home page, with widgets from the active plugins."""
+    """GET /: the home stream (``?following=1`` for following only) and plugin widgets."""
+    rt = runtime(request)
+    active = active_plugins(request)
     widgets = [
         (name, html)
-        for name, results in runtime(request).plugins.collect(
-            "rse_home_widgets", active_plugins(request), request=request
-        )
+        for name, results in rt.plugins.collect("rse_home_widgets", active, request=request)
         for html in results
     ]
-    return render(request, "home.html", {"widgets": widgets})
+    composers = [
+        (name, html)
+        for name, html in rt.plugins.collect(
+            "rse_stream_composer", active, request=request, space=None
+        )
+    ]
+    stream_html, _next, newest = render_items(request)
+    return render(
+        request,
+        "home.html",
+        {
+            "widgets": widgets,
+            "composers": composers,
+            "stream_html": stream_html,
+            "newest": newest,
+            "following": request.query_params.get("following") == "1",
+        },
+    )
 
 
 ROUTES = [Route("/", home, methods=["GET"], name="home")]

@@ -17,9 +17,11 @@ from ..identity import accounts
 from ..identity import spaces as svc
 from ..identity.models import JOIN_POLICIES, VISIBILITIES, Space
 from ..permissions import GRANTABLE_ROLES, can_read_space, load_access, overrides, set_override
+from ..social import followed
 from ..validation import ValidationError
 from .context import access, active_in_space, can, current_user, runtime, write
 from .forms import form_dict
+from .stream import render_items
 from .templating import render
 
 SITE_ONLY_PERMISSIONS = frozenset({"core.space.create"})
@@ -136,9 +138,20 @@ async def space_new(request: Request) -> Response:
 
 
 async def space_home(request: Request) -> Response:
-    """GET /spaces/{slug}: the space's home (content comes from plugins' tabs)."""
+    """GET /spaces/{slug}: the space's stream, with composers from plugins."""
     space = load_space(request)
-    return render(request, "spaces/home.html", space_context(request, space, "Home"))
+    ctx = space_context(request, space, "Home")
+    if ctx["readable"]:
+        ctx["stream_html"], _next, ctx["newest"] = render_items(request, space=space.slug)
+        ctx["composers"] = runtime(request).plugins.collect(
+            "rse_stream_composer",
+            active_in_space(request, space.id),
+            request=request,
+            space=space,
+        )
+        with runtime(request).db.read() as session:
+            ctx["following"] = space.principal in followed(session, access(request).user.id)
+    return render(request, "spaces/home.html", ctx)
 
 
 async def members_page(request: Request) -> Response:

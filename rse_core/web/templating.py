@@ -64,11 +64,23 @@ def nav_items(request: Request) -> list[Any]:
     return sorted(items, key=lambda item: (item.order, item.label))
 
 
+def unread_notifications(request: Request) -> int:
+    """The bell's count for the signed-in user (one indexed count)."""
+    from ..notifications import unread_count
+
+    user = current_user(request)
+    if user is None:
+        return 0
+    with runtime(request).db.read() as session:
+        return unread_count(session, user.id)
+
+
 def base_context(request: Request) -> dict[str, Any]:
     """What every page template may use."""
     return {
         "request": request,
         "user": current_user(request),
+        "unread": unread_notifications(request),
         "nav_items": nav_items(request),
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "settings": runtime(request).settings,
@@ -92,4 +104,9 @@ def render(
 def render_fragment(request: Request, name: str, context: dict[str, Any] | None = None) -> Markup:
     """Render a template to safe markup (a widget, an htmx partial) with the request in scope."""
     template = request.app.state.templates.get_template(name)
-    return Markup(template.render({"request": request, **(context or {})}))
+    base = {
+        "request": request,
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+        "user": current_user(request),
+    }
+    return Markup(template.render({**base, **(context or {})}))

@@ -12,9 +12,13 @@ from rse_core import (
     ApiError,
     NavItem,
     Permission,
+    access,
     can,
+    current_user,
+    find_space,
     hookimpl,
     json_body,
+    publish,
     render,
     render_fragment,
     runtime,
@@ -46,8 +50,25 @@ async def api_add_greeting(request: Request) -> Response:
     text = data.get("text")
     if not isinstance(text, str) or not 1 <= len(text) <= 200:
         raise ApiError(422, "invalid", "text is required (1-200 characters).", {"text": "bad"})
-    await write(request, lambda session: session.add(Greeting(text=text)))
-    return JSONResponse({"text": text}, status_code=201)
+    me = current_user(request)
+
+    def save(session):
+        space = find_space(session, access(request), data["space"]) if "space" in data else None
+        content = publish(
+            session,
+            plugin="example",
+            type="example.greeting",
+            author=me,
+            url="/example/",
+            title=text,
+            summary=text,
+            space=space,
+        )
+        session.add(Greeting(text=text, content_id=content.id))
+        return content.id
+
+    content_id = await write(request, save)
+    return JSONResponse({"text": text, "content_id": content_id}, status_code=201)
 
 
 @hookimpl

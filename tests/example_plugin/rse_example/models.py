@@ -13,3 +13,4 @@ class Greeting(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     text: Mapped[str] = mapped_column(String(200))
+    content_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -1,0 +1,229 @@
+"""The content registry: one row per item any plugin creates, and the write path.
+
+Every plugin item joins ``rse_content`` (type, plugin, space, author, audience, title, URL,
+times, deleted). ``publish``, ``update`` and ``delete`` write the content row, the activity
+row and a search outbox row in the caller's transaction, so the plugin's own row, its activity
+and its future search entry commit or fail together.
+
+An item's **audience** is one principal: ``everyone``, ``space:<id>`` or ``user:<id>``. One
+principal (not a set) keeps every visibility filter a single indexed column compared with the
+reader's principals: no join, the same predicate for streams, search, notifications and feeds.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
+
+from .db import Base, UTCDateTime, utcnow
+from .enablement import EVERYONE
+from .identity.models import Membership, Space, User
+from .validation import ValidationError, clean_text
+
+AUDIENCE = re.compile(r"^(everyone|space:\d+|user:\d+)$")
+
+
+class Content(Base):
+    """An item of any plugin, as the core knows it."""
+
+    __tablename__ = "rse_content"
+    __table_args__ = (
+        Index("ix_rse_content_space", "space_id", "id"),
+        Index("ix_rse_content_author", "author_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    type: Mapped[str] = mapped_column(String(60))  # "feed.post", "blog.article", ...
+    plugin: Mapped[str] = mapped_column(String(40))
+    space_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rse_space.id", ondelete="SET NULL"), nullable=True
+    )
+    author_id: Mapped[int] = mapped_column(ForeignKey("rse_user.id", ondelete="CASCADE"))
+    audience: Mapped[str] = mapped_column(String(40), index=True)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")  # plain text, for streams and search
+    url: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Activity(Base):
+    """Something that happened to a content item: actor, verb, object, space, audience."""
+
+    __tablename__ = "rse_activity"
+    __table_args__ = (
+        Index("ix_rse_activity_actor", "actor_id", "id"),
+        Index("ix_rse_activity_space", "space_id", "id"),
+        Index("ix_rse_activity_content", "content_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("rse_user.id", ondelete="CASCADE"))
+    verb: Mapped[str] = mapped_column(String(20))  # create, update, comment
+    content_id: Mapped[int] = mapped_column(ForeignKey("rse_content.id", ondelete="CASCADE"))
+    space_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    audience: Mapped[str] = mapped_column(String(40))  # copied from the content
+    plugin: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ContentTag(Base):
+    """A tag on an item (``#hashtag``), for tag pages and following a tag."""
+
+    __tablename__ = "rse_content_tag"
+    __table_args__ = (Index("ix_rse_content_tag_tag", "tag", "content_id"),)
+
+    content_id: Mapped[int] = mapped_column(
+        ForeignKey("rse_content.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(60), primary_key=True)
+
+
+class SearchOutbox(Base):
+    """A content item whose search entry must be (re)written or removed after commit."""
+
+    __tablename__ = "rse_search_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content_id: Mapped[int] = mapped_column(Integer, index=True)
+    op: Mapped[str] = mapped_column(String(10))  # "index" or "delete"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def visible(column: ColumnElement[str], principals: frozenset[str]) -> ColumnElement[bool]:
+    """The one visibility predicate: an audience column among the reader's principals."""
+    return column.in_(sorted(principals))
+
+
+def audience_for(session: Session, author: User, space: Space | None, audience: str | None) -> str:
+    """Check and return the audience of a new item: a space the author belongs to, the whole
+    company (``everyone``), or the author alone (``user:<id>``)."""
+    if space is not None:
+        member = session.get(Membership, (space.id, author.id))
+        if member is None:
+            raise ValidationError({"space": "You can only share in spaces you belong to."})
+        return space.principal
+    audience = audience or EVERYONE
+    if audience not in (EVERYONE, f"user:{author.id}"):
+        raise ValidationError({"audience": "Share with everyone, a space, or yourself."})
+    return audience
+
+
+def publish(
+    session: Session,
+    *,
+    plugin: str,
+    type: str,
+    author: User,
+    url: str,
+    title: str = "",
+    summary: str = "",
+    space: Space | None = None,
+    audience: str | None = None,
+    tags: list[str] | tuple[str, ...] = (),
+) -> Content:
+    """Register a new item: content row, "create" activity and search outbox entry.
+
+    :param plugin: the calling plugin's name.
+    :param type: ``<plugin>.<kind>``, for example ``feed.post``.
+    :param url: the item's local page (``/feed/posts/12``).
+    :param space: share in this space (the author must belong to it); else ``audience``:
+        ``"everyone"`` (default) or ``"user:<author id>"`` (private).
+    :param tags: lower-case tags (``#hashtags``) for tag pages and tag following.
+    """
+    if not type.startswith(f"{plugin}."):
+        raise ValueError(f"content type {type!r} must start with {plugin + '.'!r}")
+    content = Content(
+        type=type,
+        plugin=plugin,
+        space_id=space.id if space else None,
+        author_id=author.id,
+        audience=audience_for(session, author, space, audience),
+        title=clean_text(title, "title", max_length=300),
+        summary=summary[:20_000],
+        url=url,
+    )
+    session.add(content)
+    session.flush()
+    set_tags(session, content, tags)
+    _emit(session, content, author, "create")
+    return content
+
+
+def set_tags(session: Session, content: Content, tags: list[str] | tuple[str, ...]) -> None:
+    """Replace an item's tags."""
+    wanted = sorted({t.lower()[:60] for t in tags if t})
+    session.execute(ContentTag.__table__.delete().where(ContentTag.content_id == content.id))
+    for tag in wanted:
+        session.add(ContentTag(content_id=content.id, tag=tag))
+
+
+def update(
+    session: Session,
+    content: Content,
+    actor: User,
+    *,
+    title: str | None = None,
+    summary: str | None = None,
+    url: str | None = None,
+    tags: list[str] | tuple[str, ...] | None = None,
+) -> Content:
+    """Record an edit: changed fields, a folded "update" activity, a search outbox entry.
+
+    Consecutive edits of one item by one person fold into one stream entry, moved to the top.
+    """
+    if content.deleted_at is not None:
+        raise ValidationError({"content": "This item was deleted."})
+    if title is not None:
+        content.title = clean_text(title, "title", max_length=300)
+    if summary is not None:
+        content.summary = summary[:20_000]
+    if url is not None:
+        content.url = url
+    if tags is not None:
+        set_tags(session, content, tags)
+    content.updated_at = utcnow()
+    last = session.execute(
+        select(Activity)
+        .where(Activity.content_id == content.id)
+        .order_by(Activity.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if last is not None and last.verb == "update" and last.actor_id == actor.id:
+        session.delete(last)
+    _emit(session, content, actor, "update")
+    return content
+
+
+def delete(session: Session, content: Content) -> None:
+    """Hide an item everywhere at once (streams, search, notifications, feeds); rows stay."""
+    content.deleted_at = utcnow()
+    session.add(SearchOutbox(content_id=content.id, op="delete"))
+
+
+def _emit(session: Session, content: Content, actor: User, verb: str) -> Activity:
+    activity = Activity(
+        actor_id=actor.id,
+        verb=verb,
+        content_id=content.id,
+        space_id=content.space_id,
+        audience=content.audience,
+        plugin=content.plugin,
+    )
+    session.add(activity)
+    session.add(SearchOutbox(content_id=content.id, op="index"))
+    session.flush()
+    return activity
+
+
+def get_visible(session: Session, content_id: int, principals: frozenset[str]) -> Content | None:
+    """The item if it exists, is not deleted and the reader may see it; else None."""
+    content = session.get(Content, content_id)
+    if content is None or content.deleted_at is not None or content.audience not in principals:
+        return None
+    return content

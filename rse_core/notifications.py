@@ -1,0 +1,193 @@
+"""Notifications: comments on your items, reactions, mentions, invitations, join requests.
+
+A notification about an item is only created for someone who can see the item, and is checked
+again when shown: one about an item its reader can no longer see shows nothing of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, func, select, update
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
+
+from .content import Content
+from .db import Base, UTCDateTime, utcnow
+from .identity.models import Space, User
+from .markdown import MENTION
+from .permissions import load_access
+
+KINDS = {
+    "comment": "Someone comments on your item",
+    "reaction": "Someone likes your item",
+    "mention": "Someone mentions you",
+    "invite": "You are invited to a space",
+    "join_request": "Someone asks to join a space you manage",
+}
+
+
+class Notification(Base):
+    """One thing a user should know about."""
+
+    __tablename__ = "rse_notification"
+    __table_args__ = (Index("ix_rse_notification_user", "user_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("rse_user.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rse_user.id", ondelete="CASCADE"), nullable=True
+    )
+    content_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rse_content.id", ondelete="CASCADE"), nullable=True
+    )
+    space_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rse_space.id", ondelete="CASCADE"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class NotificationPreference(Base):
+    """A user turned a kind of notification off (or back on)."""
+
+    __tablename__ = "rse_notification_pref"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("rse_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+def mentioned_usernames(text: str) -> set[str]:
+    """Usernames written as ``@name`` in a text (lower-cased)."""
+    return {m.lower() for m in MENTION.findall(text or "")}
+
+
+def preferences(session: Session, user_id: int) -> dict[str, bool]:
+    """Kind -> enabled for a user (everything on unless turned off)."""
+    stored = dict(
+        session.execute(
+            select(NotificationPreference.kind, NotificationPreference.enabled).where(
+                NotificationPreference.user_id == user_id
+            )
+        ).all()
+    )
+    return {kind: stored.get(kind, True) for kind in KINDS}
+
+
+def set_preference(session: Session, user_id: int, kind: str, enabled: bool) -> None:
+    """Turn one kind on or off."""
+    if kind not in KINDS:
+        raise ValueError(kind)
+    row = session.get(NotificationPreference, (user_id, kind))
+    if row is None:
+        session.add(NotificationPreference(user_id=user_id, kind=kind, enabled=enabled))
+    else:
+        row.enabled = enabled
+
+
+def notify(
+    session: Session,
+    recipient: User,
+    kind: str,
+    *,
+    actor: User | None = None,
+    content: Content | None = None,
+    space: Space | None = None,
+) -> Notification | None:
+    """Notify ``recipient`` unless it is the actor, they turned the kind off, or the item is
+    one they cannot see."""
+    if actor is not None and actor.id == recipient.id:
+        return None
+    if not recipient.is_active or not preferences(session, recipient.id)[kind]:
+        return None
+    if content is not None:
+        principals = load_access(session, recipient).principals
+        if content.deleted_at is not None or content.audience not in principals:
+            return None
+    row = Notification(
+        user_id=recipient.id,
+        kind=kind,
+        actor_id=actor.id if actor else None,
+        content_id=content.id if content else None,
+        space_id=space.id if space else None,
+    )
+    session.add(row)
+    return row
+
+
+def notify_mentions(session: Session, text: str, actor: User, content: Content) -> list[str]:
+    """Notify every existing user ``@mentioned`` in ``text`` who can see ``content``."""
+    names = mentioned_usernames(text)
+    if not names:
+        return []
+    users = session.execute(select(User).where(User.username.in_(names))).scalars()
+    notified = []
+    for user in users:
+        if notify(session, user, "mention", actor=actor, content=content):
+            notified.append(user.username)
+    return notified
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A notification as its reader may see it now."""
+
+    notification: Notification
+    actor: User | None
+    content: Content | None  # None when gone or no longer visible
+    space: Space | None
+    hidden: bool  # the item exists no more for this reader
+
+
+def for_user(
+    session: Session, user: User, *, before: int | None = None, limit: int = 30
+) -> list[Shown]:
+    """A page of a user's notifications, each re-checked against what they may see today."""
+    actor = aliased(User)
+    query = (
+        select(Notification, actor, Content, Space)
+        .outerjoin(actor, actor.id == Notification.actor_id)
+        .outerjoin(Content, Content.id == Notification.content_id)
+        .outerjoin(Space, Space.id == Notification.space_id)
+        .where(Notification.user_id == user.id)
+    )
+    if before is not None:
+        query = query.where(Notification.id < before)
+    rows = session.execute(query.order_by(Notification.id.desc()).limit(limit)).all()
+    principals = load_access(session, user).principals
+    shown = []
+    for notification, who, content, space in rows:
+        hidden = notification.content_id is not None and (
+            content is None or content.deleted_at is not None or content.audience not in principals
+        )
+        shown.append(
+            Shown(
+                notification,
+                None if hidden else who,
+                None if hidden else content,
+                None if hidden else space,
+                hidden,
+            )
+        )
+    return shown
+
+
+def unread_count(session: Session, user_id: int) -> int:
+    """How many notifications the user has not read."""
+    return session.execute(
+        select(func.count()).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    ).scalar_one()
+
+
+def mark_read(session: Session, user_id: int, notification_id: int | None = None) -> int:
+    """Mark one (or all) of the user's notifications read; returns how many changed."""
+    statement = update(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)
+    )
+    if notification_id is not None:
+        statement = statement.where(Notification.id == notification_id)
+    return session.execute(statement.values(read_at=utcnow())).rowcount or 0

@@ -1,0 +1,193 @@
+"""Comments, reactions and follows, shared by every plugin's content."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, delete, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .content import Activity, Content, SearchOutbox
+from .db import Base, UTCDateTime, utcnow
+from .identity.models import User
+from .validation import ValidationError, clean_text
+
+REACTION_KINDS = ("like",)
+MAX_COMMENT = 10_000
+
+
+class Comment(Base):
+    """A Markdown comment on a content item."""
+
+    __tablename__ = "rse_comment"
+    __table_args__ = (Index("ix_rse_comment_content", "content_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content_id: Mapped[int] = mapped_column(ForeignKey("rse_content.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("rse_user.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Reaction(Base):
+    """One person's reaction of one kind to one item."""
+
+    __tablename__ = "rse_reaction"
+
+    content_id: Mapped[int] = mapped_column(
+        ForeignKey("rse_content.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("rse_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Follow(Base):
+    """Someone follows a person (``user:<id>``), a space (``space:<id>``) or a tag
+    (``tag:<name>``)."""
+
+    __tablename__ = "rse_follow"
+    __table_args__ = (Index("ix_rse_follow_target", "target"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("rse_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    target: Mapped[str] = mapped_column(String(80), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def clean_body(body: object) -> str:
+    """A comment body: text, 1 to 10,000 characters."""
+    return clean_text(body, "body", max_length=MAX_COMMENT, required=True)
+
+
+def add_comment(session: Session, content: Content, author: User, body: object) -> Comment:
+    """Comment on an item the author can see (the caller checked); emits a "comment" activity."""
+    comment = Comment(content_id=content.id, author_id=author.id, body=clean_body(body))
+    session.add(comment)
+    session.add(
+        Activity(
+            actor_id=author.id,
+            verb="comment",
+            content_id=content.id,
+            space_id=content.space_id,
+            audience=content.audience,
+            plugin=content.plugin,
+        )
+    )
+    session.add(SearchOutbox(content_id=content.id, op="index"))
+    session.flush()
+    return comment
+
+
+def edit_comment(session: Session, comment: Comment, body: object) -> None:
+    """Change a comment's text."""
+    comment.body = clean_body(body)
+    comment.updated_at = utcnow()
+    session.add(SearchOutbox(content_id=comment.content_id, op="index"))
+
+
+def delete_comment(session: Session, comment: Comment) -> None:
+    """Hide a comment."""
+    comment.deleted_at = utcnow()
+    session.add(SearchOutbox(content_id=comment.content_id, op="index"))
+
+
+def comments_for(session: Session, content_id: int) -> list[tuple[Comment, User]]:
+    """Visible comments on an item with their authors, oldest first (one query)."""
+    return [
+        (c, u)
+        for c, u in session.execute(
+            select(Comment, User)
+            .join(User, User.id == Comment.author_id)
+            .where(Comment.content_id == content_id, Comment.deleted_at.is_(None))
+            .order_by(Comment.id)
+        ).all()
+    ]
+
+
+def react(session: Session, content: Content, user: User, kind: object) -> bool:
+    """Add a reaction; False if it was already there."""
+    if kind not in REACTION_KINDS:
+        raise ValidationError({"kind": f"Choose one of: {', '.join(REACTION_KINDS)}."})
+    if session.get(Reaction, (content.id, user.id, kind)) is not None:
+        return False
+    session.add(Reaction(content_id=content.id, user_id=user.id, kind=kind))
+    session.flush()
+    return True
+
+
+def unreact(session: Session, content: Content, user: User, kind: str) -> bool:
+    """Remove a reaction; False if there was none."""
+    result = session.execute(
+        delete(Reaction).where(
+            Reaction.content_id == content.id, Reaction.user_id == user.id, Reaction.kind == kind
+        )
+    )
+    return bool(result.rowcount)
+
+
+def reaction_summary(
+    session: Session, content_ids: list[int], viewer_id: int
+) -> dict[int, dict[str, object]]:
+    """For each item: like count, whether the viewer liked it, and up to 5 names (two queries
+    for the whole list, none per item)."""
+    summary: dict[int, dict[str, object]] = {
+        cid: {"count": 0, "mine": False, "names": []} for cid in content_ids
+    }
+    if not content_ids:
+        return summary
+    counts = session.execute(
+        select(Reaction.content_id, func.count())
+        .where(Reaction.content_id.in_(content_ids), Reaction.kind == "like")
+        .group_by(Reaction.content_id)
+    ).all()
+    for cid, count in counts:
+        summary[cid]["count"] = count
+    rows = session.execute(
+        select(Reaction.content_id, User.id, User.display_name)
+        .join(User, User.id == Reaction.user_id)
+        .where(Reaction.content_id.in_(content_ids), Reaction.kind == "like")
+        .order_by(Reaction.created_at.desc())
+    ).all()
+    for cid, uid, name in rows:
+        entry = summary[cid]
+        if uid == viewer_id:
+            entry["mine"] = True
+        names = entry["names"]
+        assert isinstance(names, list)
+        if len(names) < 5:
+            names.append(name)
+    return summary
+
+
+def comment_counts(session: Session, content_ids: list[int]) -> dict[int, int]:
+    """Visible comment count per item (one query)."""
+    if not content_ids:
+        return {}
+    rows = session.execute(
+        select(Comment.content_id, func.count())
+        .where(Comment.content_id.in_(content_ids), Comment.deleted_at.is_(None))
+        .group_by(Comment.content_id)
+    ).all()
+    return dict(rows)
+
+
+def follow(session: Session, user: User, target: str) -> None:
+    """Follow ``user:<id>``, ``space:<id>`` or ``tag:<name>`` (idempotent)."""
+    if session.get(Follow, (user.id, target)) is None:
+        session.add(Follow(user_id=user.id, target=target))
+
+
+def unfollow(session: Session, user: User, target: str) -> None:
+    """Stop following."""
+    session.execute(delete(Follow).where(Follow.user_id == user.id, Follow.target == target))
+
+
+def followed(session: Session, user_id: int) -> list[str]:
+    """What a user follows."""
+    return list(session.execute(select(Follow.target).where(Follow.user_id == user_id)).scalars())

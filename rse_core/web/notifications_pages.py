@@ -1,0 +1,188 @@
+"""The notification bell, page, preferences, the API, and the personal Atom feed."""
+
+from __future__ import annotations
+
+from xml.etree import ElementTree as ET
+
+from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from .. import notifications as notes
+from ..activity import stream
+from ..identity import tokens
+from ..identity.models import User
+from ..permissions import load_access
+from .api import json_body, page_limit
+from .context import current_user, runtime, write
+from .errors import ApiError
+from .forms import form_dict
+from .templating import render
+
+ATOM = "http://www.w3.org/2005/Atom"
+
+
+def shown_json(item: notes.Shown) -> dict[str, object]:
+    """A notification as the API shows it (nothing of an item the reader can't see)."""
+    n = item.notification
+    body: dict[str, object] = {
+        "id": n.id,
+        "kind": n.kind,
+        "created_at": n.created_at.isoformat(),
+        "read": n.read_at is not None,
+        "hidden": item.hidden,
+    }
+    if item.actor is not None:
+        body["actor"] = {"username": item.actor.username, "display_name": item.actor.display_name}
+    if item.content is not None:
+        body["content"] = {
+            "id": item.content.id,
+            "title": item.content.title,
+            "url": item.content.url,
+        }
+    if item.space is not None:
+        body["space"] = {"slug": item.space.slug, "name": item.space.name}
+    return body
+
+
+async def page(request: Request) -> Response:
+    """GET /notifications: newest first, each re-checked; POST marks them read."""
+    me = current_user(request)
+    if request.method == "POST":
+        data = await form_dict(request)
+        raw = str(data.get("id", ""))
+        target = int(raw) if raw.isdigit() else None
+        await write(request, lambda session: notes.mark_read(session, me.id, target))
+        return RedirectResponse("/notifications", status_code=303)
+    with runtime(request).db.read() as session:
+        items = notes.for_user(session, me, limit=50)
+    return render(request, "notifications/list.html", {"items": items})
+
+
+async def preferences_page(request: Request) -> Response:
+    """GET and POST /notifications/settings: which kinds to receive."""
+    me = current_user(request)
+    if request.method == "POST":
+        data = await form_dict(request)
+
+        def save(session: Session) -> None:
+            for kind in notes.KINDS:
+                notes.set_preference(session, me.id, kind, data.get(kind) == "1")
+
+        await write(request, save)
+        return RedirectResponse("/notifications/settings?saved=1", status_code=303)
+    with runtime(request).db.read() as session:
+        prefs = notes.preferences(session, me.id)
+    return render(
+        request,
+        "notifications/settings.html",
+        {"prefs": prefs, "kinds": notes.KINDS, "saved": request.query_params.get("saved")},
+    )
+
+
+async def api_list(request: Request) -> Response:
+    """GET /api/v1/notifications?before=&limit=."""
+    limit = page_limit(request, 30)
+    before = request.query_params.get("before")
+    me = current_user(request)
+    with runtime(request).db.read() as session:
+        items = notes.for_user(
+            session,
+            me,
+            before=int(before) if before and before.isdigit() else None,
+            limit=limit + 1,
+        )
+        unread = notes.unread_count(session, me.id)
+    more = len(items) > limit
+    items = items[:limit]
+    return JSONResponse(
+        {
+            "items": [shown_json(i) for i in items],
+            "unread": unread,
+            "next": str(items[-1].notification.id) if more and items else None,
+        }
+    )
+
+
+async def api_mark_read(request: Request) -> Response:
+    """POST /api/v1/notifications/read {"id"?}: mark one, or all, read."""
+    data = await json_body(request)
+    target = data.get("id")
+    if target is not None and (not isinstance(target, int) or isinstance(target, bool)):
+        raise ApiError(422, "invalid", "id must be a number.", {"id": "number"})
+    me = current_user(request)
+    changed = await write(request, lambda session: notes.mark_read(session, me.id, target))
+    return JSONResponse({"marked": changed})
+
+
+async def feed_settings(request: Request) -> Response:
+    """GET and POST /profile/feed: turn the personal Atom feed on (new URL) or off."""
+    me = current_user(request)
+    url = None
+    if request.method == "POST":
+        data = await form_dict(request)
+        if data.get("action") == "off":
+            await write(
+                request, lambda session: tokens.revoke_feed_token(session, session.get(User, me.id))
+            )
+            return RedirectResponse("/profile/feed", status_code=303)
+        secret = await write(
+            request, lambda session: tokens.reset_feed_token(session, session.get(User, me.id))
+        )
+        url = f"{request.base_url}feeds/{secret}.atom"
+    with runtime(request).db.read() as session:
+        enabled = tokens.has_feed_token(session, me)
+    return render(
+        request,
+        "notifications/feed.html",
+        {"enabled": enabled, "url": url},
+        headers={"cache-control": "no-store"},
+    )
+
+
+async def atom_feed(request: Request) -> Response:
+    """GET /feeds/{token}.atom: the owner's home stream as they may see it today."""
+    rt = runtime(request)
+    with rt.db.read() as session:
+        user = tokens.user_for_feed_token(session, request.path_params["token"])
+        if user is None:
+            raise HTTPException(404)
+        entries = stream(session, load_access(session, user).principals, limit=50)
+    base = str(request.base_url).rstrip("/")
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    ET.SubElement(feed, f"{{{ATOM}}}title").text = f"rse · {user.display_name}"
+    ET.SubElement(feed, f"{{{ATOM}}}id").text = f"{base}/feeds/user-{user.id}"
+    updated = entries[0].activity.created_at.isoformat() if entries else "1970-01-01T00:00:00Z"
+    ET.SubElement(feed, f"{{{ATOM}}}updated").text = updated
+    for e in entries:
+        item = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        verb = {"create": "shared", "update": "edited", "comment": "commented on"}[e.activity.verb]
+        title = f"{e.actor.display_name} {verb} {e.content.title or 'a post'}"
+        ET.SubElement(item, f"{{{ATOM}}}title").text = title
+        ET.SubElement(item, f"{{{ATOM}}}id").text = f"{base}/api/v1/activities/{e.activity.id}"
+        ET.SubElement(item, f"{{{ATOM}}}updated").text = e.activity.created_at.isoformat()
+        ET.SubElement(item, f"{{{ATOM}}}link", href=f"{base}{e.content.url}")
+        author = ET.SubElement(item, f"{{{ATOM}}}author")
+        ET.SubElement(author, f"{{{ATOM}}}name").text = e.actor.display_name
+        ET.SubElement(item, f"{{{ATOM}}}summary").text = e.content.summary[:1000]
+    body = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return Response(
+        body,
+        media_type="application/atom+xml; charset=utf-8",
+        headers={"cache-control": "private, no-store"},
+    )
+
+
+ROUTES = [
+    Route("/notifications", page, methods=["GET", "POST"]),
+    Route("/notifications/settings", preferences_page, methods=["GET", "POST"]),
+    Route("/profile/feed", feed_settings, methods=["GET", "POST"]),
+    Route("/feeds/{token}.atom", atom_feed, methods=["GET"]),
+]
+API_ROUTES = [
+    Route("/api/v1/notifications", api_list, methods=["GET"]),
+    Route("/api/v1/notifications/read", api_mark_read, methods=["POST"]),
+]

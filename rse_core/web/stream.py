@@ -1,0 +1,170 @@
+"""Stream pages and API: home (all, or following only), a space's, a person's; htmx "load
+more" and the "N new items" poll."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from ..activity import Following, StreamEntry, as_activity_streams, count_newer, stream
+from ..identity import accounts
+from ..identity import spaces as svc
+from ..permissions import can_read_space
+from ..social import comment_counts, followed, reaction_summary
+from .api import page_limit
+from .context import access, active_plugins, current_user, principals, runtime
+from .errors import ApiError
+from .templating import render_fragment
+
+PAGE = 20
+
+
+def _int(params: Mapping[str, str], name: str) -> int | None:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return None
+    if not raw.isdigit():
+        raise ApiError(400, "bad_parameter", f"{name} must be a number.", {name: "number"})
+    return int(raw)
+
+
+def stream_filters(
+    request: Request, session: Session, params: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Filters from the query string: ``space`` (slug), ``person`` (username), ``following``.
+    A space or person the reader may not see is a 404, like a missing one."""
+    params = request.query_params if params is None else params
+    filters: dict[str, Any] = {}
+    acc = access(request)
+    if slug := params.get("space"):
+        try:
+            space = svc.get_space(session, acc, slug)
+        except svc.NotFound:
+            raise HTTPException(404) from None
+        if not can_read_space(acc, space):
+            raise HTTPException(404)
+        filters["space_id"] = space.id
+    if username := params.get("person"):
+        person = accounts.get_user(session, username)
+        if person is None:
+            raise HTTPException(404)
+        filters["actor_id"] = person.id
+    if params.get("following") == "1":
+        filters["following"] = Following.from_targets(followed(session, acc.user.id))
+    return filters
+
+
+def decorate(request: Request, session: Session, entries: list[StreamEntry]) -> list[dict]:
+    """Entries with likes and comment counts (two queries for the whole page) and their
+    rendering (plugins first, then the core's default)."""
+    ids = sorted({e.content.id for e in entries})
+    reactions = reaction_summary(session, ids, current_user(request).id)
+    comments = comment_counts(session, ids)
+    rt = runtime(request)
+    active = active_plugins(request)
+    items = []
+    for entry in entries:
+        html = None
+        if entry.content.plugin in active:
+            for _name, result in rt.plugins.collect(
+                "rse_render_activity", {entry.content.plugin}, request=request, entry=entry
+            ):
+                html = result
+                break
+        items.append(
+            {
+                "entry": entry,
+                "html": html,
+                "likes": reactions[entry.content.id],
+                "comments": comments.get(entry.content.id, 0),
+            }
+        )
+    return items
+
+
+def render_items(request: Request, **fixed: str) -> tuple[Markup, int | None, int | None]:
+    """The stream's items as HTML, the cursor for "load more" and the newest id shown.
+
+    ``fixed`` parameters (``space="hr"``) override the query string's, and are carried into
+    the "load more" link."""
+    params = {**dict(request.query_params), **fixed}
+    with runtime(request).db.read() as session:
+        filters = stream_filters(request, session, params)
+        entries = stream(
+            session, principals(request), before=_int(params, "before"), limit=PAGE + 1, **filters
+        )
+        more = len(entries) > PAGE
+        entries = entries[:PAGE]
+        items = decorate(request, session, entries)
+    next_before = entries[-1].activity.id if more and entries else None
+    newest = entries[0].activity.id if entries else None
+    html = render_fragment(
+        request,
+        "stream/_items.html",
+        {
+            "items": items,
+            "next_before": next_before,
+            "query": _query(params, "before"),
+        },
+    )
+    return html, next_before, newest
+
+
+def _query(params: Mapping[str, str], without: str) -> str:
+    return urlencode({k: v for k, v in params.items() if k != without})
+
+
+async def items_partial(request: Request) -> Response:
+    """GET /stream/items?before=&space=&person=&following=: htmx "load more"."""
+    html, _, _ = render_items(request)
+    return HTMLResponse(html)
+
+
+async def new_count(request: Request) -> Response:
+    """GET /stream/new?after=&...: the "N new items" notice (htmx poll)."""
+    after = _int(request.query_params, "after") or 0
+    with runtime(request).db.read() as session:
+        count = count_newer(session, principals(request), after, **stream_filters(request, session))
+    return HTMLResponse(
+        render_fragment(
+            request,
+            "stream/_new.html",
+            {"count": count, "query": _query(request.query_params, "after"), "after": after},
+        )
+    )
+
+
+async def stream_api(request: Request) -> Response:
+    """GET /api/v1/stream?space=&person=&following=&before=&limit=: Activity Streams 2.0."""
+    limit = page_limit(request)
+    with runtime(request).db.read() as session:
+        entries = stream(
+            session,
+            principals(request),
+            before=_int(request.query_params, "before"),
+            limit=limit + 1,
+            **stream_filters(request, session),
+        )
+    more = len(entries) > limit
+    entries = entries[:limit]
+    return JSONResponse(
+        {
+            "items": [as_activity_streams(e) for e in entries],
+            "next": str(entries[-1].activity.id) if more and entries else None,
+        }
+    )
+
+
+ROUTES = [
+    Route("/stream/items", items_partial, methods=["GET"]),
+    Route("/stream/new", new_count, methods=["GET"]),
+]
+API_ROUTES = [Route("/api/v1/stream", stream_api, methods=["GET"])]

@@ -1,0 +1,301 @@
+"""Content, activity streams, comments, reactions, follows, notifications and the Atom feed."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+from starlette.testclient import TestClient
+
+from rse_core.testing import enable
+from tests.conftest import share
+
+
+@pytest.fixture
+def office(rse_app, rse_user, rse_client_for):
+    """ann owns a private space "hr" with bob in it; cid is not a member."""
+    for name in ("ann", "bob", "cid"):
+        rse_user(name)
+    clients = {name: rse_client_for(name) for name in ("ann", "bob", "cid")}
+    clients["ann"].post(
+        "/api/v1/spaces", json={"name": "HR", "slug": "hr", "visibility": "private"}
+    )
+    clients["ann"].post("/api/v1/spaces/hr/members", json={"username": "bob"})
+    enable(rse_app, "example")
+    return clients
+
+
+def titles(client, url="/api/v1/stream"):
+    return [item["object"]["name"] for item in client.get(url).json()["items"]]
+
+
+def test_stream_shows_exactly_what_each_reader_may_see(rse_app, office):
+    share(rse_app, "ann", "for everyone")
+    share(rse_app, "ann", "for hr", space="hr")
+    share(rse_app, "ann", "note to self", audience=f"user:{_id(office['ann'])}")
+    assert titles(office["ann"]) == ["note to self", "for hr", "for everyone"]
+    assert titles(office["bob"]) == ["for hr", "for everyone"]
+    assert titles(office["cid"]) == ["for everyone"]
+    assert titles(office["bob"], "/api/v1/stream?space=hr") == ["for hr"]
+    assert office["cid"].get("/api/v1/stream?space=hr").status_code == 404
+    assert titles(office["cid"], "/api/v1/stream?person=ann") == ["for everyone"]
+    home = office["cid"].get("/").text
+    assert "for everyone" in home and "for hr" not in home
+
+
+def _id(client):
+    return client.get("/api/v1/me").json().get("id") or _user_id(client)
+
+
+def _user_id(client):
+    username = client.get("/api/v1/me").json()["username"]
+    app = client.app
+    from rse_core.identity.accounts import get_user
+
+    with app.state.rse.db.read() as session:
+        return get_user(session, username).id
+
+
+def test_activity_streams_json(rse_app, office):
+    share(rse_app, "ann", "Hello", space="hr")
+    item = office["bob"].get("/api/v1/stream").json()["items"][0]
+    assert item["@context"] == "https://www.w3.org/ns/activitystreams"
+    assert item["type"] == "Create" and item["actor"]["preferredUsername"] == "ann"
+    assert item["object"]["name"] == "Hello" and item["target"]["id"] == "/spaces/hr"
+
+
+def test_cursor_paging(rse_app, office):
+    for i in range(45):
+        share(rse_app, "ann", f"item {i}")
+    seen, cursor = [], None
+    while True:
+        page = (
+            office["cid"]
+            .get("/api/v1/stream?limit=20" + (f"&before={cursor}" if cursor else ""))
+            .json()
+        )
+        seen += [i["object"]["name"] for i in page["items"]]
+        cursor = page["next"]
+        if not cursor:
+            break
+    assert seen == [f"item {i}" for i in reversed(range(45))]
+    assert office["cid"].get("/api/v1/stream?before=abc").status_code == 400
+
+
+def test_load_more_and_new_items_partials(rse_app, office):
+    for i in range(25):
+        share(rse_app, "ann", f"item {i}")
+    home = office["cid"].get("/").text
+    assert "item 24" in home and "item 4" not in home and 'hx-get="/stream/items?before=' in home
+    before = home.split('hx-get="/stream/items?before=')[1].split('"')[0]
+    more = office["cid"].get(f"/stream/items?before={before}", headers={"hx-request": "true"})
+    assert "item 4" in more.text and "item 24" not in more.text
+    newest = home.split("after=")[1].split('"')[0]
+    share(rse_app, "ann", "fresh")
+    notice = office["cid"].get(f"/stream/new?after={newest}").text
+    assert "1 new item" in notice
+
+
+def test_delete_hides_an_item_everywhere_at_once(rse_app, office):
+    cid_ = share(rse_app, "ann", "soon gone")
+    office["bob"].post(f"/api/v1/content/{cid_}/comments", json={"body": "@ann nice"})
+    assert office["ann"].get("/api/v1/notifications").json()["items"]
+    from rse_core.content import Content, delete
+
+    with rse_app.state.rse.db.write() as session:
+        delete(session, session.get(Content, cid_))
+    for client in office.values():
+        assert "soon gone" not in client.get("/").text
+        assert client.get(f"/content/{cid_}").status_code == 404
+        assert client.get(f"/api/v1/content/{cid_}/comments").status_code == 404
+    shown = office["ann"].get("/api/v1/notifications").json()["items"]
+    assert all(n["hidden"] and "content" not in n for n in shown)
+    assert "soon gone" not in office["ann"].get("/notifications").text
+
+
+def test_consecutive_edits_fold_into_one_entry(rse_app, office):
+    from rse_core.content import Content, update
+    from rse_core.identity.accounts import get_user
+
+    item = share(rse_app, "ann", "draft")
+    share(rse_app, "bob", "other")
+    with rse_app.state.rse.db.write() as session:
+        ann = get_user(session, "ann")
+        for text in ("v1", "v2", "v3"):
+            update(session, session.get(Content, item), ann, title=text)
+    verbs = [
+        (i["rse:verb"], i["object"]["name"])
+        for i in office["bob"].get("/api/v1/stream").json()["items"]
+    ]
+    assert verbs == [("update", "v3"), ("create", "other"), ("create", "v3")]
+
+
+def test_comments_and_likes_through_the_api(rse_app, office):
+    item = share(rse_app, "ann", "Post", space="hr")
+    bob = office["bob"]
+    comment = bob.post(f"/api/v1/content/{item}/comments", json={"body": "**Great**"})
+    assert comment.status_code == 201 and "<strong>Great</strong>" in comment.json()["html"]
+    cid_comment = comment.json()["id"]
+    like = bob.post(f"/api/v1/content/{item}/reactions", json={"kind": "like"})
+    assert like.status_code == 201 and like.json()["count"] == 1 and like.json()["mine"]
+    assert bob.post(f"/api/v1/content/{item}/reactions", json={"kind": "like"}).status_code == 200
+    assert bob.post(f"/api/v1/content/{item}/reactions", json={"kind": "meh"}).status_code == 422
+    assert office["ann"].get(f"/api/v1/content/{item}/reactions").json()["like"]["names"] == ["Bob"]
+    # outsiders reach nothing of it
+    cid = office["cid"]
+    assert cid.post(f"/api/v1/content/{item}/comments", json={"body": "x"}).status_code == 404
+    assert cid.post(f"/api/v1/content/{item}/reactions", json={"kind": "like"}).status_code == 404
+    assert cid.delete(f"/api/v1/comments/{cid_comment}").status_code == 404
+    # only the author edits; the author or a moderator deletes
+    assert (
+        office["ann"].patch(f"/api/v1/comments/{cid_comment}", json={"body": "x"}).status_code
+        == 403
+    )
+    assert (
+        bob.patch(f"/api/v1/comments/{cid_comment}", json={"body": "Edited"}).json()["body"]
+        == "Edited"
+    )
+    assert office["ann"].delete(f"/api/v1/comments/{cid_comment}").status_code == 204
+    assert bob.get(f"/api/v1/content/{item}/comments").json()["items"] == []
+    assert bob.delete(f"/api/v1/content/{item}/reactions/like").status_code == 204
+
+
+def test_comment_and_like_on_pages_with_htmx(rse_app, office):
+    item = share(rse_app, "ann", "Post")
+    bob = office["bob"]
+    htmx = {"hx-request": "true"}
+    fragment = bob.post(f"/content/{item}/comments", data={"body": "Hi <b>ann</b>"}, headers=htmx)
+    assert fragment.status_code == 200 and '<li class="comment"' in fragment.text
+    assert "&lt;b&gt;" in fragment.text and "<html" not in fragment.text
+    button = bob.post(f"/content/{item}/like", headers=htmx)
+    assert "♥ Like · 1" in button.text and 'aria-pressed="true"' in button.text
+    button = bob.post(f"/content/{item}/like", headers=htmx)
+    assert "♥ Like · 0" in button.text
+    empty = bob.post(f"/content/{item}/comments", data={"body": "  "}, headers=htmx)
+    assert empty.status_code == 422
+
+
+def test_mentions_notify_only_those_who_can_see(rse_app, office):
+    item = share(rse_app, "ann", "HR only", space="hr")
+    office["ann"].post(
+        f"/api/v1/content/{item}/comments", json={"body": "cc @bob and @cid and @nobody"}
+    )
+    bob_notes = office["bob"].get("/api/v1/notifications").json()
+    assert [n["kind"] for n in bob_notes["items"]] == ["mention"] and bob_notes["unread"] == 1
+    assert office["cid"].get("/api/v1/notifications").json()["items"] == []
+    page = office["bob"].get(f"/content/{item}").text
+    assert '<a href="/people/bob"' in page
+
+
+def test_notifications_for_comments_likes_invites_and_requests(rse_app, office, rse_user):
+    item = share(rse_app, "ann", "Mine")
+    office["bob"].post(f"/api/v1/content/{item}/comments", json={"body": "hello"})
+    office["cid"].post(f"/api/v1/content/{item}/reactions", json={"kind": "like"})
+    office["cid"].post("/spaces/hr/join")  # private: a join request to the owner
+    kinds = [n["kind"] for n in office["ann"].get("/api/v1/notifications").json()["items"]]
+    assert kinds == ["join_request", "reaction", "comment"]
+    office["ann"].post("/api/v1/spaces", json={"name": "S", "slug": "s", "visibility": "secret"})
+    office["ann"].post(
+        "/spaces/s/settings",
+        data={
+            "name": "S",
+            "visibility": "secret",
+            "join_policy": "invite",
+            "permissions": "1",
+            "perm:core.space.invite": ["member", "moderator", "owner"],
+            "perm:core.space.members": ["owner"],
+            "perm:core.space.manage": ["owner"],
+            "perm:core.space.moderate": ["moderator", "owner"],
+        },
+    )
+    office["ann"].post("/api/v1/spaces/s/members", json={"username": "bob"})
+    office["bob"].post("/api/v1/spaces/s/members", json={"username": "cid"})  # an invitation
+    cid_notes = office["cid"].get("/api/v1/notifications").json()["items"]
+    assert cid_notes[0]["kind"] == "invite" and cid_notes[0]["space"]["slug"] == "s"
+    bell = office["ann"].get("/").text.split('class="bell"')[1].split("</a>")[0]
+    assert 'aria-label="Notifications: 3 unread"' in bell
+    office["ann"].post("/api/v1/notifications/read", json={})
+    assert office["ann"].get("/api/v1/notifications").json()["unread"] == 0
+
+
+def test_notification_preferences(rse_app, office):
+    office["ann"].post("/notifications/settings", data={"comment": "1", "mention": "1"})
+    item = share(rse_app, "ann", "Mine")
+    office["bob"].post(f"/api/v1/content/{item}/reactions", json={"kind": "like"})
+    office["bob"].post(f"/api/v1/content/{item}/comments", json={"body": "hey"})
+    kinds = [n["kind"] for n in office["ann"].get("/api/v1/notifications").json()["items"]]
+    assert kinds == ["comment"]
+
+
+def test_notification_about_an_item_no_longer_visible_shows_nothing(rse_app, office):
+    item = share(rse_app, "bob", "HR secret plan", space="hr")
+    office["ann"].post(f"/api/v1/content/{item}/comments", json={"body": "@bob ok"})
+    assert office["bob"].get("/api/v1/notifications").json()["items"][0]["content"]
+    office["ann"].delete("/api/v1/spaces/hr/members/bob")
+    shown = office["bob"].get("/api/v1/notifications").json()["items"][0]
+    assert shown["hidden"] and "content" not in shown and "actor" not in shown
+    assert "HR secret plan" not in office["bob"].get("/notifications").text
+
+
+def test_following_stream(rse_app, office):
+    share(rse_app, "ann", "by ann")
+    share(rse_app, "bob", "by bob")
+    share(rse_app, "bob", "tagged", tags=["kubernetes"])
+    cid = office["cid"]
+    assert titles(cid, "/api/v1/stream?following=1") == []
+    bob_id = _user_id(office["bob"])
+    assert cid.post("/api/v1/follows", json={"target": f"user:{bob_id}"}).status_code == 201
+    assert titles(cid, "/api/v1/stream?following=1") == ["tagged", "by bob"]
+    cid.delete(f"/api/v1/follows/user:{bob_id}")
+    cid.post("/api/v1/follows", json={"target": "tag:kubernetes"})
+    assert titles(cid, "/api/v1/stream?following=1") == ["tagged"]
+    assert cid.post("/api/v1/follows", json={"target": "space:999"}).status_code == 422
+    # following a space you cannot read shows nothing of it
+    hr_id = office["ann"].get("/api/v1/me").json()["spaces"][0]
+    share(rse_app, "ann", "hr news", space="hr")
+    cid.post("/follow", data={"target": "space:1"})
+    assert "hr news" not in titles(cid, "/api/v1/stream?following=1")
+    assert hr_id["slug"] == "hr"
+
+
+def test_atom_feed_shows_what_the_user_may_see_today(rse_app, office):
+    share(rse_app, "ann", "public news")
+    share(rse_app, "ann", "hr news", space="hr")
+    page = office["bob"].post("/profile/feed", data={"action": "reset"}).text
+    url = page.split('<code id="feed-url">')[1].split("</code>")[0]
+    path = url.replace("http://testserver", "")
+    with TestClient(rse_app) as reader:  # a feed reader: no session at all
+        feed = reader.get(path)
+        assert feed.status_code == 200
+        assert feed.headers["content-type"].startswith("application/atom+xml")
+        assert "public news" in feed.text and "hr news" in feed.text
+        office["ann"].delete("/api/v1/spaces/hr/members/bob")
+        assert "hr news" not in reader.get(path).text
+        office["bob"].post("/profile/feed", data={"action": "reset"})
+        assert reader.get(path).status_code == 404  # the old address is revoked
+        assert reader.get("/feeds/guess.atom").status_code == 404
+
+
+def test_home_page_costs_a_constant_number_of_queries(rse_app, office, rse_user):
+    def count_queries(client):
+        statements = []
+        engine = rse_app.state.rse.db.engine
+
+        def before(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            assert client.get("/").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+        return len([s for s in statements if not s.startswith(("BEGIN", "PRAGMA"))])
+
+    share(rse_app, "ann", "one")
+    few = count_queries(office["bob"])
+    for i in range(19):
+        author = ("ann", "bob", "cid")[i % 3]
+        item = share(rse_app, author, f"item {i}", space="hr" if author != "cid" else None)
+        office["bob"].post(f"/api/v1/content/{item}/reactions", json={"kind": "like"})
+    many = count_queries(office["bob"])
+    assert many == few, f"{few} queries for 1 item, {many} for 20"
+    assert many <= 16
