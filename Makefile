@@ -8,13 +8,14 @@ EXAMPLE := tests/example_plugin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast lint install dev-install demo bench clean help
+.PHONY: run test test-fast lint install bench clean help
 
 help:
 	@echo "make run        set up .venv and ./var, load demo data, serve http://$(HOST):$(PORT)"
 	@echo "make test       set up, then run the whole test suite"
 	@echo "make test-fast  the quick inner-loop subset (no subprocess/reinstall tests)"
 	@echo "make lint       ruff"
+	@echo "make bench      benchmarks (bench/), several minutes"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +47,11 @@ test-fast: $(VENV)/.installed-test
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Benchmarks are measurements, not tests: see bench/ and the figures in docs/performance.md.
+bench: install
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/stream_bench.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

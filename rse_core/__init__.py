@@ -24,6 +24,7 @@ from .settings import Settings
 from .validation import ValidationError
 from .web.api import json_body
 from .web.auth import signed_in_response
+from .web.content_pages import render_social
 from .web.context import access, active_plugins, can, current_user, principals, runtime, write
 from .web.errors import ApiError
 from .web.templating import render, render_fragment, static_url
@@ -67,9 +68,12 @@ __all__ = [
     "render",
     "render_fragment",
     "render_markdown",
+    "render_social",
     "runtime",
     "signed_in_response",
     "static_url",
+    "tagged",
+    "trending_tags",
     "update_content",
     "utcnow",
     "write",

@@ -2,7 +2,8 @@
 
 Every stream filters with the same predicate (the activity's audience among the reader's
 principals, the content not deleted) and pages with "older than id X", never OFFSET. A page
-costs a constant number of queries whatever its length: ids, then one joined fetch.
+is one query whatever its length: SQLite walks the activity table newest first, checks each
+row's audience against the reader's principals (an in-memory set), and stops at the limit.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from .content import Activity, Content, ContentTag, visible
@@ -53,23 +54,18 @@ class Following:
         return cls(tuple(users), tuple(spaces), tuple(tags))
 
 
-def stream_ids(
-    session: Session,
+def _filtered(
+    query: Select[Any],
     principals: frozenset[str],
     *,
     before: int | None = None,
     after: int | None = None,
-    limit: int = 20,
     space_id: int | None = None,
     actor_id: int | None = None,
     following: Following | None = None,
-) -> list[int]:
-    """Ids of the newest visible activities matching the filters (one query)."""
-    query = (
-        select(Activity.id)
-        .join(Content, Content.id == Activity.content_id)
-        .where(visible(Activity.audience, principals), Content.deleted_at.is_(None))
-    )
+) -> Select[Any] | None:
+    """Add the visibility predicate and the filters; None when nothing can match."""
+    query = query.where(visible(Activity.audience, principals), Content.deleted_at.is_(None))
     if before is not None:
         query = query.where(Activity.id < before)
     if after is not None:
@@ -88,31 +84,42 @@ def stream_ids(
             tagged = select(ContentTag.content_id).where(ContentTag.tag.in_(following.tags))
             conditions.append(Activity.content_id.in_(tagged))
         if not conditions:
-            return []
+            return None
         query = query.where(or_(*conditions))
+    return query
+
+
+def stream_ids(
+    session: Session, principals: frozenset[str], *, limit: int = 20, **filters: Any
+) -> list[int]:
+    """Ids of the newest visible activities matching the filters (one query)."""
+    base = select(Activity.id).join(Content, Content.id == Activity.content_id)
+    query = _filtered(base, principals, **filters)
+    if query is None:
+        return []
     limit = max(1, min(limit, MAX_PAGE))
     return list(session.execute(query.order_by(Activity.id.desc()).limit(limit)).scalars())
 
 
-def load_entries(session: Session, ids: list[int]) -> list[StreamEntry]:
-    """The activities with their content, actor and space, in the order of ``ids`` (one query)."""
-    if not ids:
-        return []
+def stream(
+    session: Session, principals: frozenset[str], *, limit: int = 20, **filters: Any
+) -> list[StreamEntry]:
+    """A page of a stream, newest first, in one query: the activities with their content,
+    actor and space. See :func:`_filtered` for the filters (``before``, ``after``,
+    ``space_id``, ``actor_id``, ``following``)."""
     actor = aliased(User)
-    rows = session.execute(
+    base = (
         select(Activity, Content, actor, Space)
         .join(Content, Content.id == Activity.content_id)
         .join(actor, actor.id == Activity.actor_id)
         .outerjoin(Space, Space.id == Activity.space_id)
-        .where(Activity.id.in_(ids))
-    ).all()
-    by_id = {row[0].id: StreamEntry(*row) for row in rows}
-    return [by_id[i] for i in ids if i in by_id]
-
-
-def stream(session: Session, principals: frozenset[str], **filters: Any) -> list[StreamEntry]:
-    """A page of a stream: see :func:`stream_ids` for the filters."""
-    return load_entries(session, stream_ids(session, principals, **filters))
+    )
+    query = _filtered(base, principals, **filters)
+    if query is None:
+        return []
+    limit = max(1, min(limit, MAX_PAGE))
+    rows = session.execute(query.order_by(Activity.id.desc()).limit(limit)).all()
+    return [StreamEntry(*row) for row in rows]
 
 
 def count_newer(session: Session, principals: frozenset[str], after: int, **filters: Any) -> int:

@@ -227,3 +227,50 @@ def get_visible(session: Session, content_id: int, principals: frozenset[str]) -
     if content is None or content.deleted_at is not None or content.audience not in principals:
         return None
     return content
+
+
+def tagged(
+    session: Session,
+    principals: frozenset[str],
+    tag: str,
+    *,
+    plugin: str | None = None,
+    before: int | None = None,
+    limit: int = 20,
+) -> list[Content]:
+    """Visible, not deleted items carrying ``tag``, newest first (``before``: an item id)."""
+    query = (
+        select(Content)
+        .join(ContentTag, ContentTag.content_id == Content.id)
+        .where(
+            ContentTag.tag == tag.lower(),
+            visible(Content.audience, principals),
+            Content.deleted_at.is_(None),
+        )
+    )
+    if plugin is not None:
+        query = query.where(Content.plugin == plugin)
+    if before is not None:
+        query = query.where(Content.id < before)
+    return list(session.execute(query.order_by(Content.id.desc()).limit(limit)).scalars())
+
+
+def trending_tags(
+    session: Session, principals: frozenset[str], since: datetime, limit: int = 10
+) -> list[tuple[str, int]]:
+    """The most used tags on items the reader may see, created since ``since``."""
+    from sqlalchemy import func
+
+    rows = session.execute(
+        select(ContentTag.tag, func.count().label("uses"))
+        .join(Content, Content.id == ContentTag.content_id)
+        .where(
+            Content.created_at >= since,
+            visible(Content.audience, principals),
+            Content.deleted_at.is_(None),
+        )
+        .group_by(ContentTag.tag)
+        .order_by(func.count().desc(), ContentTag.tag)
+        .limit(limit)
+    ).all()
+    return [(tag, uses) for tag, uses in rows]

@@ -93,9 +93,8 @@ def _comment_and_notify(request: Request, content: Content, body: object) -> Any
     return run
 
 
-async def item_page(request: Request) -> Response:
-    """GET /content/{id}: the item with its comments and likes."""
-    content = load_content(request)
+def render_social(request: Request, content: Content) -> Markup:
+    """Likes, comments and the comment form of an item, for any plugin's item page."""
     me = current_user(request)
     with runtime(request).db.read() as session:
         comments = [
@@ -103,6 +102,22 @@ async def item_page(request: Request) -> Response:
             for c, u in comments_for(session, content.id)
         ]
         likes = reaction_summary(session, [content.id], me.id)[content.id]
+    return render_fragment(
+        request,
+        "content/_social.html",
+        {
+            "content": content,
+            "likes": likes,
+            "comments": comments,
+            "render_markdown": render_markdown,
+        },
+    )
+
+
+async def item_page(request: Request) -> Response:
+    """GET /content/{id}: the item with its comments and likes."""
+    content = load_content(request)
+    with runtime(request).db.read() as session:
         author = session.get(User, content.author_id)
         space = session.get(Space, content.space_id) if content.space_id else None
     return render(
@@ -112,10 +127,8 @@ async def item_page(request: Request) -> Response:
             "content": content,
             "author": author,
             "space": space,
-            "likes": likes,
-            "comments": comments,
+            "social": render_social(request, content),
             "render_markdown": render_markdown,
-            "errors": {},
         },
     )
 

@@ -41,6 +41,7 @@ def make_environment(settings: Settings, plugins: PluginRegistry) -> jinja2.Envi
         autoescape=True,
         undefined=jinja2.StrictUndefined if settings.debug else jinja2.Undefined,
         extensions=["jinja2.ext.i18n"],
+        auto_reload=settings.debug,  # no stat() per render in production
     )
     env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
     env.globals["static_url"] = static_url

@@ -1,0 +1,319 @@
+"""Benchmark: the home stream at 10k, 100k and 1M activities (10,000 users, 500 spaces).
+
+    .venv/bin/python bench/stream_bench.py [--sizes 10000,100000,1000000] [--seconds 10]
+
+For each size it builds an SQLite database, then measures
+  * the stream query (ids + one joined fetch) in-process, p50/p95 over many readers;
+  * the home page served by ``rse serve`` (one uvicorn worker) under wrk: requests/s, p50, p95;
+  * the bare baseline (bench/baseline_app.py: Starlette + Jinja2, 20 items from memory) in the
+    same run, and rse's throughput as a ratio to it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+VENV_BIN = Path(sys.executable).parent
+USERS, SPACES, SPACES_PER_USER = 10_000, 500, 5
+
+
+def build(data_dir: Path, activities: int, seed: int = 7) -> None:
+    """A migrated database filled with realistic rows, written with plain sqlite3 for speed."""
+    from rse_core import migrate
+    from rse_core.runtime import Runtime
+    from rse_core.testing import make_settings
+
+    rt = Runtime.create(make_settings(data_dir, load_entry_points=False))
+    migrate.upgrade(rt.db, rt.plugins)
+    rt.db.dispose()
+    rng = random.Random(seed)
+    now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    con = sqlite3.connect(data_dir / "rse.db")
+    con.execute("PRAGMA synchronous = OFF")
+    con.executemany(
+        "INSERT INTO rse_user (id, username, email, password_hash, display_name, is_admin,"
+        " is_active, job_title, department, location, phone, bio, created_at)"
+        " VALUES (?, ?, ?, '', ?, 0, 1, 'Engineer', ?, 'Paris', '', '', ?)",
+        (
+            (i, f"user{i}", f"user{i}@example.com", f"User {i}", f"Dept {i % 20}", now)
+            for i in range(1, USERS + 1)
+        ),
+    )
+    visibilities = ["public", "private", "secret"]
+    con.executemany(
+        "INSERT INTO rse_space (id, slug, name, description, visibility, join_policy,"
+        " created_at) VALUES (?, ?, ?, '', ?, 'open', ?)",
+        ((i, f"space-{i}", f"Space {i}", visibilities[i % 3], now) for i in range(1, SPACES + 1)),
+    )
+    memberships = {
+        (space, user)
+        for user in range(1, USERS + 1)
+        for space in rng.sample(range(1, SPACES + 1), SPACES_PER_USER)
+    }
+    con.executemany(
+        "INSERT INTO rse_membership (space_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)",
+        ((s, u, "member", now) for s, u in memberships),
+    )
+    members_of: dict[int, list[int]] = {}
+    for s, u in memberships:
+        members_of.setdefault(s, []).append(u)
+    batch = 50_000
+    for start in range(1, activities + 1, batch):
+        content, activity = [], []
+        for cid in range(start, min(start + batch, activities + 1)):
+            roll = rng.random()
+            if roll < 0.30:
+                space, author, audience = None, rng.randint(1, USERS), "everyone"
+            elif roll < 0.95:
+                space = rng.randint(1, SPACES)
+                author = rng.choice(members_of[space])
+                audience = f"space:{space}"
+            else:
+                space, author = None, rng.randint(1, USERS)
+                audience = f"user:{author}"
+            title = f"Item {cid}"
+            content.append(
+                (
+                    cid,
+                    space,
+                    author,
+                    audience,
+                    title,
+                    f"Some text about {title}.",
+                    f"/content/{cid}",
+                    now,
+                    now,
+                )
+            )
+            activity.append((cid, author, cid, space, audience, now))
+        con.executemany(
+            "INSERT INTO rse_content (id, type, plugin, space_id, author_id, audience, title,"
+            " summary, url, created_at, updated_at) VALUES (?, 'bench.item', 'bench', ?, ?, ?,"
+            " ?, ?, ?, ?, ?)",
+            content,
+        )
+        con.executemany(
+            "INSERT INTO rse_activity (id, actor_id, verb, content_id, space_id, audience,"
+            " plugin, created_at) VALUES (?, ?, 'create', ?, ?, ?, 'bench', ?)",
+            activity,
+        )
+        con.commit()
+    con.execute("ANALYZE")
+    con.commit()
+    con.close()
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def time_queries(data_dir: Path, readers: int = 60, repeat: int = 10) -> dict[str, float]:
+    """In-process: the home stream's two queries, and a space stream's, for random readers."""
+    from rse_core.activity import stream
+    from rse_core.db import Database
+    from rse_core.identity.models import User
+    from rse_core.permissions import load_access
+
+    db = Database(f"sqlite:///{data_dir / 'rse.db'}")
+    rng = random.Random(11)
+    home, space = [], []
+    with db.read() as session:
+        for _ in range(readers):
+            user = session.get(User, rng.randint(1, USERS))
+            access = load_access(session, user)
+            member_space = next(iter(access.roles))
+            for _ in range(repeat):
+                t = time.perf_counter()
+                entries = stream(session, access.principals, limit=20)
+                home.append((time.perf_counter() - t) * 1000)
+                assert len(entries) == 20
+                t = time.perf_counter()
+                stream(session, access.principals, limit=20, space_id=member_space)
+                space.append((time.perf_counter() - t) * 1000)
+    db.dispose()
+    return {
+        "home_p50": statistics.median(home),
+        "home_p95": percentile(home, 0.95),
+        "space_p50": statistics.median(space),
+        "space_p95": percentile(space, 0.95),
+    }
+
+
+def sign_in(data_dir: Path, user_id: int = 42) -> str:
+    """A session cookie for a bench user, written straight into the session table."""
+    import hashlib
+    import secrets
+    from datetime import timedelta
+
+    token = secrets.token_urlsafe(32)
+    expires = (datetime.now(UTC) + timedelta(days=1)).replace(tzinfo=None).isoformat(sep=" ")
+    con = sqlite3.connect(data_dir / "rse.db")
+    con.execute(
+        "INSERT INTO rse_session (id, user_id, created_at, expires_at, ip, user_agent)"
+        " VALUES (?, ?, ?, ?, '', 'bench')",
+        (hashlib.sha256(token.encode()).hexdigest(), user_id, expires, expires),
+    )
+    con.commit()
+    con.close()
+    return token
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def wrk(url: str, seconds: int, headers: list[str], connections: int = 8) -> dict[str, float]:
+    """Run wrk (1 thread) and parse requests/s and latency percentiles."""
+    args = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    for header in headers:
+        args[1:1] = ["-H", header]
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non2xx:
+        raise RuntimeError(f"{url}: {non2xx.group(1)} error responses\n{out}")
+
+    def ms(label: str) -> float:
+        value, unit = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    return {"rps": rps, "p50": ms("50"), "p90": ms("90"), "p99": ms("99")}
+
+
+def sequential(url: str, token: str, csrf: str, requests: int = 400) -> dict[str, float]:
+    """One client, one request at a time: the latency a single employee sees."""
+    import httpx2
+
+    timings = []
+    cookies = {"rse_session": token, "rse_csrf": csrf}
+    with httpx2.Client(cookies=cookies, timeout=10) as client:
+        for _ in range(requests):
+            started = time.perf_counter()
+            response = client.get(url)
+            timings.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+    return {
+        "p50": statistics.median(timings),
+        "p95": percentile(timings, 0.95),
+        "p99": percentile(timings, 0.99),
+    }
+
+
+def serve(cmd: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    wait_http(port)
+    return proc
+
+
+def stop(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=20)
+
+
+def measure_pages(data_dir: Path, seconds: int) -> dict[str, dict[str, float]]:
+    token = sign_in(data_dir)
+    csrf = "b" * 43
+    env = {**os.environ, "RSE_DATA_DIR": str(data_dir), "RSE_LOAD_ENTRY_POINTS": "0"}
+    rse_port, base_port = free_port(), free_port()
+    rse = serve([str(VENV_BIN / "rse"), "serve", "--port", str(rse_port)], env, rse_port)
+    baseline = serve(
+        [
+            str(VENV_BIN / "uvicorn"),
+            "--app-dir",
+            str(HERE),
+            "baseline_app:app",
+            "--port",
+            str(base_port),
+            "--log-level",
+            "warning",
+        ],
+        env,
+        base_port,
+    )
+    try:
+        cookie = f"Cookie: rse_session={token}; rse_csrf={csrf}"
+        wrk(f"http://127.0.0.1:{rse_port}/", 2, [cookie])  # warm up
+        result = {
+            "rse": wrk(f"http://127.0.0.1:{rse_port}/", seconds, [cookie]),
+            "rse_alone": sequential(f"http://127.0.0.1:{rse_port}/", token, csrf),
+            "baseline": wrk(f"http://127.0.0.1:{base_port}/", seconds, []),
+        }
+    finally:
+        stop(rse)
+        stop(baseline)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed: apt-get install wrk (make bench installs it)")
+    rows = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        with tempfile.TemporaryDirectory(prefix=f"rse-bench-{size}-") as tmp:
+            data_dir = Path(tmp) / "var"
+            started = time.perf_counter()
+            build(data_dir, size)
+            built = time.perf_counter() - started
+            queries = time_queries(data_dir)
+            pages = measure_pages(data_dir, args.seconds)
+        rows.append((size, built, queries, pages))
+        print(
+            f"{size:>9,} activities: built in {built:.0f} s, home query p95 "
+            f"{queries['home_p95']:.2f} ms, page alone p95 {pages['rse_alone']['p95']:.1f} ms, "
+            f"{pages['rse']['rps']:.0f} req/s vs baseline {pages['baseline']['rps']:.0f}",
+            flush=True,
+        )
+    print()
+    print(
+        "| activities | home query p50 / p95 | space query p50 / p95 "
+        "| page alone p50 / p95 / p99 | page, 8 clients p50 / p99 | rse req/s "
+        "| baseline req/s | ratio |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for size, _built, q, p in rows:
+        r, a, b = p["rse"], p["rse_alone"], p["baseline"]
+        print(
+            f"| {size:,} | {q['home_p50']:.2f} / {q['home_p95']:.2f} ms "
+            f"| {q['space_p50']:.2f} / {q['space_p95']:.2f} ms "
+            f"| {a['p50']:.1f} / {a['p95']:.1f} / {a['p99']:.1f} ms "
+            f"| {r['p50']:.1f} / {r['p99']:.1f} ms | {r['rps']:.0f} "
+            f"| {b['rps']:.0f} | {r['rps'] / b['rps']:.3f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
