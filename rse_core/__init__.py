@@ -6,7 +6,7 @@ Plugins import only what this module exports (``__all__``) and implement the hoo
 
 from .activity import StreamEntry
 from .app import create_app
-from .content import Content, get_visible, publish
+from .content import Content, get_visible, publish, tagged, trending_tags
 from .content import delete as delete_content
 from .content import update as update_content
 from .db import Base, UTCDateTime, utcnow
@@ -21,6 +21,7 @@ from .notifications import notify, notify_mentions
 from .permissions import principals_for
 from .runtime import Runtime
 from .settings import Settings
+from .social import followed
 from .validation import ValidationError
 from .web.api import json_body
 from .web.auth import signed_in_response
@@ -56,6 +57,7 @@ __all__ = [
     "current_user",
     "delete_content",
     "find_space",
+    "followed",
     "get_visible",
     "hookimpl",
     "hookspec",

@@ -30,7 +30,7 @@ def test_plugin_installed_later_is_migrated_on_an_existing_database(tmp_path):
     without.db.dispose()
 
     with_example = Runtime.create(settings)
-    assert migrate.pending(with_example.db, with_example.plugins) == ["example"]
+    assert "example" in migrate.pending(with_example.db, with_example.plugins)
     migrate.upgrade(with_example.db, with_example.plugins)
     with with_example.db.read() as session:
         assert session.execute(text("SELECT value FROM rse_meta")).scalar_one() == "yes"

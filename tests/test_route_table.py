@@ -27,11 +27,13 @@ PRIVATE_VALUES: dict[str, str | None] = {
     "slug": "secret",  # a secret space the outsider is not in
     "content_id": "CONTENT",  # an item shared in that space (filled in by the fixture)
     "comment_id": "COMMENT",  # a comment on that item
+    "post_id": "POST",  # a feed post in that space
     "username": None,  # colleagues are visible to every employee
     "name": None,  # plugin names on admin routes (covered by the admin check)
     "kind": None,  # a reaction kind
     "target": None,  # a follow target of the caller's own
     "token": None,  # a feed secret: a wrong one is a 404 (tested in test_stream)
+    "tag": None,  # tag pages list only visible items (plugins/feed/tests)
 }
 SAMPLE_VALUES = {
     "slug": "secret",
@@ -42,6 +44,8 @@ SAMPLE_VALUES = {
     "token": "nope",
     "content_id": "1",
     "comment_id": "1",
+    "post_id": "1",
+    "tag": "x",
 }
 
 
@@ -74,7 +78,10 @@ def world(rse_app, rse_user, rse_client_for):
         ).status_code
         == 201
     )
-    enable(rse_app, "example")
+    for plugin in rse_app.state.rse.plugins.plugin_names():
+        enable(rse_app, plugin)
+    feed_post = owner.post("/api/v1/feed/posts", json={"body": "hush feed", "space": "secret"})
+    PRIVATE_VALUES["post_id"] = str(feed_post.json()["id"])
     item = owner.post("/api/v1/example/greetings", json={"text": "hush", "space": "secret"})
     content_id = item.json()["content_id"]
     comment = owner.post(f"/api/v1/content/{content_id}/comments", json={"body": "hush hush"})

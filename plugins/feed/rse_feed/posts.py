@@ -49,8 +49,9 @@ def clean_body(body: object) -> str:
 
 
 def summary_of(body: str) -> str:
-    """The plain-text summary streams and search use."""
-    return " ".join(body.split())[:500]
+    """The content summary: the post's Markdown itself (streams render it without loading the
+    post row; search indexes it as text)."""
+    return body
 
 
 def create_post(session: Session, author: User, body: object, space: Space | None) -> Post:

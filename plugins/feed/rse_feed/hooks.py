@@ -1,0 +1,118 @@
+"""Hook implementations of the feed plugin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+from starlette.requests import Request
+
+from rse_core import Permission, Space, access, hookimpl, render_fragment, runtime
+
+from . import views
+from .demo import load_demo
+from .posts import render_body
+
+HERE = Path(__file__).parent
+
+
+@hookimpl
+def rse_routes(settings):
+    """Post pages, tag pages and the composer's form action."""
+    return list(views.PAGE_ROUTES)
+
+
+@hookimpl
+def rse_api_routes(settings):
+    """The feed API under /api/v1/feed."""
+    return list(views.API_ROUTES)
+
+
+@hookimpl
+def rse_openapi_paths():
+    """The feed API's description."""
+    post = {
+        "type": "object",
+        "required": ["body"],
+        "properties": {
+            "body": {"type": "string", "maxLength": 5000},
+            "space": {"type": "string", "description": "a space's slug; omit for everyone"},
+        },
+    }
+
+    def op(summary, status=200, body=None):
+        operation = {"summary": summary, "responses": {str(status): {"description": "OK"}}}
+        if body:
+            operation["requestBody"] = {"content": {"application/json": {"schema": body}}}
+        return operation
+
+    return {
+        "/api/v1/feed/posts": {"post": op("Post to the company or a space", 201, post)},
+        "/api/v1/feed/posts/{post_id}": {
+            "get": op("A post"),
+            "patch": op("Edit your post", body=post),
+            "delete": op("Delete a post (author, moderator)", 204),
+        },
+        "/api/v1/feed/tags/{tag}": {"get": op("Visible posts with a hashtag")},
+    }
+
+
+@hookimpl
+def rse_templates_dir():
+    """Templates, namespaced as feed/..."""
+    return HERE / "templates"
+
+
+@hookimpl
+def rse_static_dir():
+    """feed.css."""
+    return HERE / "static"
+
+
+@hookimpl
+def rse_migrations_dir():
+    """The feed_post table's history."""
+    return HERE / "migrations"
+
+
+@hookimpl
+def rse_permissions():
+    """Posting to the feed (everyone; in a space, its members)."""
+    return [Permission("feed.post", "Post to the feed", default_roles=("everyone",))]
+
+
+@hookimpl
+def rse_stream_composer(request: Request, space):
+    """ "What are you working on?" above the home stream and each space's stream."""
+    spaces: list[tuple[str, str]] = []
+    acc = access(request)
+    if space is None and acc.roles:
+        with runtime(request).db.read() as session:
+            query = select(Space.slug, Space.name).where(Space.id.in_(list(acc.roles)))
+            spaces = [(slug, name) for slug, name in session.execute(query.order_by(Space.name))]
+    return render_fragment(request, "feed/composer.html", {"space": space, "spaces": spaces})
+
+
+@hookimpl
+def rse_render_activity(request: Request, entry):
+    """A post in the stream: its Markdown body, hashtags and mentions linked."""
+    if entry.content.type != "feed.post":
+        return None
+    # The post's Markdown is its content summary: no query per stream entry.
+    return render_fragment(
+        request,
+        "feed/entry.html",
+        {"entry": entry, "body_html": render_body(entry.content.summary)},
+    )
+
+
+@hookimpl
+def rse_home_widgets(request: Request):
+    """Trending hashtags of the week."""
+    return [render_fragment(request, "feed/trending.html", {"tags": views.trending(request)})]
+
+
+@hookimpl
+def rse_demo_data(session, settings):
+    """A few posts so the demo's home stream is alive."""
+    load_demo(session)

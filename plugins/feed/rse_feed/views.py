@@ -1,0 +1,307 @@
+"""Feed pages (post, tag page, composer actions) and the feed API."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from markupsafe import escape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from rse_core import (
+    ApiError,
+    Content,
+    Space,
+    User,
+    ValidationError,
+    access,
+    can,
+    current_user,
+    find_space,
+    followed,
+    get_visible,
+    json_body,
+    principals,
+    render,
+    render_social,
+    runtime,
+    tagged,
+    trending_tags,
+    utcnow,
+    write,
+)
+
+from .models import Post
+from .posts import create_post, edit_post, remove_post, render_body
+
+
+def _load(request: Request, session: Session, post_id: int) -> tuple[Post, Content]:
+    post = session.get(Post, post_id)
+    content = get_visible(session, post.content_id, principals(request)) if post else None
+    if post is None or content is None:
+        raise HTTPException(404)
+    return post, content
+
+
+def may_delete(request: Request, session: Session, content: Content) -> bool:
+    """The author, a moderator of the post's space, or (company-wide posts) a site admin."""
+    me = current_user(request)
+    if content.author_id == me.id:
+        return True
+    if content.space_id is None:
+        return bool(me.is_admin)
+    return can(request, "core.space.moderate", session.get(Space, content.space_id))
+
+
+def post_json(post: Post, content: Content, author: User, space: Space | None) -> dict[str, Any]:
+    """A post as the API shows it."""
+    return {
+        "id": post.id,
+        "content_id": content.id,
+        "url": content.url,
+        "body": post.body,
+        "html": str(render_body(post.body)),
+        "author": {"username": author.username, "display_name": author.display_name},
+        "space": space.slug if space else None,
+        "created_at": content.created_at.isoformat(),
+        "updated_at": content.updated_at.isoformat(),
+    }
+
+
+def _new_post(request: Request, body: object, space_slug: object) -> Any:
+    me = current_user(request)
+
+    def run(session: Session) -> int:
+        if not can(request, "feed.post"):
+            raise ApiError(403, "forbidden", "You may not post to the feed.")
+        space = None
+        if space_slug not in (None, ""):
+            if not isinstance(space_slug, str):
+                raise ValidationError({"space": "Give the space's address."})
+            space = find_space(session, access(request), space_slug)
+        return create_post(session, session.get(User, me.id), body, space).id
+
+    return run
+
+
+async def compose(request: Request) -> Response:
+    """POST /feed/posts: the composer (htmx or a plain form)."""
+    form = await request.form()
+    space = form.get("space") or None
+    try:
+        post_id = await write(request, _new_post(request, form.get("body"), space))
+    except ValidationError as exc:
+        if request.headers.get("hx-request"):
+            message = next(iter(exc.fields.values()))
+            return HTMLResponse(
+                f'<p class="field-error" role="alert">{_escape(message)}</p>', status_code=422
+            )
+        raise
+    if request.headers.get("hx-request"):
+        response = HTMLResponse("", status_code=204)
+        response.headers["hx-refresh"] = "true"
+        return response
+    return RedirectResponse(f"/feed/posts/{post_id}", status_code=303)
+
+
+def _escape(text: str) -> str:
+    return str(escape(text))
+
+
+async def post_page(request: Request) -> Response:
+    """GET /feed/posts/{id}: the post, its likes and comments; edit/delete for who may."""
+    with runtime(request).db.read() as session:
+        post, content = _load(request, session, request.path_params["post_id"])
+        author = session.get(User, content.author_id)
+        space = session.get(Space, content.space_id) if content.space_id else None
+        deletable = may_delete(request, session, content)
+    return render(
+        request,
+        "feed/post.html",
+        {
+            "post": post,
+            "content": content,
+            "author": author,
+            "space": space,
+            "body_html": render_body(post.body),
+            "social": render_social(request, content),
+            "editable": content.author_id == current_user(request).id,
+            "deletable": deletable,
+        },
+    )
+
+
+async def post_change(request: Request) -> Response:
+    """POST /feed/posts/{id}: ``action=edit`` with ``body`` (author) or ``action=delete``."""
+    form = await request.form()
+    action = form.get("action")
+    me = current_user(request)
+
+    def run(session: Session) -> str:
+        post, content = _load(request, session, request.path_params["post_id"])
+        if action == "edit":
+            if content.author_id != me.id:
+                raise HTTPException(403)
+            edit_post(session, post, content, session.get(User, me.id), form.get("body"))
+            return content.url
+        if action == "delete":
+            if not may_delete(request, session, content):
+                raise HTTPException(403)
+            remove_post(session, content)
+            return "/"
+        raise HTTPException(400, "action must be edit or delete")
+
+    return RedirectResponse(await write(request, run), status_code=303)
+
+
+async def tag_page(request: Request) -> Response:
+    """GET /feed/tags/{tag}: every visible post with this hashtag, and a follow button."""
+    tag = request.path_params["tag"].lower()[:60]
+    before = request.query_params.get("before")
+    me = current_user(request)
+    with runtime(request).db.read() as session:
+        items = tagged(
+            session,
+            principals(request),
+            tag,
+            plugin="feed",
+            before=int(before) if before and before.isdigit() else None,
+            limit=21,
+        )
+        more = len(items) > 20
+        items = items[:20]
+        posts, authors, _spaces = load_related(session, items)
+        following = f"tag:{tag}" in followed(session, me.id)
+    return render(
+        request,
+        "feed/tag.html",
+        {
+            "tag": tag,
+            "items": [(c, posts[c.id], authors[c.author_id]) for c in items],
+            "render_body": render_body,
+            "following": following,
+            "next_before": items[-1].id if more else None,
+        },
+    )
+
+
+def load_related(
+    session: Session, items: list[Content]
+) -> tuple[dict[int, Post], dict[int, User], dict[int, Space]]:
+    """Posts, authors and spaces of a list of items: three queries, none per item."""
+    content_ids = [c.id for c in items]
+    posts = {
+        p.content_id: p
+        for p in session.execute(select(Post).where(Post.content_id.in_(content_ids))).scalars()
+    }
+    author_ids = {c.author_id for c in items}
+    authors = {
+        u.id: u for u in session.execute(select(User).where(User.id.in_(author_ids))).scalars()
+    }
+    space_ids = {c.space_id for c in items if c.space_id}
+    spaces = {
+        s.id: s for s in session.execute(select(Space).where(Space.id.in_(space_ids))).scalars()
+    }
+    return posts, authors, spaces
+
+
+def trending(request: Request) -> list[tuple[str, int]]:
+    """The week's most used hashtags on posts the reader may see."""
+    with runtime(request).db.read() as session:
+        return trending_tags(session, principals(request), utcnow() - timedelta(days=7))
+
+
+# --- API -------------------------------------------------------------------------------------
+
+
+async def api_create(request: Request) -> Response:
+    """POST /api/v1/feed/posts {"body", "space"?}."""
+    data = await json_body(request)
+    post_id = await write(request, _new_post(request, data.get("body"), data.get("space")))
+    return await _post_response(request, post_id, 201)
+
+
+async def _post_response(request: Request, post_id: int, status: int) -> Response:
+    with runtime(request).db.read() as session:
+        post, content = _load(request, session, post_id)
+        author = session.get(User, content.author_id)
+        space = session.get(Space, content.space_id) if content.space_id else None
+        body = post_json(post, content, author, space)
+    return JSONResponse(body, status_code=status)
+
+
+async def api_get(request: Request) -> Response:
+    """GET /api/v1/feed/posts/{id}."""
+    return await _post_response(request, request.path_params["post_id"], 200)
+
+
+async def api_update(request: Request) -> Response:
+    """PATCH /api/v1/feed/posts/{id} {"body"} (author only)."""
+    data = await json_body(request)
+    me = current_user(request)
+
+    def run(session: Session) -> None:
+        post, content = _load(request, session, request.path_params["post_id"])
+        if content.author_id != me.id:
+            raise ApiError(403, "forbidden", "Only its author edits a post.")
+        edit_post(session, post, content, session.get(User, me.id), data.get("body"))
+
+    await write(request, run)
+    return await _post_response(request, request.path_params["post_id"], 200)
+
+
+async def api_delete(request: Request) -> Response:
+    """DELETE /api/v1/feed/posts/{id} (author, space moderator, or admin)."""
+
+    def run(session: Session) -> None:
+        _post, content = _load(request, session, request.path_params["post_id"])
+        if not may_delete(request, session, content):
+            raise ApiError(403, "forbidden", "You may not delete this post.")
+        remove_post(session, content)
+
+    await write(request, run)
+    return Response(status_code=204)
+
+
+async def api_tag(request: Request) -> Response:
+    """GET /api/v1/feed/tags/{tag}?before=: visible posts with this hashtag."""
+    tag = request.path_params["tag"].lower()[:60]
+    before = request.query_params.get("before")
+    if before is not None and not before.isdigit():
+        raise ApiError(400, "bad_parameter", "before must be a number.", {"before": "number"})
+    with runtime(request).db.read() as session:
+        items = tagged(
+            session,
+            principals(request),
+            tag,
+            plugin="feed",
+            before=int(before) if before else None,
+            limit=21,
+        )
+        more = len(items) > 20
+        items = items[:20]
+        posts, authors, spaces = load_related(session, items)
+        out = [
+            post_json(posts[c.id], c, authors[c.author_id], spaces.get(c.space_id)) for c in items
+        ]
+    return JSONResponse({"tag": tag, "items": out, "next": str(items[-1].id) if more else None})
+
+
+PAGE_ROUTES = [
+    Route("/feed/posts", compose, methods=["POST"]),
+    Route("/feed/posts/{post_id:int}", post_page, methods=["GET"]),
+    Route("/feed/posts/{post_id:int}", post_change, methods=["POST"]),
+    Route("/feed/tags/{tag}", tag_page, methods=["GET"]),
+]
+API_ROUTES = [
+    Route("/api/v1/feed/posts", api_create, methods=["POST"]),
+    Route("/api/v1/feed/posts/{post_id:int}", api_get, methods=["GET"]),
+    Route("/api/v1/feed/posts/{post_id:int}", api_update, methods=["PATCH"]),
+    Route("/api/v1/feed/posts/{post_id:int}", api_delete, methods=["DELETE"]),
+    Route("/api/v1/feed/tags/{tag}", api_tag, methods=["GET"]),
+]
