@@ -8,12 +8,13 @@ EXAMPLE := tests/example_plugin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast lint install bench clean help
+.PHONY: run test test-fast test-browser lint install bench clean help
 
 help:
 	@echo "make run        set up .venv and ./var, load demo data, serve http://$(HOST):$(PORT)"
 	@echo "make test       set up, then run the whole test suite"
-	@echo "make test-fast  the quick inner-loop subset (no subprocess/reinstall tests)"
+	@echo "make test-fast  the quick inner-loop subset (no subprocess, reinstall or browser tests)"
+	@echo "make test-browser  the real-browser journeys (Playwright + Debian chromium)"
 	@echo "make lint       ruff"
 	@echo "make bench      benchmarks (bench/), several minutes"
 
@@ -39,10 +40,15 @@ run: install
 	$(BIN)/rse serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test
+	scripts/ensure-chromium
 	$(BIN)/python -m pytest -q
 
 test-fast: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -q -m "not slow" -x
+	$(BIN)/python -m pytest -q -m "not slow and not browser" -x
+
+test-browser: $(VENV)/.installed-test
+	scripts/ensure-chromium
+	$(BIN)/python -m pytest -q -m browser
 
 lint: install
 	$(BIN)/ruff check .

@@ -29,7 +29,7 @@ def run_rse(rse_bin, tmp_path):
 
 def test_init_is_idempotent(run_rse, tmp_path):
     first = run_rse("init")
-    assert "core: core_" in first.stdout and "example: example_0001" in first.stdout
+    assert "core: core_" in first.stdout and "example: example_0002" in first.stdout
     run_rse("init")
     assert (tmp_path / "var" / "rse.db").exists()
     assert (tmp_path / "var" / "secret_key").exists()

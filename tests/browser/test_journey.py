@@ -1,0 +1,138 @@
+"""The journeys a new employee takes, in a real browser: Playwright drives Debian's chromium
+against `rse serve` on loopback with the demo data. Later plugins add their journeys here."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+
+from rse_core.identity.demo import DEMO_PASSWORD
+from tests.conftest import VENV_BIN
+from tests.test_lifecycle import free_port, wait_for
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[str]:
+    data_dir = tmp_path_factory.mktemp("browser") / "var"
+    env = {**os.environ, "RSE_DATA_DIR": str(data_dir)}
+    subprocess.run([str(VENV_BIN / "rse"), "demo"], env=env, check=True, capture_output=True)
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(VENV_BIN / "rse"), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}/login", 30)
+        yield base
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("chromium is missing: run scripts/ensure-chromium (make test does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+def sign_in(browser, base, username):
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{base}/")
+    assert "/login" in page.url
+    page.fill("#f-username", username)
+    page.fill("#f-password", DEMO_PASSWORD)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url(f"{base}/")
+    return context, page, errors
+
+
+def test_post_like_comment_mention_and_follow(server, browser):
+    context, page, errors = sign_in(browser, server, "bruno")
+    # Post with a hashtag and a mention, from the home composer (htmx reloads the stream).
+    page.fill("#feed-body-home", "Trying the #browsertest journey with @chloe")
+    page.click(".feed-composer button:has-text('Post')")
+    first = page.locator("article.entry").first
+    first.get_by_text("Trying the").wait_for()
+    assert first.locator("a[href='/feed/tags/browsertest']").count() == 1
+    assert first.locator("a[href='/people/chloe']").count() == 1
+    # Like it inline: the button changes without a page load.
+    first.locator("button:has-text('Like')").click()
+    page.wait_for_function(
+        "document.querySelector('article.entry button[aria-pressed=true]') !== null"
+    )
+    assert "Like · 1" in first.locator("button:has-text('Like')").inner_text()
+    # Comment on its page: the comment appears in place.
+    first.locator("a[href^='/feed/posts/']").first.click()
+    page.fill("#f-body", "A comment with **bold** text")
+    page.click("button:has-text('Comment')")
+    page.locator(".comment-body strong").wait_for()
+    assert page.locator(".comment-body").first.inner_text() == "A comment with bold text"
+    # The tag page lists it, and the hashtag can be followed.
+    page.goto(f"{server}/feed/tags/browsertest")
+    assert page.locator("article.entry").count() == 1
+    page.click("form.follow button")
+    page.wait_for_function(
+        "document.querySelector('form.follow button').innerText.trim() === 'Following'"
+    )
+    assert errors == []
+    context.close()
+
+    # chloe was mentioned: the bell shows it and the notification links to the post.
+    context, page, errors = sign_in(browser, server, "chloe")
+    assert "1 unread" in page.locator("a.bell").get_attribute("aria-label")
+    page.click("a.bell")
+    item = page.locator("ul.notifications li").first
+    assert "Bruno Lefèvre mentioned you" in item.inner_text()
+    item.locator("a").first.click()
+    assert "Trying the" in page.locator(".summary, .post-body").first.inner_text()
+    assert errors == []
+    context.close()
+
+
+def test_private_space_content_stays_private(server, browser):
+    # chloe owns the private HR space; her post there must not reach emma (not a member).
+    context, page, _errors = sign_in(browser, server, "chloe")
+    page.goto(f"{server}/spaces/hr-team")
+    page.fill("#feed-body-hr-team", "Salary review schedule #confidential")
+    page.click(".feed-composer button:has-text('Post')")
+    page.get_by_text("Salary review schedule").first.wait_for()
+    context.close()
+    context, page, _errors = sign_in(browser, server, "emma")
+    assert "Salary review" not in page.content()
+    page.goto(f"{server}/feed/tags/confidential")
+    assert page.locator("article.entry").count() == 0
+    page.goto(f"{server}/spaces/hr-team")
+    assert "only its members see" in page.content()
+    context.close()
