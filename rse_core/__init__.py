@@ -6,7 +6,7 @@ Plugins import only what this module exports (``__all__``) and implement the hoo
 
 from .activity import StreamEntry
 from .app import create_app
-from .content import Content, get_visible, publish, tagged, trending_tags
+from .content import Content, ContentTag, get_visible, publish, tagged, trending_tags, visible
 from .content import delete as delete_content
 from .content import update as update_content
 from .db import Base, UTCDateTime, utcnow
@@ -37,6 +37,7 @@ __all__ = [
     "ApiError",
     "Base",
     "Content",
+    "ContentTag",
     "Forbidden",
     "NavItem",
     "NotFound",
@@ -78,5 +79,6 @@ __all__ = [
     "trending_tags",
     "update_content",
     "utcnow",
+    "visible",
     "write",
 ]

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
     from .activity import StreamEntry
+    from .content import Content
     from .hooktypes import NavItem, Permission, SpaceTab
     from .identity.models import Space, User
     from .settings import Settings
@@ -237,4 +238,17 @@ def rse_stream_composer(request: Request, space: Space | None) -> str | None:
     For example the feed plugin's "What are you working on?" box. ``Markup`` is inserted as
     HTML. For a space, called only on plugins whose audience is everyone or that space. A
     rendering hook: failures are isolated.
+    """
+
+
+@hookspec
+def rse_item_actions(request: Request, content: Content) -> list[str] | None:
+    """Return small controls to show under any visible item (in streams and on item pages),
+    for example a "Save for later" button.
+
+    :param request: the current request.
+    :param content: the item (the reader may see it).
+
+    Called once per item shown, so it must not query the database. ``Markup`` is inserted as
+    HTML. A rendering hook: failures are isolated.
     """

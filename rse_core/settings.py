@@ -41,10 +41,11 @@ class Settings:
             with config_path.open("rb") as fh:
                 values.update(tomllib.load(fh))
         known = {f.name for f in fields(cls)}
-        for name in known:
-            key = f"RSE_{name.upper()}"
-            if key in env:
-                values[name] = env[key]
+        for key, value in env.items():
+            if key.startswith("RSE_") and key != "RSE_CONFIG":
+                # Known names fill fields; others (RSE_BOOKMARKS_FETCH_TITLES) go to ``extra``
+                # for plugins, like unknown keys of rse.toml.
+                values[key[4:].lower()] = value
         values.update(overrides)
         unknown = set(values) - known
         extra = {k: values.pop(k) for k in unknown}

@@ -266,3 +266,20 @@ def test_hook_rse_stream_composer(rse_app_factory):
         assert "<form class='composer-home'></form>" in client.get("/").text
         client.post("/api/v1/spaces", json={"name": "Team", "slug": "team"})
         assert "<form class='composer-team'></form>" in client.get("/spaces/team").text
+
+
+def test_hook_rse_item_actions(rse_app_factory):
+    from tests.conftest import share, signed_in
+
+    class Actions:
+        @hookimpl
+        def rse_item_actions(self, request, content):
+            return [Markup("<a class='save' href='/save/{}'>Save</a>").format(content.id)]
+
+    app = rse_app_factory(extra_plugins=[("actions", Actions())], load_entry_points=False)
+    with signed_in(app) as client:
+        item = share(app, "erin", "Something")
+        assert "class='save'" not in client.get("/").text
+        change_plugin(app.state.rse, "actions", enabled=True, actor="t")
+        assert f"<a class='save' href='/save/{item}'>Save</a>" in client.get("/").text
+        assert f"href='/save/{item}'" in client.get(f"/content/{item}").text

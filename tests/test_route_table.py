@@ -28,6 +28,7 @@ PRIVATE_VALUES: dict[str, str | None] = {
     "content_id": "CONTENT",  # an item shared in that space (filled in by the fixture)
     "comment_id": "COMMENT",  # a comment on that item
     "post_id": "POST",  # a feed post in that space
+    "bookmark_id": "BOOKMARK",  # a bookmark shared in that space
     "username": None,  # colleagues are visible to every employee
     "name": None,  # plugin names on admin routes (covered by the admin check)
     "kind": None,  # a reaction kind
@@ -45,6 +46,7 @@ SAMPLE_VALUES = {
     "content_id": "1",
     "comment_id": "1",
     "post_id": "1",
+    "bookmark_id": "1",
     "tag": "x",
 }
 
@@ -82,6 +84,16 @@ def world(rse_app, rse_user, rse_client_for):
         enable(rse_app, plugin)
     feed_post = owner.post("/api/v1/feed/posts", json={"body": "hush feed", "space": "secret"})
     PRIVATE_VALUES["post_id"] = str(feed_post.json()["id"])
+    bookmark = owner.post(
+        "/api/v1/bookmarks",
+        json={
+            "url": "https://hush.example",
+            "title": "hush",
+            "visibility": "space",
+            "space": "secret",
+        },
+    )
+    PRIVATE_VALUES["bookmark_id"] = str(bookmark.json()["id"])
     item = owner.post("/api/v1/example/greetings", json={"text": "hush", "space": "secret"})
     content_id = item.json()["content_id"]
     comment = owner.post(f"/api/v1/content/{content_id}/comments", json={"body": "hush hush"})

@@ -44,3 +44,10 @@ def test_explicit_secret_key_wins(tmp_path):
     settings = Settings.load(env={"RSE_DATA_DIR": str(tmp_path), "RSE_SECRET_KEY": "k" * 40})
     assert settings.ensure_secret_key().secret_key == "k" * 40
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_unknown_keys_reach_plugins_through_extra(tmp_path):
+    config = tmp_path / "rse.toml"
+    config.write_text("bookmarks_fetch_titles = true\n")
+    settings = Settings.load(env={"RSE_CONFIG": str(config), "RSE_FEED_MAX": "9"})
+    assert settings.extra == {"bookmarks_fetch_titles": True, "feed_max": "9"}

@@ -35,6 +35,7 @@ from .api import json_body
 from .context import current_user, principals, runtime, write
 from .errors import ApiError
 from .forms import form_dict
+from .stream import item_actions
 from .templating import render, render_fragment
 
 
@@ -110,6 +111,7 @@ def render_social(request: Request, content: Content) -> Markup:
             "likes": likes,
             "comments": comments,
             "render_markdown": render_markdown,
+            "actions": item_actions(request, content),
         },
     )
 

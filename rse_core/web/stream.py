@@ -85,9 +85,21 @@ def decorate(request: Request, session: Session, entries: list[StreamEntry]) -> 
                 "html": html,
                 "likes": reactions[entry.content.id],
                 "comments": comments.get(entry.content.id, 0),
+                "actions": item_actions(request, entry.content),
             }
         )
     return items
+
+
+def item_actions(request: Request, content: Any) -> list[Any]:
+    """Controls plugins add under an item (``rse_item_actions``), from the active plugins."""
+    return [
+        html
+        for _name, results in runtime(request).plugins.collect(
+            "rse_item_actions", active_plugins(request), request=request, content=content
+        )
+        for html in results
+    ]
 
 
 def render_items(request: Request, **fixed: str) -> tuple[Markup, int | None, int | None]:

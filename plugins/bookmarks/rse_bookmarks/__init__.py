@@ -1,0 +1,1 @@
+"""rse-bookmarks: shared favourites, private, for a space or for everyone."""

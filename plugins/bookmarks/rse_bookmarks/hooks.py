@@ -1,0 +1,116 @@
+"""Hook implementations of the bookmarks plugin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rse_core import NavItem, Permission, SpaceTab, hookimpl, render_fragment
+
+from . import views
+from .demo import load_demo
+
+HERE = Path(__file__).parent
+
+
+@hookimpl
+def rse_routes(settings):
+    """Bookmark pages, import, export and save-for-later."""
+    return list(views.PAGE_ROUTES)
+
+
+@hookimpl
+def rse_api_routes(settings):
+    """The bookmarks API under /api/v1/bookmarks."""
+    return list(views.API_ROUTES)
+
+
+@hookimpl
+def rse_openapi_paths():
+    """The bookmarks API's description."""
+    body = {
+        "type": "object",
+        "required": ["url"],
+        "properties": {
+            "url": {"type": "string", "description": "http, https or mailto"},
+            "title": {"type": "string"},
+            "description": {"type": "string"},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "space": {"type": "string"},
+            "visibility": {"type": "string", "enum": ["private", "space", "everyone"]},
+        },
+    }
+    return {
+        "/api/v1/bookmarks": {
+            "post": {
+                "summary": "Save a link",
+                "requestBody": {"content": {"application/json": {"schema": body}}},
+                "responses": {"201": {"description": "Saved"}},
+            },
+            "get": {
+                "summary": "Your bookmarks, or a space's (?space=), by tag (?tag=)",
+                "responses": {"200": {"description": "OK"}},
+            },
+        },
+        "/api/v1/bookmarks/{bookmark_id}": {
+            "delete": {
+                "summary": "Delete a bookmark",
+                "responses": {"204": {"description": "Deleted"}},
+            }
+        },
+    }
+
+
+@hookimpl
+def rse_templates_dir():
+    """Templates, namespaced as bookmarks/..."""
+    return HERE / "templates"
+
+
+@hookimpl
+def rse_static_dir():
+    """bookmarks.css."""
+    return HERE / "static"
+
+
+@hookimpl
+def rse_migrations_dir():
+    """The bookmarks table's history."""
+    return HERE / "migrations"
+
+
+@hookimpl
+def rse_permissions():
+    """Sharing bookmarks with a space or everyone."""
+    return [Permission("bookmarks.share", "Share bookmarks", default_roles=("everyone",))]
+
+
+@hookimpl
+def rse_nav_items(request):
+    """A "Bookmarks" entry in the header."""
+    return [NavItem("Bookmarks", "/bookmarks", order=40)]
+
+
+@hookimpl
+def rse_space_tabs(request, space):
+    """A space's shared bookmarks."""
+    return [SpaceTab("Bookmarks", f"/bookmarks/spaces/{space.slug}", order=50)]
+
+
+@hookimpl
+def rse_item_actions(request, content):
+    """ "Save for later" under every item (no query: a form)."""
+    if content.plugin == "bookmarks":
+        return None
+    return [render_fragment(request, "bookmarks/save.html", {"content_id": content.id})]
+
+
+@hookimpl
+def rse_home_widgets(request):
+    """The week's most bookmarked links."""
+    return [render_fragment(request, "bookmarks/top.html", {"links": views.week_top(request)})]
+
+
+@hookimpl
+def rse_demo_data(session, settings):
+    """A few shared links for the demo."""
+    load_demo(session)

@@ -1,0 +1,206 @@
+"""Saving, listing, importing and deleting bookmarks through the core's content API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from rse_core import (
+    Content,
+    ContentTag,
+    Space,
+    User,
+    ValidationError,
+    delete_content,
+    publish,
+)
+from rse_core import visible as visible_to
+
+from .models import Bookmark
+from .netscape import Entry
+from .urls import UnsafeURL, check_saveable
+
+VISIBILITIES = ("private", "space", "everyone")
+MAX_TAGS = 20
+
+
+def clean_tags(raw: object) -> list[str]:
+    """Tags from a list or a comma-separated string: lower-case, de-duplicated, at most 20."""
+    if raw in (None, ""):
+        return []
+    items = raw.split(",") if isinstance(raw, str) else raw
+    if not isinstance(items, list) or not all(isinstance(t, str) for t in items):
+        raise ValidationError({"tags": "Tags are a list of words."})
+    tags = list(dict.fromkeys(t.strip().lstrip("#").lower()[:60] for t in items if t.strip()))
+    if len(tags) > MAX_TAGS:
+        raise ValidationError({"tags": f"Use at most {MAX_TAGS} tags."})
+    return tags
+
+
+def _text(value: object, field: str, limit: int) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError({field: "Must be text."})
+    value = " ".join(value.split()) if field == "title" else value.strip()
+    if len(value) > limit:
+        raise ValidationError({field: f"Use at most {limit} characters."})
+    return value
+
+
+def save(
+    session: Session,
+    author: User,
+    *,
+    url: object,
+    title: object = None,
+    description: object = None,
+    tags: object = None,
+    space: Space | None = None,
+    visibility: object = None,
+    saved_content_id: int | None = None,
+) -> Bookmark:
+    """Save a link for oneself (private, the default), a space, or everyone."""
+    errors: dict[str, str] = {}
+    try:
+        clean_url = url if saved_content_id is not None else check_saveable(url)
+    except UnsafeURL as exc:
+        errors["url"] = str(exc)
+    visibility = visibility or ("space" if space is not None else "private")
+    if visibility not in VISIBILITIES:
+        errors["visibility"] = f"Choose one of: {', '.join(VISIBILITIES)}."
+    elif visibility == "space" and space is None:
+        errors["space"] = "Choose the space to share with."
+    try:
+        clean_title = _text(title, "title", 300)
+        clean_description = _text(description, "description", 2000)
+        clean = clean_tags(tags)
+    except ValidationError as exc:
+        errors.update(exc.fields)
+    if errors:
+        raise ValidationError(errors)
+    content = publish(
+        session,
+        plugin="bookmarks",
+        type="bookmarks.link",
+        author=author,
+        url="/bookmarks/pending",
+        title=clean_title or str(clean_url)[:300],
+        summary=f"{clean_description}\n{clean_url}".strip(),
+        space=space if visibility == "space" else None,
+        audience=f"user:{author.id}" if visibility == "private" else None,
+        tags=clean,
+    )
+    bookmark = Bookmark(
+        content_id=content.id,
+        url=str(clean_url),
+        title=content.title,
+        description=clean_description,
+        saved_content_id=saved_content_id,
+    )
+    session.add(bookmark)
+    session.flush()
+    content.url = f"/bookmarks/{bookmark.id}"
+    return bookmark
+
+
+def import_entries(session: Session, author: User, entries: list[Entry]) -> tuple[int, int]:
+    """Save every entry as a private bookmark in the caller's transaction; entries whose link
+    may not be saved (javascript: bookmarklets...) are skipped. Returns (saved, skipped)."""
+    saved = skipped = 0
+    for entry in entries:
+        try:
+            check_saveable(entry.url)
+        except UnsafeURL:
+            skipped += 1
+            continue
+        save(
+            session,
+            author,
+            url=entry.url,
+            title=entry.title or entry.url[:300],
+            description=entry.description[:2000],
+            tags=entry.tags[:MAX_TAGS],
+        )
+        saved += 1
+    return saved, skipped
+
+
+def listing(
+    session: Session,
+    principals: frozenset[str],
+    *,
+    author_id: int | None = None,
+    space_id: int | None = None,
+    tag: str | None = None,
+    before: int | None = None,
+    limit: int = 30,
+) -> list[tuple[Bookmark, Content]]:
+    """Visible bookmarks, newest first: someone's, a space's, optionally with a tag."""
+    query = (
+        select(Bookmark, Content)
+        .join(Content, Content.id == Bookmark.content_id)
+        .where(visible_to(Content.audience, principals), Content.deleted_at.is_(None))
+    )
+    if author_id is not None:
+        query = query.where(Content.author_id == author_id)
+    if space_id is not None:
+        query = query.where(Content.space_id == space_id)
+    if tag:
+        query = query.where(
+            select(ContentTag.content_id)
+            .where(ContentTag.content_id == Content.id, ContentTag.tag == tag.lower())
+            .exists()
+        )
+    if before is not None:
+        query = query.where(Bookmark.id < before)
+    rows = session.execute(query.order_by(Bookmark.id.desc()).limit(limit)).all()
+    return [(b, c) for b, c in rows]
+
+
+def most_bookmarked(
+    session: Session, principals: frozenset[str], since: datetime, limit: int = 10
+) -> list[tuple[str, str, int]]:
+    """The links saved by the most people since ``since``, among bookmarks the reader sees."""
+    rows = session.execute(
+        select(Bookmark.url, func.max(Bookmark.title), func.count(func.distinct(Content.author_id)))
+        .join(Content, Content.id == Bookmark.content_id)
+        .where(
+            Bookmark.created_at >= since,
+            visible_to(Content.audience, principals),
+            Content.deleted_at.is_(None),
+        )
+        .group_by(Bookmark.url)
+        .order_by(func.count(func.distinct(Content.author_id)).desc(), Bookmark.url)
+        .limit(limit)
+    ).all()
+    return [(url, title, count) for url, title, count in rows]
+
+
+def remove(session: Session, content: Content) -> None:
+    """Hide a bookmark everywhere."""
+    delete_content(session, content)
+
+
+def tags_of(session: Session, content_ids: list[int]) -> dict[int, list[str]]:
+    """Tags of many items (one query)."""
+    tags: dict[int, list[str]] = {}
+    if content_ids:
+        rows = session.execute(
+            select(ContentTag.content_id, ContentTag.tag)
+            .where(ContentTag.content_id.in_(content_ids))
+            .order_by(ContentTag.tag)
+        )
+        for content_id, tag in rows:
+            tags.setdefault(content_id, []).append(tag)
+    return tags
+
+
+def spaces_of(session: Session, contents: list[Content]) -> dict[int, Space]:
+    """The spaces of many items (one query)."""
+    ids = {c.space_id for c in contents if c.space_id}
+    if not ids:
+        return {}
+    return {s.id: s for s in session.execute(select(Space).where(Space.id.in_(ids))).scalars()}

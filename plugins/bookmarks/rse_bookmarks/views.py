@@ -1,0 +1,408 @@
+"""Bookmark pages (yours, a space's, one bookmark, import and export) and the API."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from rse_core import (
+    ApiError,
+    Content,
+    Space,
+    User,
+    ValidationError,
+    access,
+    can,
+    current_user,
+    find_space,
+    get_visible,
+    json_body,
+    principals,
+    render,
+    render_social,
+    runtime,
+    utcnow,
+    write,
+)
+
+from . import netscape, service
+from .models import Bookmark
+from .urls import fetch_title
+
+
+def fetching_enabled(request: Request) -> bool:
+    """Whether the site turned the title fetch on (off by default)."""
+    value = runtime(request).settings.extra.get("bookmarks_fetch_titles", False)
+    return value is True or str(value).lower() in ("1", "true", "yes", "on")
+
+
+def bookmark_json(bookmark: Bookmark, content: Content, space: Space | None = None) -> dict:
+    """A bookmark as the API shows it."""
+    if content.audience.startswith("user:"):
+        visibility = "private"
+    elif content.space_id:
+        visibility = "space"
+    else:
+        visibility = "everyone"
+    return {
+        "id": bookmark.id,
+        "url": bookmark.url,
+        "title": bookmark.title,
+        "description": bookmark.description,
+        "visibility": visibility,
+        "space": space.slug if space else None,
+        "page": content.url,
+        "created_at": content.created_at.isoformat(),
+    }
+
+
+def _save_from(request: Request, data: dict[str, Any]) -> Any:
+    me = current_user(request)
+    fetch = fetching_enabled(request)
+
+    def run(session: Session) -> int:
+        space = None
+        slug = data.get("space")
+        if slug not in (None, ""):
+            if not isinstance(slug, str):
+                raise ValidationError({"space": "Give the space's address."})
+            space = find_space(session, access(request), slug)
+        title, description = data.get("title"), data.get("description")
+        if fetch and not title and isinstance(data.get("url"), str):
+            try:
+                fetched_title, fetched_description = fetch_title(data["url"])
+            except Exception:
+                fetched_title, fetched_description = "", ""
+            title = fetched_title or title
+            description = description or fetched_description
+        bookmark = service.save(
+            session,
+            session.get(User, me.id),
+            url=data.get("url"),
+            title=title,
+            description=description,
+            tags=data.get("tags"),
+            space=space,
+            visibility=data.get("visibility") or None,
+        )
+        return bookmark.id
+
+    return run
+
+
+def _load(session: Session, request: Request, bookmark_id: int) -> tuple[Bookmark, Content]:
+    bookmark = session.get(Bookmark, bookmark_id)
+    content = get_visible(session, bookmark.content_id, principals(request)) if bookmark else None
+    if bookmark is None or content is None:
+        raise HTTPException(404)
+    return bookmark, content
+
+
+def _may_delete(request: Request, session: Session, content: Content) -> bool:
+    if content.author_id == current_user(request).id:
+        return True
+    if content.space_id is None:
+        return False
+    return can(request, "core.space.moderate", session.get(Space, content.space_id))
+
+
+def _before(request: Request) -> int | None:
+    raw = request.query_params.get("before")
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        raise ApiError(400, "bad_parameter", "before must be a number.", {"before": "number"})
+    return int(raw)
+
+
+async def my_bookmarks(request: Request) -> Response:
+    """GET /bookmarks?tag=: your bookmarks, the add form, import and export."""
+    tag = request.query_params.get("tag") or None
+    me = current_user(request)
+    with runtime(request).db.read() as session:
+        rows = service.listing(
+            session,
+            principals(request),
+            author_id=me.id,
+            tag=tag,
+            before=_before(request),
+            limit=31,
+        )
+        spaces = _my_spaces(session, request)
+    return render(
+        request,
+        "bookmarks/list.html",
+        {
+            "rows": rows[:30],
+            "tag": tag,
+            "heading": "My bookmarks",
+            "spaces": spaces,
+            "next_before": rows[29][0].id if len(rows) > 30 else None,
+            "errors": {},
+            "values": {},
+            "notice": request.query_params.get("notice", "")[:200],
+        },
+    )
+
+
+def _my_spaces(session: Session, request: Request) -> list[tuple[str, str]]:
+    ids = list(access(request).roles)
+    if not ids:
+        return []
+    query = select(Space.slug, Space.name).where(Space.id.in_(ids)).order_by(Space.name)
+    return [(slug, name) for slug, name in session.execute(query)]
+
+
+async def add(request: Request) -> Response:
+    """POST /bookmarks: the add form."""
+    form = await request.form()
+    data = {k: form.get(k) for k in ("url", "title", "description", "tags", "space", "visibility")}
+    try:
+        bookmark_id = await write(request, _save_from(request, data))
+    except ValidationError as exc:
+        with runtime(request).db.read() as session:
+            rows = service.listing(session, principals(request), author_id=current_user(request).id)
+            spaces = _my_spaces(session, request)
+        return render(
+            request,
+            "bookmarks/list.html",
+            {
+                "rows": rows,
+                "tag": None,
+                "heading": "My bookmarks",
+                "spaces": spaces,
+                "next_before": None,
+                "errors": exc.fields,
+                "values": data,
+                "notice": "",
+            },
+            status_code=422,
+        )
+    return RedirectResponse(f"/bookmarks/{bookmark_id}", status_code=303)
+
+
+async def space_bookmarks(request: Request) -> Response:
+    """GET /bookmarks/spaces/{slug}: a space's shared bookmarks."""
+    with runtime(request).db.read() as session:
+        space = find_space(session, access(request), request.path_params["slug"])
+        rows = service.listing(
+            session,
+            principals(request),
+            space_id=space.id,
+            tag=request.query_params.get("tag") or None,
+            before=_before(request),
+            limit=31,
+        )
+    return render(
+        request,
+        "bookmarks/list.html",
+        {
+            "rows": rows[:30],
+            "tag": request.query_params.get("tag"),
+            "space": space,
+            "heading": f"Bookmarks of {space.name}",
+            "spaces": [],
+            "errors": {},
+            "values": {},
+            "next_before": rows[29][0].id if len(rows) > 30 else None,
+            "notice": "",
+        },
+    )
+
+
+async def bookmark_page(request: Request) -> Response:
+    """GET /bookmarks/{id}: the link, its likes and comments."""
+    with runtime(request).db.read() as session:
+        bookmark, content = _load(session, request, request.path_params["bookmark_id"])
+        author = session.get(User, content.author_id)
+        deletable = _may_delete(request, session, content)
+    return render(
+        request,
+        "bookmarks/bookmark.html",
+        {
+            "bookmark": bookmark,
+            "content": content,
+            "author": author,
+            "deletable": deletable,
+            "social": render_social(request, content),
+        },
+    )
+
+
+async def delete_page(request: Request) -> Response:
+    """POST /bookmarks/{id}/delete."""
+
+    def run(session: Session) -> None:
+        _bookmark, content = _load(session, request, request.path_params["bookmark_id"])
+        if not _may_delete(request, session, content):
+            raise HTTPException(403)
+        service.remove(session, content)
+
+    await write(request, run)
+    return RedirectResponse("/bookmarks", status_code=303)
+
+
+async def save_for_later(request: Request) -> Response:
+    """POST /bookmarks/save: ``content_id`` of any visible intranet item, saved privately."""
+    form = await request.form()
+    raw = str(form.get("content_id", ""))
+    if not raw.isdigit():
+        raise HTTPException(400, "content_id must be a number.")
+    me = current_user(request)
+
+    def run(session: Session) -> None:
+        item = get_visible(session, int(raw), principals(request))
+        if item is None:
+            raise HTTPException(404)
+        title = item.title or " ".join(item.summary.split())[:80] or "Saved item"
+        service.save(
+            session,
+            session.get(User, me.id),
+            url=item.url,
+            title=title,
+            visibility="private",
+            saved_content_id=item.id,
+            tags=["saved"],
+        )
+
+    await write(request, run)
+    return RedirectResponse("/bookmarks?notice=Saved+for+later", status_code=303)
+
+
+async def import_page(request: Request) -> Response:
+    """GET and POST /bookmarks/import: upload a browser bookmark file (all or nothing)."""
+    if request.method == "GET":
+        return render(request, "bookmarks/import.html", {"error": None})
+    async with request.form() as form:
+        upload = form.get("file")
+        data = (
+            None
+            if upload is None or isinstance(upload, str)
+            else await upload.read(netscape.MAX_FILE + 1)
+        )
+    if data is None:
+        return render(
+            request,
+            "bookmarks/import.html",
+            {"error": "Choose a bookmark file exported by your browser."},
+            status_code=400,
+        )
+    try:
+        entries = netscape.parse(data)
+    except netscape.BadBookmarkFile as exc:
+        return render(request, "bookmarks/import.html", {"error": str(exc)}, status_code=400)
+    me = current_user(request)
+    saved, skipped = await write(
+        request, lambda session: service.import_entries(session, session.get(User, me.id), entries)
+    )
+    notice = f"Imported {saved} bookmarks" + (
+        f", skipped {skipped} unsafe links" if skipped else ""
+    )
+    return RedirectResponse(f"/bookmarks?notice={notice.replace(' ', '+')}", status_code=303)
+
+
+async def export_file(request: Request) -> Response:
+    """GET /bookmarks/export: your bookmarks as a browser bookmark file."""
+    me = current_user(request)
+    with runtime(request).db.read() as session:
+        rows = service.listing(session, principals(request), author_id=me.id, limit=100_000)
+        tags = service.tags_of(session, [c.id for _b, c in rows])
+    body = netscape.export(
+        [
+            (
+                b.url if not b.saved_content_id else f"{request.base_url}".rstrip("/") + b.url,
+                b.title,
+                b.description,
+                tags.get(c.id, []),
+                int(c.created_at.replace(tzinfo=UTC).timestamp()),
+            )
+            for b, c in rows
+        ]
+    )
+    return Response(
+        body,
+        media_type="text/html; charset=utf-8",
+        headers={"content-disposition": 'attachment; filename="rse-bookmarks.html"'},
+    )
+
+
+def week_top(request: Request) -> list[tuple[str, str, int]]:
+    """The week's most bookmarked links the reader may see."""
+    with runtime(request).db.read() as session:
+        return service.most_bookmarked(session, principals(request), utcnow() - timedelta(days=7))
+
+
+# --- API -------------------------------------------------------------------------------------
+
+
+async def api_create(request: Request) -> Response:
+    """POST /api/v1/bookmarks."""
+    data = await json_body(request)
+    unknown = set(data) - {"url", "title", "description", "tags", "space", "visibility"}
+    if unknown:
+        raise ApiError(422, "invalid", "Unknown fields.", {k: "unknown" for k in unknown})
+    bookmark_id = await write(request, _save_from(request, data))
+    with runtime(request).db.read() as session:
+        bookmark, content = _load(session, request, bookmark_id)
+        space = session.get(Space, content.space_id) if content.space_id else None
+        body = bookmark_json(bookmark, content, space)
+    return JSONResponse(body, status_code=201)
+
+
+async def api_list(request: Request) -> Response:
+    """GET /api/v1/bookmarks?tag=&space=&before=: yours, or a space's."""
+    slug = request.query_params.get("space")
+    with runtime(request).db.read() as session:
+        filters: dict[str, Any] = {}
+        if slug:
+            filters["space_id"] = find_space(session, access(request), slug).id
+        else:
+            filters["author_id"] = current_user(request).id
+        rows = service.listing(
+            session,
+            principals(request),
+            tag=request.query_params.get("tag") or None,
+            before=_before(request),
+            limit=51,
+            **filters,
+        )
+        spaces = service.spaces_of(session, [c for _b, c in rows])
+    items = [bookmark_json(b, c, spaces.get(c.space_id)) for b, c in rows[:50]]
+    return JSONResponse({"items": items, "next": str(rows[49][0].id) if len(rows) > 50 else None})
+
+
+async def api_delete(request: Request) -> Response:
+    """DELETE /api/v1/bookmarks/{id} (its author, or a moderator of its space)."""
+
+    def run(session: Session) -> None:
+        _bookmark, content = _load(session, request, request.path_params["bookmark_id"])
+        if not _may_delete(request, session, content):
+            raise ApiError(403, "forbidden", "You may not delete this bookmark.")
+        service.remove(session, content)
+
+    await write(request, run)
+    return Response(status_code=204)
+
+
+PAGE_ROUTES = [
+    Route("/bookmarks", my_bookmarks, methods=["GET"]),
+    Route("/bookmarks", add, methods=["POST"]),
+    Route("/bookmarks/save", save_for_later, methods=["POST"]),
+    Route("/bookmarks/import", import_page, methods=["GET", "POST"]),
+    Route("/bookmarks/export", export_file, methods=["GET"]),
+    Route("/bookmarks/spaces/{slug}", space_bookmarks, methods=["GET"]),
+    Route("/bookmarks/{bookmark_id:int}", bookmark_page, methods=["GET"]),
+    Route("/bookmarks/{bookmark_id:int}/delete", delete_page, methods=["POST"]),
+]
+API_ROUTES = [
+    Route("/api/v1/bookmarks", api_create, methods=["POST"]),
+    Route("/api/v1/bookmarks", api_list, methods=["GET"]),
+    Route("/api/v1/bookmarks/{bookmark_id:int}", api_delete, methods=["DELETE"]),
+]

@@ -1,0 +1,228 @@
+"""The bookmarks plugin: saving, visibility, save-for-later, import/export, weekly top."""
+
+from __future__ import annotations
+
+import pytest
+
+from rse_core.testing import enable
+
+NETSCAPE = """<!DOCTYPE NETSCAPE-Bookmark-file-1>
+<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=UTF-8">
+<TITLE>Bookmarks</TITLE>
+<H1>Bookmarks</H1>
+<DL><p>
+    <DT><H3>Work</H3>
+    <DL><p>
+        <DT><A HREF="https://wiki.example.com/" ADD_DATE="1700000000">Team wiki</A>
+        <DD>Where the runbooks live
+        <DT><A HREF="javascript:alert(document.cookie)">A bookmarklet</A>
+    </DL><p>
+    <DT><A HREF="https://news.example.org/" TAGS="news,daily">News &amp; more</A>
+</DL><p>
+"""
+
+
+@pytest.fixture
+def people(rse_app, rse_user, rse_client_for):
+    for name in ("ann", "bob", "cid"):
+        rse_user(name)
+    clients = {name: rse_client_for(name) for name in ("ann", "bob", "cid")}
+    clients["ann"].post(
+        "/api/v1/spaces", json={"name": "Ops", "slug": "ops", "visibility": "private"}
+    )
+    clients["ann"].post("/api/v1/spaces/ops/members", json={"username": "bob", "role": "moderator"})
+    enable(rse_app, "bookmarks")
+    enable(rse_app, "feed")
+    return clients
+
+
+def save(client, **body):
+    response = client.post("/api/v1/bookmarks", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def urls(client, query=""):
+    return [b["url"] for b in client.get(f"/api/v1/bookmarks{query}").json()["items"]]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JAVASCRIPT:alert(1)",
+        "data:text/html,<script>x</script>",
+        "file:///etc/passwd",
+        "ftp://example.com",
+        "",
+        "  ",
+        "https://",
+        "http://a\nb",
+    ],
+)
+def test_unsafe_links_are_refused_and_not_stored(people, url):
+    response = people["ann"].post("/api/v1/bookmarks", json={"url": url})
+    assert response.status_code == 422 and "url" in response.json()["error"]["fields"]
+    assert urls(people["ann"]) == []
+
+
+def test_save_with_each_visibility(people):
+    save(people["ann"], url="https://private.example", title="Mine")
+    save(
+        people["ann"],
+        url="https://ops.example",
+        visibility="space",
+        space="ops",
+        tags=["runbook", "Ops"],
+    )
+    save(people["ann"], url="mailto:team@example.com", visibility="everyone", title="Mail us")
+    assert urls(people["ann"]) == [
+        "mailto:team@example.com",
+        "https://ops.example",
+        "https://private.example",
+    ]
+    assert urls(people["bob"], "?space=ops") == ["https://ops.example"]
+    assert people["cid"].get("/api/v1/bookmarks?space=ops").json()["items"] == []
+    assert urls(people["ann"], "?tag=runbook") == ["https://ops.example"]
+    # what others see of ann's bookmarks: the public one only
+    cid_home = people["cid"].get("/").text
+    assert "Mail us" in cid_home and "private.example" not in cid_home
+    assert "ops.example" not in cid_home
+
+
+def test_bad_fields(people):
+    bad = people["ann"].post(
+        "/api/v1/bookmarks",
+        json={"url": "https://x.example", "visibility": "friends", "tags": "a" * 5, "extra": 1},
+    )
+    assert bad.status_code == 422
+    no_space = people["ann"].post(
+        "/api/v1/bookmarks", json={"url": "https://x.example", "visibility": "space"}
+    )
+    assert no_space.status_code == 422 and "space" in no_space.json()["error"]["fields"]
+    assert (
+        people["ann"].post("/api/v1/bookmarks", json={"url": "https://x", "tags": [1]}).status_code
+        == 422
+    )
+
+
+def test_delete_rules(people):
+    mine = save(people["ann"], url="https://a.example", visibility="space", space="ops")
+    assert people["cid"].delete(f"/api/v1/bookmarks/{mine['id']}").status_code == 404
+    assert people["bob"].delete(f"/api/v1/bookmarks/{mine['id']}").status_code == 204  # moderator
+    private = save(people["bob"], url="https://b.example")
+    assert people["ann"].delete(f"/api/v1/bookmarks/{private['id']}").status_code == 404
+    assert people["bob"].delete(f"/api/v1/bookmarks/{private['id']}").status_code == 204
+
+
+def test_save_for_later_any_visible_item(people):
+    post = (
+        people["ann"]
+        .post("/api/v1/feed/posts", json={"body": "Read me #later", "space": "ops"})
+        .json()
+    )
+    home = people["bob"].get("/").text
+    assert 'action="/bookmarks/save"' in home
+    response = people["bob"].post(
+        "/bookmarks/save", data={"content_id": post["content_id"]}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    saved = people["bob"].get("/api/v1/bookmarks").json()["items"][0]
+    assert saved["url"] == post["url"] and saved["visibility"] == "private"
+    assert (
+        people["cid"].post("/bookmarks/save", data={"content_id": post["content_id"]}).status_code
+        == 404
+    )
+
+
+def test_import_a_browser_file(people):
+    response = people["ann"].post(
+        "/bookmarks/import",
+        files={"file": ("bookmarks.html", NETSCAPE, "text/html")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303 and "Imported+2" in response.headers["location"]
+    assert "skipped+1" in response.headers["location"]
+    items = people["ann"].get("/api/v1/bookmarks").json()["items"]
+    assert [(i["url"], i["title"]) for i in items] == [
+        ("https://news.example.org/", "News & more"),
+        ("https://wiki.example.com/", "Team wiki"),
+    ]
+    assert urls(people["ann"], "?tag=work") == ["https://wiki.example.com/"]
+    assert urls(people["ann"], "?tag=daily") == ["https://news.example.org/"]
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("<html><body>not bookmarks</body></html>", "not a browser bookmark file"),
+        (NETSCAPE.rsplit("</DL>", 1)[0], "truncated"),
+        (b"\xff\xfe\x00broken", "not UTF-8"),
+    ],
+)
+def test_a_malformed_file_imports_nothing(people, content, message):
+    response = people["ann"].post(
+        "/bookmarks/import", files={"file": ("b.html", content, "text/html")}
+    )
+    assert response.status_code == 400 and message in response.text
+    assert urls(people["ann"]) == []
+
+
+def test_export_round_trips(people):
+    from rse_bookmarks.netscape import parse
+
+    save(people["ann"], url="https://q.example/?a=1&b=2", title='Quotes "and" <tags>', tags=["x"])
+    response = people["ann"].get("/bookmarks/export")
+    assert response.headers["content-disposition"].startswith("attachment")
+    assert "<tags>" not in response.text and "&lt;tags&gt;" in response.text
+    entries = parse(response.content)
+    assert [(e.url, e.title, e.tags) for e in entries] == [
+        ("https://q.example/?a=1&b=2", 'Quotes "and" <tags>', ["x"])
+    ]
+
+
+def test_most_bookmarked_this_week(people):
+    for who in ("ann", "bob", "cid"):
+        save(people[who], url="https://popular.example", title="Popular", visibility="everyone")
+    save(
+        people["ann"],
+        url="https://secret.example",
+        title="Ops only",
+        visibility="space",
+        space="ops",
+    )
+    save(
+        people["bob"],
+        url="https://secret.example",
+        title="Ops only",
+        visibility="space",
+        space="ops",
+    )
+    widget = people["cid"].get("/").text.split("Most bookmarked this week")[1][:600]
+    assert 'Popular</a> <span class="muted">3</span>' in widget
+    assert "Ops only" not in widget
+    assert "Ops only" in people["bob"].get("/").text.split("Most bookmarked this week")[1]
+
+
+def test_pilot_space_only(rse_app, people):
+    from rse_core.runtime import change_plugin
+
+    change_plugin(rse_app.state.rse, "bookmarks", enabled=False, actor="t")
+    enable(rse_app, "bookmarks", spaces=["ops"])
+    assert people["cid"].get("/bookmarks").status_code == 404
+    assert people["cid"].post("/api/v1/bookmarks", json={"url": "https://x"}).status_code == 404
+    assert 'href="/bookmarks"' not in people["cid"].get("/").text
+    assert "Save for later" not in people["cid"].get("/").text
+    assert people["bob"].get("/bookmarks").status_code == 200
+    assert 'href="/bookmarks/spaces/ops"' in people["bob"].get("/spaces/ops").text
+
+
+def test_titles_are_escaped_on_output(people):
+    save(
+        people["ann"],
+        url="https://x.example",
+        title="<script>alert(1)</script>",
+        visibility="everyone",
+    )
+    page = people["cid"].get("/").text
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
