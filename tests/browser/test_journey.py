@@ -136,3 +136,50 @@ def test_private_space_content_stays_private(server, browser):
     page.goto(f"{server}/spaces/hr-team")
     assert "only its members see" in page.content()
     context.close()
+
+
+def test_bookmark_a_post_and_a_link_and_import_a_browser_file(server, browser, tmp_path):
+    context, page, errors = sign_in(browser, server, "emma")
+    # Save a colleague's post for later, right from the stream.
+    entry = page.locator("article.entry").filter(has_text="Upgraded the staging cluster")
+    entry.locator("button:has-text('Save for later')").click()
+    page.wait_for_url(f"{server}/bookmarks?notice=Saved+for+later")
+    assert "Saved for later" in page.locator(".flash").inner_text()
+    assert page.locator(".bookmark-title").first.inner_text().startswith("Upgraded the staging")
+    # Save an external link, shared with everyone.
+    page.click("summary:has-text('Save a link')")
+    page.fill("#f-url", "https://developer.mozilla.org/")
+    page.fill("#f-title", "MDN Web Docs")
+    page.fill("#f-tags", "web, docs")
+    page.select_option("#f-visibility", "everyone")
+    page.click("form[action='/bookmarks'] button:has-text('Save')")
+    assert page.locator("h1").inner_text() == "MDN Web Docs"
+    # A javascript: link is refused with a clear message and not saved.
+    page.goto(f"{server}/bookmarks")
+    page.click("summary:has-text('Save a link')")
+    page.fill("#f-url", "javascript:alert(1)")
+    page.click("form[action='/bookmarks'] button:has-text('Save')")
+    assert "Only http, https and mailto links can be saved." in page.content()
+    # Import a bookmark file exported by a browser.
+    exported = tmp_path / "bookmarks.html"
+    exported.write_text(
+        "<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<DL><p>\n<DT><H3>Tools</H3>\n<DL><p>\n"
+        '<DT><A HREF="https://example.com/ci">CI dashboard</A>\n</DL><p>\n</DL><p>\n'
+    )
+    page.goto(f"{server}/bookmarks/import")
+    page.set_input_files("#f-file", str(exported))
+    page.click("button:has-text('Import')")
+    assert "Imported 1 bookmarks" in page.locator(".flash").inner_text()
+    page.goto(f"{server}/bookmarks?tag=tools")
+    assert page.locator(".bookmark-title").all_inner_texts() == ["CI dashboard"]
+    # A file that is not a bookmark file imports nothing and says why.
+    broken = tmp_path / "broken.html"
+    broken.write_text("<html><body>hello</body></html>")
+    page.goto(f"{server}/bookmarks/import")
+    page.set_input_files("#f-file", str(broken))
+    page.click("button:has-text('Import')")
+    assert "not a browser bookmark file" in page.locator(".flash").inner_text()
+    # The two refusals above are answered 422 and 400, which the console reports; nothing else.
+    failed = "Failed to load resource: the server responded with a status of"
+    assert sorted(errors) == [f"{failed} 400 (Bad Request)", f"{failed} 422 (Unprocessable Entity)"]
+    context.close()
