@@ -45,7 +45,19 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         rt.plugins.per_plugin("rse_startup", app=app)
+        started_indexer = False
+        if rt.indexer is None and rt.search is not None and settings.search_indexer == "inprocess":
+            from .search.indexer import BackgroundIndexer
+
+            rt.indexer = BackgroundIndexer(rt.db, rt.search, settings.data_dir)
+            rt.indexer.start()
+            started_indexer = True
         yield
+        if started_indexer:
+            rt.indexer.stop()
+            rt.indexer = None
+        if rt.search is not None:
+            rt.search.close()
         rt.db.dispose()
 
     app = Starlette(

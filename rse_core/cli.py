@@ -6,6 +6,7 @@ import getpass
 import json
 import os
 import sys
+import time
 from typing import Any
 
 import click
@@ -20,6 +21,7 @@ from .identity.spaces import audience_for_slugs
 from .identity.tokens import create_token
 from .plugins import make_plugin_registry
 from .runtime import Runtime, UnknownPlugin, change_plugin
+from .search.documents import count_documents
 from .settings import Settings
 from .validation import ValidationError
 
@@ -224,6 +226,80 @@ def tokens_create(username: str, name: str) -> None:
         _row, secret = create_token(session, user, name)
     click.echo(f"token {name!r} for {user.username} (shown once):", err=True)
     click.echo(secret)
+
+
+@cli.group()
+def search() -> None:
+    """Rebuild, check and feed the search index."""
+
+
+def _search_runtime() -> Runtime:
+    rt = _runtime()
+    if rt.search is None:
+        raise click.ClickException("search is turned off (RSE_SEARCH_BACKEND=none)")
+    return rt
+
+
+@search.command("reindex")
+def search_reindex() -> None:
+    """Rebuild the whole index from the database (a progress bar shows how far)."""
+    from rich.progress import Progress
+
+    from .search.documents import all_documents
+    from .search.indexer import writer_lock
+
+    rt = _search_runtime()
+    with rt.db.read() as session:
+        total = count_documents(session)
+        with writer_lock(rt.settings.data_dir, wait=True), Progress(console=console) as bar:
+            task = bar.add_task("indexing", total=total)
+            started = time.perf_counter()
+            count = rt.search.rebuild(
+                all_documents(session), progress=lambda n: bar.advance(task, n)
+            )
+    elapsed = time.perf_counter() - started
+    console.print(
+        f"indexed {count} documents in {elapsed:.1f} s "
+        f"({count / max(elapsed, 1e-9):.0f} documents/s)"
+    )
+
+
+@search.command("check")
+@click.option("--fix", is_flag=True, help="Write what is missing or stale, drop what is extra.")
+def search_check(fix: bool) -> None:
+    """Compare the index with the database: missing, stale and extra documents."""
+    from .search.check import find_drift, repair
+    from .search.indexer import writer_lock
+
+    rt = _search_runtime()
+    drift = find_drift(rt.db, rt.search)
+    console.print(
+        f"missing {len(drift.missing)}, stale {len(drift.stale)}, extra {len(drift.extra)}"
+    )
+    if fix and drift:
+        with writer_lock(rt.settings.data_dir, wait=True):
+            repair(rt.db, rt.search, drift)
+        console.print("[green]repaired[/]")
+    elif drift and not fix:
+        sys.exit(1)
+
+
+@search.command("indexer")
+@click.option("--interval", default=0.5, show_default=True, help="Seconds between drains.")
+def search_indexer(interval: float) -> None:
+    """Run the indexer as its own process (with RSE_SEARCH_INDEXER=external for the web)."""
+    from .search.indexer import drain, writer_lock
+
+    rt = _search_runtime()
+    console.print("waiting for the index writer lock...")
+    with writer_lock(rt.settings.data_dir, wait=True):
+        console.print("indexing (Ctrl-C to stop)")
+        try:
+            while True:
+                drain(rt.db, rt.search)
+                time.sleep(interval)
+        except KeyboardInterrupt:
+            pass
 
 
 def main(argv: list[str] | None = None) -> None:

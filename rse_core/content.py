@@ -85,12 +85,14 @@ class ContentTag(Base):
 
 
 class SearchOutbox(Base):
-    """A content item whose search entry must be (re)written or removed after commit."""
+    """A content item (or a person) whose search entry must be (re)written or removed after
+    commit."""
 
     __tablename__ = "rse_search_outbox"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    content_id: Mapped[int] = mapped_column(Integer, index=True)
+    content_id: Mapped[int | None] = mapped_column(Integer, index=True, nullable=True)
+    user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # a person's entry
     op: Mapped[str] = mapped_column(String(10))  # "index" or "delete"
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -6,6 +6,7 @@ The web app keeps it as ``app.state.rse``; the CLI builds one without a web app.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from .db import Database
 from .enablement import PluginState, load_states, set_enablement
@@ -22,6 +23,8 @@ class Runtime:
         self.db = db
         self.plugins = plugins
         self.permissions = _permission_registry(plugins)
+        self._search: Any = None
+        self.indexer: Any = None  # the in-process BackgroundIndexer, when this process runs one
 
     @classmethod
     def create(
@@ -35,6 +38,17 @@ class Runtime:
         )
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         return cls(settings, Database(settings.database_url), registry)
+
+    @property
+    def search(self) -> Any:
+        """The search backend (opened on first use), or None when search is off."""
+        if self.settings.search_backend == "none":
+            return None
+        if self._search is None:
+            from .search.whoosh_backend import WhooshBackend
+
+            self._search = WhooshBackend(self.settings.data_dir / "search")
+        return self._search
 
     def plugin_states(self) -> dict[str, PluginState]:
         """The enablement of every installed plugin (never-enabled ones included)."""

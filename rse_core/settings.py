@@ -29,6 +29,11 @@ class Settings:
     debug: bool = False
     #: Load installed plugins from the ``rse.plugins`` entry point group.
     load_entry_points: bool = True
+    #: "whoosh" (embedded, the default); "none" turns search off.
+    search_backend: str = "whoosh"
+    #: Index in the web process (the first worker takes the writer lock), or "external" when
+    #: ``rse search indexer`` runs as its own process.
+    search_indexer: str = "inprocess"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -172,3 +172,26 @@ def rse_client_for(rse_app: Starlette) -> Iterator[Callable[[str], TestClient]]:
 def enable_plugin(rse_app: Starlette) -> Callable[..., None]:
     """Enable a plugin on ``rse_app``: ``enable_plugin(name, spaces=("pilot",))``."""
     return lambda name, spaces=(): enable(rse_app, name, spaces)
+
+
+def wait_for_index(app: Starlette, timeout: float = 10.0) -> None:
+    """Wait until the in-process indexer drained the search outbox (the app must be running,
+    e.g. inside a TestClient block)."""
+    import time
+
+    from sqlalchemy import func, select
+
+    from .content import SearchOutbox
+
+    rt = app.state.rse
+    deadline = time.monotonic() + timeout
+    while True:
+        if rt.indexer is not None:
+            rt.indexer.wake()
+        with rt.db.read() as session:
+            left = session.execute(select(func.count()).select_from(SearchOutbox)).scalar_one()
+        if left == 0:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the search outbox still holds {left} entries")
+        time.sleep(0.05)

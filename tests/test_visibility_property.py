@@ -1,4 +1,4 @@
-"""Property: every stream, the API and notifications show exactly the visible set.
+"""Property: every stream, the API, search and notifications show exactly the visible set.
 
 Hypothesis generates spaces (visibility), memberships and items (audience), then a change of
 visibility or membership; the expected set is computed from the generated model alone, never
@@ -18,6 +18,7 @@ from rse_core.content import publish
 from rse_core.identity.accounts import get_user
 from rse_core.identity.models import Membership, Space
 from rse_core.notifications import notify_mentions
+from rse_core.testing import wait_for_index
 
 USERS = ("u0", "u1", "u2", "u3")
 run_ids = itertools.count()
@@ -137,8 +138,21 @@ def test_streams_api_and_notifications_show_exactly_the_visible_set(
                     session.delete(member)
                 spaces[index]["members"].discard(value)
 
+    wait_for_index(app)
     for reader, client in clients.items():
         expected = {f"{prefix}{n}" for n, item in enumerate(items) if can_see(reader, item, spaces)}
+        # Search: hits, total and facets come from the visible set only.
+        found = client.get("/api/v1/search", params={"q": f"r{run}"}).json()
+        assert {h["title"] for h in found["hits"]} == expected, reader
+        assert found["total"] == len(expected), reader
+        visible_spaces = [
+            f"{prefix}s{item['where']}"
+            for n, item in enumerate(items)
+            if isinstance(item["where"], int) and f"{prefix}{n}" in expected
+        ]
+        assert found["facets"]["space"] == {
+            slug: visible_spaces.count(slug) for slug in set(visible_spaces)
+        }, reader
         api = {i["object"]["name"] for i in client.get("/api/v1/stream?limit=100").json()["items"]}
         assert {t for t in api if t.startswith(prefix)} == expected, reader
         page = client.get("/").text

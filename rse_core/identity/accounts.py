@@ -69,7 +69,16 @@ def create_user(
     session.add(user)
     update_profile(session, user, profile)
     session.flush()
+    reindex_person(session, user)
     return user
+
+
+def reindex_person(session: Session, user: User) -> None:
+    """Queue the person's search entry to be rewritten (or removed, if deactivated)."""
+    from ..content import SearchOutbox  # content imports identity: import at call time
+
+    if user.id is not None:
+        session.add(SearchOutbox(user_id=user.id, op="index"))
 
 
 def authenticate_local(session: Session, username: str, password: str) -> User | None:
@@ -139,6 +148,7 @@ def update_profile(session: Session, user: User, data: dict[str, object]) -> Non
             user.skills = rows
     if errors:
         raise ValidationError(errors)
+    reindex_person(session, user)
 
 
 def _like(term: str) -> str:

@@ -94,4 +94,8 @@ async def write(conn: HTTPConnection, work: Callable[[Session], T]) -> T:
         with db.write() as session:
             return work(session)
 
-    return await run_in_threadpool(run)
+    result = await run_in_threadpool(run)
+    indexer = runtime(conn).indexer
+    if indexer is not None:
+        indexer.wake()  # index what this write queued now, not at the next tick
+    return result

@@ -24,6 +24,7 @@ from . import (
     openapi,
     pages,
     people,
+    search_pages,
     spaces,
     stream,
     users_admin,
@@ -42,6 +43,7 @@ def rse_routes(settings: Settings) -> list[BaseRoute]:
         *stream.ROUTES,
         *content_pages.ROUTES,
         *notifications_pages.ROUTES,
+        *search_pages.ROUTES,
         *admin.PAGE_ROUTES,
         *users_admin.ROUTES,
     ]
@@ -55,6 +57,7 @@ def rse_api_routes(settings: Settings) -> list[BaseRoute]:
         *stream.API_ROUTES,
         *content_pages.API_ROUTES,
         *notifications_pages.API_ROUTES,
+        *search_pages.API_ROUTES,
         *admin.API_ROUTES,
         *openapi.ROUTES,
     ]

@@ -171,6 +171,13 @@ CORE_PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/follows/{target}": {
         "delete": operation("Stop following", params=("target",), status=204, errors=(401,)),
     },
+    "/api/v1/search": {
+        "get": operation(
+            "Everything the caller may see: hits, total, facets (type, space), suggestion",
+            query=("q", "type", "space", "cursor"),
+            errors=(400, 401, 422),
+        )
+    },
     "/api/v1/notifications": {
         "get": operation(
             "Your notifications, each re-checked against what you may see",

@@ -81,6 +81,7 @@ async def user_change(request: Request) -> Response:
             user.is_admin = action == "promote"
         else:
             raise HTTPException(400, "Unknown action.")
+        accounts.reindex_person(session, user)
 
     await write(request, change)
     return RedirectResponse("/admin/users", status_code=303)

@@ -1,0 +1,130 @@
+"""Search documents built from the database: one per content item (title, text, comments)
+and one per active person (name, job, department, skills)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..content import Content
+from ..enablement import EVERYONE
+from ..identity.models import Space, User, UserSkill
+from ..social import Comment
+
+
+@dataclass(frozen=True)
+class Document:
+    """What the index holds for one thing: ``key`` is ``c:<content id>`` or ``u:<user id>``."""
+
+    key: str
+    kind: str  # content type ("feed.post") or "person"
+    title: str
+    text: str
+    audience: str
+    url: str
+    space: str  # slug, or "" outside spaces
+    author: str
+    created: datetime
+
+
+def content_documents(session: Session, ids: list[int] | None = None) -> Iterator[Document]:
+    """Documents for live (not deleted) content items, all of them or ``ids``; three queries
+    per batch of 500, none per item."""
+    query = select(Content).where(Content.deleted_at.is_(None)).order_by(Content.id)
+    if ids is not None:
+        query = query.where(Content.id.in_(ids))
+    batch: list[Content] = []
+    for content in session.execute(query.execution_options(yield_per=500)).scalars():
+        batch.append(content)
+        if len(batch) == 500:
+            yield from _documents(session, batch)
+            batch = []
+    if batch:
+        yield from _documents(session, batch)
+
+
+def _documents(session: Session, batch: list[Content]) -> Iterator[Document]:
+    ids = [c.id for c in batch]
+    comments: dict[int, list[str]] = {}
+    for content_id, body in session.execute(
+        select(Comment.content_id, Comment.body)
+        .where(Comment.content_id.in_(ids), Comment.deleted_at.is_(None))
+        .order_by(Comment.id)
+    ):
+        comments.setdefault(content_id, []).append(body)
+    authors = dict(
+        session.execute(
+            select(User.id, User.display_name).where(User.id.in_({c.author_id for c in batch}))
+        ).all()
+    )
+    space_ids = {c.space_id for c in batch if c.space_id}
+    slugs = (
+        dict(session.execute(select(Space.id, Space.slug).where(Space.id.in_(space_ids))).all())
+        if space_ids
+        else {}
+    )
+    for c in batch:
+        yield Document(
+            key=f"c:{c.id}",
+            kind=c.type,
+            title=c.title,
+            text="\n".join([c.summary, *comments.get(c.id, [])]),
+            audience=c.audience,
+            url=c.url,
+            space=slugs.get(c.space_id, "") if c.space_id else "",
+            author=authors.get(c.author_id, ""),
+            created=c.created_at,
+        )
+
+
+def people_documents(session: Session, ids: list[int] | None = None) -> Iterator[Document]:
+    """Documents for active people: found by name, job, department, location and skills."""
+    query = select(User).where(User.is_active.is_(True)).order_by(User.id)
+    if ids is not None:
+        query = query.where(User.id.in_(ids))
+    users = list(session.execute(query).scalars())
+    skills: dict[int, list[str]] = {}
+    if users:
+        for user_id, skill in session.execute(
+            select(UserSkill.user_id, UserSkill.skill).where(
+                UserSkill.user_id.in_([u.id for u in users])
+            )
+        ):
+            skills.setdefault(user_id, []).append(skill)
+    for u in users:
+        yield Document(
+            key=f"u:{u.id}",
+            kind="person",
+            title=u.display_name,
+            text=" ".join(
+                [u.username, u.job_title, u.department, u.location, *skills.get(u.id, [])]
+            ),
+            audience=EVERYONE,
+            url=f"/people/{u.username}",
+            space="",
+            author=u.display_name,
+            created=u.created_at,
+        )
+
+
+def all_documents(session: Session) -> Iterator[Document]:
+    """Everything the index should hold, from the database."""
+    yield from content_documents(session)
+    yield from people_documents(session)
+
+
+def count_documents(session: Session) -> int:
+    """How many documents the index should hold."""
+    from sqlalchemy import func
+
+    contents = session.execute(
+        select(func.count()).select_from(Content).where(Content.deleted_at.is_(None))
+    ).scalar_one()
+    people = session.execute(
+        select(func.count()).select_from(User).where(User.is_active.is_(True))
+    ).scalar_one()
+    return contents + people

@@ -1,0 +1,121 @@
+"""The one writer: drains the search outbox into the index, in batches, after commit.
+
+Exactly one process writes an index directory at a time: whoever writes holds an exclusive
+``flock`` on ``<data dir>/search.lock`` for the length of one drain (or one rebuild). Every web
+worker tries every half second (and right after its own writes); a busy lock means another
+worker is draining. ``rse search indexer`` can run the same loop as its own process instead
+(``RSE_SEARCH_INDEXER=external``).
+The database is the truth: outbox rows are deleted only after the index committed, so a crash
+between the two re-indexes the batch (updates are idempotent) and loses nothing.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import delete, select
+
+from ..content import SearchOutbox
+from ..db import Database
+from .documents import content_documents, people_documents
+from .whoosh_backend import WhooshBackend
+
+log = logging.getLogger(__name__)
+BATCH = 500
+
+
+@contextmanager
+def writer_lock(data_dir: Path, *, wait: bool) -> Iterator[bool]:
+    """Hold the index's writer lock; yields False when another process has it (wait=False)."""
+    path = data_dir / "search.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def drain(db: Database, backend: WhooshBackend, *, batch: int = BATCH) -> int:
+    """Index what the outbox lists, batch by batch; returns how many entries were handled.
+    The caller holds the writer lock."""
+    handled = 0
+    while True:
+        with db.read() as session:
+            rows = list(
+                session.execute(
+                    select(SearchOutbox.id, SearchOutbox.content_id, SearchOutbox.user_id)
+                    .order_by(SearchOutbox.id)
+                    .limit(batch)
+                ).all()
+            )
+            if not rows:
+                return handled
+            ids = sorted({row.content_id for row in rows if row.content_id is not None})
+            people = sorted({row.user_id for row in rows if row.user_id is not None})
+            documents = list(content_documents(session, ids)) + list(
+                people_documents(session, people)
+            )
+        present = {d.key for d in documents}
+        gone = [f"c:{i}" for i in ids if f"c:{i}" not in present] + [
+            f"u:{i}" for i in people if f"u:{i}" not in present
+        ]
+        backend.write(documents, gone)
+        with db.write() as session:
+            session.execute(delete(SearchOutbox).where(SearchOutbox.id <= rows[-1][0]))
+        handled += len(rows)
+
+
+class BackgroundIndexer:
+    """Drains the outbox every ``interval`` seconds in a thread, if this process holds the
+    writer lock (the first worker to start does; the others stay searchers)."""
+
+    def __init__(
+        self, db: Database, backend: WhooshBackend, data_dir: Path, interval: float = 0.5
+    ) -> None:
+        self.db, self.backend, self.data_dir, self.interval = db, backend, data_dir, interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._wake = threading.Event()
+
+    def start(self) -> None:
+        """Start the thread (a no-op loop when another process is the indexer)."""
+        self._thread = threading.Thread(target=self._run, name="rse-indexer", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Drain now rather than at the next tick (called after a write commits)."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Finish the current batch and stop."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            # The lock is held only while draining: other workers, `rse search reindex` and
+            # `rse search check --fix` take their turn; a busy lock means someone else drains.
+            with writer_lock(self.data_dir, wait=False) as mine:
+                if mine:
+                    try:
+                        drain(self.db, self.backend)
+                    except Exception:
+                        log.exception("search indexing failed; retrying")
+            self._wake.wait(self.interval)
+            self._wake.clear()

@@ -1,0 +1,146 @@
+"""Search finds everything the reader may see and nothing else."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from rse_core.testing import enable, wait_for_index
+from tests.conftest import share
+
+
+@pytest.fixture
+def world(rse_app, rse_user, rse_client_for):
+    rse_user("ann", skills="Kubernetes, Negotiation", department="Sales")
+    rse_user("bob")
+    rse_user("cid")
+    clients = {n: rse_client_for(n) for n in ("ann", "bob", "cid")}
+    clients["ann"].post(
+        "/api/v1/spaces", json={"name": "Board", "slug": "board", "visibility": "private"}
+    )
+    clients["ann"].post("/api/v1/spaces/board/members", json={"username": "bob"})
+    enable(rse_app, "example")
+    return clients
+
+
+def search(client, q, **params):
+    response = client.get("/api/v1/search", params={"q": q, **params})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_posts_become_searchable_for_those_who_may_see_them(rse_app, world):
+    share(rse_app, "ann", "Quarterly merger plans", space="board")
+    share(rse_app, "ann", "Cafeteria menu for the merger party")
+    wait_for_index(rse_app)
+    bob, cid = search(world["bob"], "merger"), search(world["cid"], "merger")
+    assert bob["total"] == 2 and cid["total"] == 1
+    assert [h["title"] for h in cid["hits"]] == ["Cafeteria menu for the merger party"]
+    assert cid["facets"]["space"] == {} and bob["facets"]["space"] == {"board": 1}
+    assert all("Quarterly" not in h["snippet"] for h in cid["hits"])
+    assert '<mark class="hit term0">merger</mark>' in bob["hits"][0]["snippet"]
+
+
+def test_membership_change_takes_effect_without_reindexing(rse_app, world):
+    share(rse_app, "ann", "Salary bands 2027", space="board")
+    wait_for_index(rse_app)
+    assert search(world["bob"], "salary")["total"] == 1
+    world["ann"].delete("/api/v1/spaces/board/members/bob")
+    assert search(world["bob"], "salary")["total"] == 0
+
+
+def test_english_and_french_stemming(rse_app, world):
+    share(rse_app, "ann", "The developers are running new deployments")
+    share(rse_app, "ann", "Les développeuses préparent les nouvelles versions")
+    wait_for_index(rse_app)
+    assert search(world["cid"], "deployment run")["total"] == 1
+    assert search(world["cid"], "développeuse nouvelle")["total"] == 1
+
+
+def test_people_are_found_by_skill(rse_app, world):
+    wait_for_index(rse_app)
+    hits = search(world["cid"], "kubernetes")["hits"]
+    assert [(h["type"], h["url"]) for h in hits] == [("person", "/people/ann")]
+
+
+def test_comments_are_searchable_and_deleted_items_disappear(rse_app, world):
+    item = share(rse_app, "ann", "Office move")
+    world["bob"].post(f"/api/v1/content/{item}/comments", json={"body": "bring cardboard boxes"})
+    wait_for_index(rse_app)
+    assert search(world["cid"], "cardboard")["total"] == 1
+    from rse_core.content import Content, delete
+
+    with rse_app.state.rse.db.write() as session:
+        delete(session, session.get(Content, item))
+    wait_for_index(rse_app)
+    assert search(world["cid"], "cardboard")["total"] == 0
+
+
+def test_suggestions_never_reveal_a_private_word(rse_app, world):
+    share(rse_app, "ann", "Project zanzibar acquisition", space="board")
+    share(rse_app, "ann", "Holiday calendar published")
+    wait_for_index(rse_app)
+    assert search(world["bob"], "zanzibr")["suggestion"] == "zanzibar"
+    assert search(world["cid"], "zanzibr")["suggestion"] is None
+    assert search(world["cid"], "calender")["suggestion"] == "calendar"
+
+
+def test_search_page_and_api_validation(rse_app, world):
+    share(rse_app, "ann", "Hello <b>world</b>")
+    wait_for_index(rse_app)
+    page = world["cid"].get("/search?q=world").text
+    assert "<b>world</b>" not in page and "&lt;b&gt;" in page
+    assert 'class="header-search"' in page
+    assert world["cid"].get("/api/v1/search").status_code == 422
+    assert world["cid"].get("/api/v1/search?q=x&cursor=abc").status_code == 400
+    for i in range(25):
+        share(rse_app, "ann", f"paging item {i}")
+    wait_for_index(rse_app)
+    first = search(world["cid"], "paging")
+    second = search(world["cid"], "paging", cursor=first["next"])
+    assert first["total"] == 25 and len(first["hits"]) == 20 and len(second["hits"]) == 5
+    assert second["next"] is None
+
+
+def test_type_and_space_filters(rse_app, world):
+    share(rse_app, "ann", "Budget review", space="board")
+    share(rse_app, "ann", "Budget lunch")
+    wait_for_index(rse_app)
+    assert search(world["bob"], "budget", space="board")["total"] == 1
+    assert search(world["bob"], "budget", type="example.greeting")["total"] == 2
+    assert search(world["bob"], "budget", type="person")["total"] == 0
+
+
+def test_check_and_fix_repair_a_lost_index(rse_app, world, tmp_path):
+    from rse_core.search.check import find_drift, repair
+
+    rt = rse_app.state.rse
+    share(rse_app, "ann", "Keep me findable")
+    wait_for_index(rse_app)
+    assert not find_drift(rt.db, rt.search)
+    # A document dropped from the index, and one the database no longer has.
+    rt.search.write([], ["c:1"])
+    assert find_drift(rt.db, rt.search).missing == ["c:1"]
+    repair(rt.db, rt.search, find_drift(rt.db, rt.search))
+    assert search(world["cid"], "findable")["total"] == 1
+
+
+def test_deleting_the_index_directory_is_repaired_by_reindex(rse_app, world, rse_bin, tmp_path):
+    import os
+    import subprocess
+
+    share(rse_app, "ann", "Survives a lost index")
+    wait_for_index(rse_app)
+    rt = rse_app.state.rse
+    rt.search.close()
+    shutil.rmtree(rt.settings.data_dir / "search")
+    env = {**os.environ, "RSE_DATA_DIR": str(rt.settings.data_dir)}
+    out = subprocess.run([str(rse_bin), "search", "check"], env=env, capture_output=True, text=True)
+    assert out.returncode == 1 and "missing" in out.stdout
+    out = subprocess.run(
+        [str(rse_bin), "search", "reindex"], env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0 and "documents/s" in out.stdout
+    ok = subprocess.run([str(rse_bin), "search", "check"], env=env, capture_output=True, text=True)
+    assert ok.returncode == 0 and "missing 0, stale 0, extra 0" in ok.stdout
