@@ -19,14 +19,14 @@ from whoosh import index, qparser
 from whoosh.analysis import LanguageAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, HtmlFormatter
-from whoosh.query import And, Or, Query, Term
+from whoosh.query import And, Term
 from whoosh.searching import Searcher
 from whoosh.writing import CLEAR
 
 from .documents import Document
 
 WRITER_TIMEOUT = 10.0
-FIELDS = ["title_en", "title_fr", "text_en", "text_fr"]
+FIELDS = ["text_en", "text_fr"]  # the title is indexed inside the text, twice (a boost)
 
 
 def schema() -> Schema:
@@ -41,9 +41,7 @@ def schema() -> Schema:
         author=STORED,
         text=STORED,
         created=DATETIME(stored=True, sortable=True),
-        title_en=TEXT(analyzer=LanguageAnalyzer("en"), field_boost=2.0, spelling=True),
-        title_fr=TEXT(analyzer=LanguageAnalyzer("fr"), field_boost=2.0),
-        text_en=TEXT(analyzer=LanguageAnalyzer("en"), spelling=True),
+        text_en=TEXT(analyzer=LanguageAnalyzer("en")),
         text_fr=TEXT(analyzer=LanguageAnalyzer("fr")),
         people=KEYWORD(lowercase=True, commas=True),
     )
@@ -83,7 +81,8 @@ class WhooshBackend:
         self._open()
         self._searcher: Searcher | None = None
         self._lock = threading.Lock()
-        self._allowed: OrderedDict[tuple[int, frozenset[str]], Any] = OrderedDict()
+        self._allowed: OrderedDict[frozenset[str], Any] = OrderedDict()
+        self._by_principal: dict[str, set[int]] = {}
         self._parser = qparser.MultifieldParser(FIELDS, self.ix.schema, group=qparser.AndGroup)
         self._parser.remove_plugin_class(qparser.WildcardPlugin)
 
@@ -144,28 +143,38 @@ class WhooshBackend:
                     self._searcher.close()
                     self._searcher = self.ix.searcher()
                     self._allowed.clear()
+                    self._by_principal.clear()
             except (OSError, index.EmptyIndexError):
                 # The directory was deleted or rebuilt under us: open it afresh.
                 self._open()
                 self._searcher = self.ix.searcher()
                 self._allowed.clear()
+                self._by_principal.clear()
             return self._searcher
 
     def allowed(self, searcher: Searcher, principals: frozenset[str]) -> Any:
-        """Document numbers a holder of ``principals`` may see (cached per generation)."""
-        key = (id(searcher), principals)
+        """Document numbers a holder of ``principals`` may see: the union of one cached set
+        per principal, itself cached per principal set; both live until the index changes."""
         with self._lock:
-            cached = self._allowed.get(key)
+            cached = self._allowed.get(principals)
             if cached is not None:
-                self._allowed.move_to_end(key)
+                self._allowed.move_to_end(principals)
                 return cached
-        query: Query = Or([Term("audience", p) for p in sorted(principals)])
-        docs = set(searcher.docs_for_query(query))
+        docs: set[int] = set()
+        for principal in principals:
+            docs |= self._for_principal(searcher, principal)
         with self._lock:
-            self._allowed[key] = docs
+            self._allowed[principals] = docs
             while len(self._allowed) > 512:
                 self._allowed.popitem(last=False)
         return docs
+
+    def _for_principal(self, searcher: Searcher, principal: str) -> set[int]:
+        cached = self._by_principal.get(principal)
+        if cached is None:
+            cached = set(searcher.docs_for_query(Term("audience", principal)))
+            self._by_principal[principal] = cached
+        return cached
 
     def search(
         self,
@@ -193,7 +202,6 @@ class WhooshBackend:
             pagelen=per_page,
             filter=allowed,
             groupedby=["kind", "space"],
-            terms=True,
         )
         results.results.fragmenter = ContextFragmenter(maxchars=200, surround=40)
         results.results.formatter = HtmlFormatter(tagname="mark", classname="hit", between=" … ")
@@ -256,6 +264,7 @@ class WhooshBackend:
 
 
 def _fields(doc: Document) -> dict[str, Any]:
+    searchable = f"{doc.title}\n{doc.title}\n{doc.text}"
     return {
         "key": doc.key,
         "kind": doc.kind,
@@ -266,10 +275,8 @@ def _fields(doc: Document) -> dict[str, Any]:
         "author": doc.author,
         "text": doc.text,
         "created": doc.created.replace(tzinfo=None),
-        "title_en": doc.title,
-        "title_fr": doc.title,
-        "text_en": doc.text,
-        "text_fr": doc.text,
+        "text_en": searchable,
+        "text_fr": searchable,
     }
 
 

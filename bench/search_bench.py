@@ -1,0 +1,201 @@
+"""Benchmark: search over 100,000 documents of ~50 words, permission filter over 500 spaces.
+
+    .venv/bin/python bench/search_bench.py [--docs 100000] [--queries 200]
+
+Reports, for whoosh and for SQLite FTS5 (stdlib) doing the same queries in the same run:
+query p50/p95 for a two-word query with many hits and one with few hits, both filtered by a
+random reader's principals; full reindex rate; and (whoosh) how long a post takes to commit and
+then to become searchable through the outbox indexer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from rse_core.search.documents import Document  # noqa: E402
+from rse_core.search.whoosh_backend import WhooshBackend  # noqa: E402
+
+SPACES = 500
+WORDS = [f"w{i:04d}" for i in range(5000)]
+COMMON = ["project", "meeting", "release", "customer", "planning"]
+RARE = ["zanzibar", "quokka"]
+
+
+def make_documents(count: int, seed: int = 3) -> list[Document]:
+    rng = random.Random(seed)
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    docs = []
+    for i in range(count):
+        words = rng.choices(WORDS, k=45) + rng.sample(COMMON, 3)
+        if i % 5000 == 0:
+            words += RARE
+        rng.shuffle(words)
+        roll = rng.random()
+        audience = "everyone" if roll < 0.3 else f"space:{rng.randint(1, SPACES)}"
+        docs.append(
+            Document(
+                f"c:{i}",
+                "bench.item",
+                f"Item {i} {words[0]}",
+                " ".join(words),
+                audience,
+                f"/content/{i}",
+                "",
+                "someone",
+                now,
+            )
+        )
+    return docs
+
+
+def reader_principals(rng: random.Random) -> frozenset[str]:
+    public = {f"space:{s}" for s in range(1, SPACES + 1) if s % 3 == 0}
+    mine = {f"space:{rng.randint(1, SPACES)}" for _ in range(5)}
+    return frozenset({"everyone", "user:1", *public, *mine})
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def bench_whoosh(docs: list[Document], queries: int, tmp: Path) -> dict[str, float]:
+    backend = WhooshBackend(tmp / "whoosh")
+    started = time.perf_counter()
+    backend.rebuild(iter(docs))
+    rate = len(docs) / (time.perf_counter() - started)
+    rng = random.Random(5)
+    result = {"reindex_docs_per_s": rate}
+    for label, text in (("many", "project meeting"), ("few", "zanzibar quokka")):
+        timings = []
+        for _ in range(queries):
+            principals = reader_principals(rng)
+            t = time.perf_counter()
+            backend.search(text, principals)
+            timings.append((time.perf_counter() - t) * 1000)
+        result[f"{label}_p50"], result[f"{label}_p95"] = (
+            statistics.median(timings),
+            pct(timings, 0.95),
+        )
+    backend.close()
+    return result
+
+
+def bench_fts5(docs: list[Document], queries: int, tmp: Path) -> dict[str, float]:
+    con = sqlite3.connect(tmp / "fts.db")
+    con.execute(
+        "CREATE VIRTUAL TABLE fts USING fts5(key UNINDEXED, audience UNINDEXED, title,"
+        " text, tokenize='porter unicode61')"
+    )
+    started = time.perf_counter()
+    con.executemany(
+        "INSERT INTO fts (key, audience, title, text) VALUES (?, ?, ?, ?)",
+        ((d.key, d.audience, d.title, d.text) for d in docs),
+    )
+    con.commit()
+    rate = len(docs) / (time.perf_counter() - started)
+    rng = random.Random(5)
+    result = {"reindex_docs_per_s": rate}
+    for label, text in (("many", "project meeting"), ("few", "zanzibar quokka")):
+        timings = []
+        for _ in range(queries):
+            principals = sorted(reader_principals(rng))
+            marks = ",".join("?" * len(principals))
+            t = time.perf_counter()
+            con.execute(
+                f"SELECT key, snippet(fts, 3, '<mark>', '</mark>', '…', 12) FROM fts "
+                f"WHERE fts MATCH ? AND audience IN ({marks}) ORDER BY rank LIMIT 20",
+                [text, *principals],
+            ).fetchall()
+            con.execute(
+                f"SELECT count(*) FROM fts WHERE fts MATCH ? AND audience IN ({marks})",
+                [text, *principals],
+            ).fetchone()
+            timings.append((time.perf_counter() - t) * 1000)
+        result[f"{label}_p50"], result[f"{label}_p95"] = (
+            statistics.median(timings),
+            pct(timings, 0.95),
+        )
+    con.close()
+    return result
+
+
+def bench_posting(tmp: Path, posts: int = 50) -> dict[str, float]:
+    """Server-side cost of a post (one transaction: content, activity, outbox) and the time
+    until the outbox indexer has made it searchable."""
+    from rse_core import migrate
+    from rse_core.content import publish
+    from rse_core.identity.accounts import create_user
+    from rse_core.runtime import Runtime
+    from rse_core.search.indexer import drain
+    from rse_core.testing import make_settings
+
+    rt = Runtime.create(make_settings(tmp / "var", load_entry_points=False))
+    migrate.upgrade(rt.db, rt.plugins)
+    with rt.db.write() as session:
+        author = create_user(session, "poster", email="p@example.com", password=None)
+    commit_ms, searchable_ms = [], []
+    for i in range(posts):
+        t = time.perf_counter()
+        with rt.db.write() as session:
+            publish(
+                session,
+                plugin="bench",
+                type="bench.post",
+                author=author,
+                url="/x",
+                summary=f"post number {i} about quarterly planning",
+            )
+        commit_ms.append((time.perf_counter() - t) * 1000)
+        drain(rt.db, rt.search)
+        searchable_ms.append((time.perf_counter() - t) * 1000)
+    rt.search.close()
+    rt.db.dispose()
+    return {
+        "commit_p50": statistics.median(commit_ms),
+        "commit_p95": pct(commit_ms, 0.95),
+        "searchable_p50": statistics.median(searchable_ms),
+        "searchable_p95": pct(searchable_ms, 0.95),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=200)
+    args = parser.parse_args()
+    docs = make_documents(args.docs)
+    with tempfile.TemporaryDirectory(prefix="rse-search-bench-") as tmp:
+        w = bench_whoosh(docs, args.queries, Path(tmp))
+        f = bench_fts5(docs, args.queries, Path(tmp))
+        p = bench_posting(Path(tmp))
+    print(f"{args.docs:,} documents, {args.queries} filtered queries per kind\n")
+    print("| measure | whoosh | SQLite FTS5 | whoosh / FTS5 |")
+    print("|---|---:|---:|---:|")
+    for key, label in (
+        ("many_p50", "two words, many hits, p50 ms"),
+        ("many_p95", "two words, many hits, p95 ms"),
+        ("few_p50", "two words, few hits, p50 ms"),
+        ("few_p95", "two words, few hits, p95 ms"),
+        ("reindex_docs_per_s", "full reindex, documents/s"),
+    ):
+        print(f"| {label} | {w[key]:.1f} | {f[key]:.1f} | {w[key] / f[key]:.2f} |")
+    print(
+        f"\nposting: commit p50 {p['commit_p50']:.1f} ms, p95 {p['commit_p95']:.1f} ms; "
+        f"searchable after p50 {p['searchable_p50']:.1f} ms, p95 {p['searchable_p95']:.1f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()
