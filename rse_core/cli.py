@@ -7,7 +7,6 @@ import json
 import os
 import sys
 import time
-from typing import Any
 
 import click
 from rich.console import Console
@@ -24,6 +23,7 @@ from .runtime import Runtime, UnknownPlugin, change_plugin
 from .search.documents import count_documents
 from .settings import Settings
 from .validation import ValidationError
+from .web.admin import plugin_rows
 
 console = Console()
 
@@ -114,21 +114,8 @@ def plugins() -> None:
 def plugins_list(as_json: bool) -> None:
     """Installed plugins with their version, state and audience."""
     rt = _runtime()
-    states = rt.plugin_states() if not migrations.pending(rt.db, rt.plugins) else {}
-    rows: list[dict[str, Any]] = []
-    for name, info in sorted(rt.plugins.installed.items()):
-        state = states.get(name)
-        rows.append(
-            {
-                "name": name,
-                "version": info.version,
-                "distribution": info.distribution,
-                "loaded": info.loaded,
-                "error": info.error,
-                "enabled": bool(state and state.enabled),
-                "audience": list(state.audience) if state and state.enabled else [],
-            }
-        )
+    states = None if not migrations.pending(rt.db, rt.plugins) else {}
+    rows = plugin_rows(rt, states)
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -136,7 +123,11 @@ def plugins_list(as_json: bool) -> None:
     for row in rows:
         enabled = "[red]failed[/]" if not row["loaded"] else ("yes" if row["enabled"] else "no")
         table.add_row(
-            row["name"], row["version"], enabled, ", ".join(row["audience"]), row["distribution"]
+            row["name"],
+            row["version"],
+            enabled,
+            ", ".join(row["audience_names"]),
+            row["distribution"],
         )
     console.print(table)
 

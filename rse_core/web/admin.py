@@ -7,10 +7,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from ..enablement import EVERYONE, recent_log
+from ..enablement import EVERYONE, PluginState, recent_log
 from ..identity.models import Space
 from ..identity.spaces import audience_for_slugs, describe_audience
-from ..runtime import UnknownPlugin, change_plugin
+from ..runtime import Runtime, UnknownPlugin, change_plugin
 from ..validation import ValidationError
 from .context import current_user, runtime
 from .errors import ApiError
@@ -19,31 +19,32 @@ from .guards import require_admin
 from .templating import render
 
 
-def plugin_rows(request: Request) -> list[dict[str, object]]:
-    """One row per installed plugin, as the page and the API show it."""
-    rt = runtime(request)
-    states = rt.plugin_states()
+def plugin_rows(rt: Runtime, states: dict[str, PluginState] | None = None) -> list[dict]:
+    """One row per installed plugin, as the admin page, its API and ``rse plugins list`` show
+    it. ``states`` defaults to the database's (pass ``{}`` before the first migration)."""
+    states = rt.plugin_states() if states is None else states
+    audiences = {name: list(s.audience) for name, s in states.items() if s.enabled}
+    names: dict[str, list[str]] = {}
+    if audiences:
+        with rt.db.read() as session:
+            names = {n: describe_audience(session, a) for n, a in audiences.items()}
     rows = []
-    with rt.db.read() as session:
-        for name, info in sorted(rt.plugins.installed.items()):
-            state = states.get(name)
-            audience = list(state.audience) if state and state.enabled else []
-            rows.append(
-                {
-                    "name": name,
-                    "version": info.version,
-                    "distribution": info.distribution,
-                    "loaded": info.loaded,
-                    "error": info.error,
-                    "enabled": bool(state and state.enabled),
-                    "audience": audience,
-                    "audience_names": describe_audience(session, audience),
-                    "changed_at": state.changed_at.isoformat()
-                    if state and state.changed_at
-                    else None,
-                    "changed_by": state.changed_by if state else "",
-                }
-            )
+    for name, info in sorted(rt.plugins.installed.items()):
+        state = states.get(name)
+        rows.append(
+            {
+                "name": name,
+                "version": info.version,
+                "distribution": info.distribution,
+                "loaded": info.loaded,
+                "error": info.error,
+                "enabled": bool(state and state.enabled),
+                "audience": audiences.get(name, []),
+                "audience_names": names.get(name, []),
+                "changed_at": state.changed_at.isoformat() if state and state.changed_at else None,
+                "changed_by": state.changed_by if state else "",
+            }
+        )
     return rows
 
 
@@ -55,7 +56,7 @@ def _page(request: Request, errors: dict[str, str] | None = None, status: int = 
         request,
         "admin/plugins.html",
         {
-            "plugins": plugin_rows(request),
+            "plugins": plugin_rows(runtime(request)),
             "log": log_rows,
             "spaces": spaces,
             "errors": errors or {},
@@ -105,7 +106,7 @@ async def plugins_change(request: Request) -> Response:
 async def plugins_api(request: Request) -> Response:
     """GET /api/v1/admin/plugins: the same rows as JSON."""
     require_admin(request)
-    return JSONResponse({"items": plugin_rows(request)})
+    return JSONResponse({"items": plugin_rows(runtime(request))})
 
 
 PAGE_ROUTES = [
