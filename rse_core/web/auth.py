@@ -21,6 +21,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..i18n import COOKIE as LANGUAGE_COOKIE
+from ..i18n import LOCALES
 from ..identity import sessions, throttle
 from ..identity.tokens import user_for_token
 from .context import runtime, write
@@ -32,7 +34,7 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # /feeds/ carries its own secret in the URL (feed readers have no session).
-PUBLIC_PREFIXES = ("/login", "/static/", "/favicon.ico", "/feeds/")
+PUBLIC_PREFIXES = ("/login", "/static/", "/favicon.ico", "/feeds/", "/language")
 MAX_FORM_BYTES = 25 * 1024 * 1024
 
 
@@ -331,7 +333,21 @@ async def logout(request: Request) -> Response:
     return response
 
 
+async def choose_language(request: Request) -> Response:
+    """POST /language: ``lang`` (en or fr) remembered in a cookie for a year."""
+    form = await request.form()
+    lang = form.get("lang")
+    response = RedirectResponse(safe_next(str(form.get("next", "/"))), status_code=303)
+    if lang in LOCALES:
+        response.headers.append(
+            "set-cookie",
+            cookie_header(LANGUAGE_COOKIE, str(lang), request.scope, max_age=365 * 24 * 3600),
+        )
+    return response
+
+
 ROUTES = [
+    Route("/language", choose_language, methods=["POST"]),
     Route("/login", login_page, methods=["GET"], name="login"),
     Route("/login", login_submit, methods=["POST"]),
     Route("/logout", logout, methods=["POST"], name="logout"),

@@ -67,7 +67,13 @@ def _response(request: Request, status: int, detail: str | None = None, **kw: An
         return render(
             request,
             "errors/error.html",
-            {"status": status, "title": HTTPStatus(status).phrase, "message": message},
+            # language_next: the footer's language switch must not echo the requested path
+            {
+                "status": status,
+                "title": HTTPStatus(status).phrase,
+                "message": message,
+                "language_next": "/",
+            },
             status_code=status,
             headers=headers,
         )

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from ..i18n import template_callables
 from ..plugins import CORE_PREFIX, PluginRegistry
 from ..settings import Settings
 from .context import active_plugins, current_user, runtime
@@ -79,6 +80,7 @@ def unread_notifications(request: Request) -> int:
 def base_context(request: Request) -> dict[str, Any]:
     """What every page template may use."""
     return {
+        **template_callables(request),
         "request": request,
         "user": current_user(request),
         "unread": unread_notifications(request),
@@ -106,6 +108,7 @@ def render_fragment(request: Request, name: str, context: dict[str, Any] | None 
     """Render a template to safe markup (a widget, an htmx partial) with the request in scope."""
     template = request.app.state.templates.get_template(name)
     base = {
+        **template_callables(request),
         "request": request,
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "user": current_user(request),
