@@ -144,3 +144,28 @@ def test_deleting_the_index_directory_is_repaired_by_reindex(rse_app, world, rse
     assert out.returncode == 0 and "documents/s" in out.stdout
     ok = subprocess.run([str(rse_bin), "search", "check"], env=env, capture_output=True, text=True)
     assert ok.returncode == 0 and "missing 0, stale 0, extra 0" in ok.stdout
+
+
+def test_an_installation_from_before_search_gets_its_index_at_start(rse_app_factory):
+    from sqlalchemy import delete
+
+    from rse_core.content import SearchOutbox
+    from tests.conftest import signed_in
+
+    app = rse_app_factory(load_entry_points=False)
+    with signed_in(app, "ann") as client:
+        wait_for_index(app)
+    share(app, "ann", "Written before the index existed")
+    rt = app.state.rse
+    with rt.db.write() as session:  # as if search did not exist when this was written
+        session.execute(delete(SearchOutbox))
+    rt.search.close()
+    shutil.rmtree(rt.settings.data_dir / "search")
+    rt._search = None
+    with signed_in(app, "bob") as client:
+        import time
+
+        deadline = time.monotonic() + 10
+        while search(client, "existed")["total"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert search(client, "existed")["hits"][0]["title"] == "Written before the index existed"

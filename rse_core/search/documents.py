@@ -71,7 +71,7 @@ def _documents(session: Session, batch: list[Content]) -> Iterator[Document]:
         yield Document(
             key=f"c:{c.id}",
             kind=c.type,
-            title=c.title,
+            title=c.title or headline(c.summary),
             text="\n".join([c.summary, *comments.get(c.id, [])]),
             audience=c.audience,
             url=c.url,
@@ -79,6 +79,12 @@ def _documents(session: Session, batch: list[Content]) -> Iterator[Document]:
             author=authors.get(c.author_id, ""),
             created=c.created_at,
         )
+
+
+def headline(text: str, length: int = 80) -> str:
+    """A title for an untitled item (a short post): the start of its first line."""
+    first = " ".join((text or "").strip().splitlines()[:1]).strip()
+    return first if len(first) <= length else first[: length - 1].rsplit(" ", 1)[0] + "…"
 
 
 def people_documents(session: Session, ids: list[int] | None = None) -> Iterator[Document]:

@@ -23,7 +23,7 @@ from sqlalchemy import delete, select
 
 from ..content import SearchOutbox
 from ..db import Database
-from .documents import content_documents, people_documents
+from .documents import all_documents, content_documents, count_documents, people_documents
 from .whoosh_backend import WhooshBackend
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,17 @@ def drain(db: Database, backend: WhooshBackend, *, batch: int = BATCH) -> int:
         handled += len(rows)
 
 
+def build_if_empty(db: Database, backend: WhooshBackend) -> int:
+    """Fill a new, empty index from the database (a first start, or an installation that
+    existed before search); returns how many documents were written."""
+    if backend.searcher().doc_count() > 0:
+        return 0
+    with db.read() as session:
+        if count_documents(session) == 0:
+            return 0
+        return backend.rebuild(all_documents(session))
+
+
 class BackgroundIndexer:
     """Drains the outbox every ``interval`` seconds in a thread, if this process holds the
     writer lock (the first worker to start does; the others stay searchers)."""
@@ -108,6 +119,12 @@ class BackgroundIndexer:
             self._thread.join(timeout=30)
 
     def _run(self) -> None:
+        with writer_lock(self.data_dir, wait=False) as mine:
+            if mine:
+                try:
+                    build_if_empty(self.db, self.backend)
+                except Exception:
+                    log.exception("building the search index failed; run `rse search reindex`")
         while not self._stop.is_set():
             # The lock is held only while draining: other workers, `rse search reindex` and
             # `rse search check --fix` take their turn; a busy lock means someone else drains.
