@@ -169,3 +169,34 @@ def test_an_installation_from_before_search_gets_its_index_at_start(rse_app_fact
         while search(client, "existed")["total"] == 0 and time.monotonic() < deadline:
             time.sleep(0.1)
         assert search(client, "existed")["hits"][0]["title"] == "Written before the index existed"
+
+
+def test_an_indexer_killed_mid_batch_loses_nothing(rse_app_factory):
+    """The outbox is emptied only after the index committed: a crash in between (here the
+    index write dies) leaves the entries, and the next drain indexes them."""
+    from sqlalchemy import func, select
+
+    from rse_core.content import SearchOutbox
+    from rse_core.search.indexer import drain
+    from rse_core.testing import add_user
+
+    app = rse_app_factory(load_entry_points=False, search_indexer="external")
+    rt = app.state.rse
+    add_user(app, "ann")
+    for i in range(5):
+        share(app, "ann", f"crash test {i}")
+
+    class Dying:
+        def write(self, documents, delete_keys=()):
+            list(documents)
+            raise KeyboardInterrupt("killed mid-batch")
+
+    with pytest.raises(KeyboardInterrupt):
+        drain(rt.db, Dying())
+    with rt.db.read() as session:
+        assert session.execute(select(func.count()).select_from(SearchOutbox)).scalar_one() > 0
+    drain(rt.db, rt.search)
+    with rt.db.read() as session:
+        assert session.execute(select(func.count()).select_from(SearchOutbox)).scalar_one() == 0
+    hits = rt.search.search("crash", frozenset({"everyone"}))
+    assert hits.total == 5
