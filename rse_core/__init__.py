@@ -28,6 +28,7 @@ from .web.auth import signed_in_response
 from .web.content_pages import render_social
 from .web.context import access, active_plugins, can, current_user, principals, runtime, write
 from .web.errors import ApiError
+from .web.openapi import operation as openapi_operation
 from .web.templating import render, render_fragment, static_url
 
 __version__ = "0.1.0"
@@ -65,6 +66,7 @@ __all__ = [
     "json_body",
     "notify",
     "notify_mentions",
+    "openapi_operation",
     "principals",
     "principals_for",
     "publish",

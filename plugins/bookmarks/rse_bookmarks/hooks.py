@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rse_core import NavItem, Permission, SpaceTab, hookimpl, render_fragment
+from rse_core import openapi_operation as op
 
 from . import views
 from .demo import load_demo
@@ -41,21 +42,17 @@ def rse_openapi_paths():
     }
     return {
         "/api/v1/bookmarks": {
-            "post": {
-                "summary": "Save a link",
-                "requestBody": {"content": {"application/json": {"schema": body}}},
-                "responses": {"201": {"description": "Saved"}},
-            },
-            "get": {
-                "summary": "Your bookmarks, or a space's (?space=), by tag (?tag=)",
-                "responses": {"200": {"description": "OK"}},
-            },
+            "post": op("Save a link", body=body, status=201, errors=(400, 401, 404, 422)),
+            "get": op(
+                "Your bookmarks, or a space's (?space=), by tag (?tag=)",
+                query=("space", "tag", "before"),
+                errors=(400, 401, 404),
+            ),
         },
         "/api/v1/bookmarks/{bookmark_id}": {
-            "delete": {
-                "summary": "Delete a bookmark",
-                "responses": {"204": {"description": "Deleted"}},
-            }
+            "delete": op(
+                "Delete a bookmark", params=("bookmark_id",), status=204, errors=(401, 403, 404)
+            ),
         },
     }
 

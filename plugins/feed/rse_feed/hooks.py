@@ -8,6 +8,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 
 from rse_core import Permission, Space, access, hookimpl, render_fragment, runtime
+from rse_core import openapi_operation as op
 
 from . import views
 from .demo import load_demo
@@ -40,20 +41,30 @@ def rse_openapi_paths():
         },
     }
 
-    def op(summary, status=200, body=None):
-        operation = {"summary": summary, "responses": {str(status): {"description": "OK"}}}
-        if body:
-            operation["requestBody"] = {"content": {"application/json": {"schema": body}}}
-        return operation
-
     return {
-        "/api/v1/feed/posts": {"post": op("Post to the company or a space", 201, post)},
-        "/api/v1/feed/posts/{post_id}": {
-            "get": op("A post"),
-            "patch": op("Edit your post", body=post),
-            "delete": op("Delete a post (author, moderator)", 204),
+        "/api/v1/feed/posts": {
+            "post": op(
+                "Post to the company or a space",
+                body=post,
+                status=201,
+                errors=(400, 401, 403, 404, 422),
+            ),
         },
-        "/api/v1/feed/tags/{tag}": {"get": op("Visible posts with a hashtag")},
+        "/api/v1/feed/posts/{post_id}": {
+            "get": op("A post", params=("post_id",)),
+            "patch": op(
+                "Edit your post", params=("post_id",), body=post, errors=(400, 401, 403, 404, 422)
+            ),
+            "delete": op(
+                "Delete a post (author, moderator)",
+                params=("post_id",),
+                status=204,
+                errors=(401, 403, 404),
+            ),
+        },
+        "/api/v1/feed/tags/{tag}": {
+            "get": op("Visible posts with a hashtag", params=("tag",), query=("before",)),
+        },
     }
 
 
