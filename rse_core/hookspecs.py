@@ -96,6 +96,16 @@ def rse_migrations_dir() -> str | Path | None:
 
 
 @hookspec
+def rse_locale_dir() -> str | Path | None:
+    """Return the directory of the plugin's translations, or None.
+
+    It holds ``<lang>/LC_MESSAGES/messages.po`` (for example ``fr/LC_MESSAGES/messages.po``,
+    extracted with ``pybabel extract``). The plugin's templates use ``_()`` as the core's do;
+    the core's catalog answers first, the plugin's fills in what it lacks.
+    """
+
+
+@hookspec
 def rse_permissions() -> list[Permission] | None:
     """Return the permissions the plugin declares (name, description, default roles).
 

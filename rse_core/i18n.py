@@ -23,10 +23,9 @@ COOKIE = "rse_lang"
 LOCALE_DIR = Path(__file__).parent / "locale"
 
 
-@lru_cache(maxsize=len(LOCALES))
-def translations(lang: str) -> gettext.NullTranslations:
-    """The compiled catalog of ``lang`` (English is the source language)."""
-    path = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
+def compile_catalog(locale_dir: Path, lang: str) -> gettext.NullTranslations:
+    """The catalog of ``lang`` in ``locale_dir``, compiled in memory (empty when absent)."""
+    path = Path(locale_dir) / lang / "LC_MESSAGES" / "messages.po"
     if lang == DEFAULT or not path.exists():
         return gettext.NullTranslations()
     with path.open("rb") as fh:
@@ -35,6 +34,30 @@ def translations(lang: str) -> gettext.NullTranslations:
     write_mo(buffer, catalog)
     buffer.seek(0)
     return gettext.GNUTranslations(buffer)
+
+
+@lru_cache(maxsize=len(LOCALES))
+def translations(lang: str) -> gettext.NullTranslations:
+    """The core's compiled catalog of ``lang`` (English is the source language)."""
+    return compile_catalog(LOCALE_DIR, lang)
+
+
+class Catalogs:
+    """The core's catalog with the installed plugins' behind it, per language (built once)."""
+
+    def __init__(self, plugin_dirs: list[Path]) -> None:
+        self.plugin_dirs = plugin_dirs
+        self._by_lang: dict[str, gettext.NullTranslations] = {}
+
+    def get(self, lang: str) -> gettext.NullTranslations:
+        """Translations for ``lang``: the core's first, then each plugin's."""
+        found = self._by_lang.get(lang)
+        if found is None:
+            found = compile_catalog(LOCALE_DIR, lang)
+            for directory in self.plugin_dirs:
+                found.add_fallback(compile_catalog(directory, lang))
+            self._by_lang[lang] = found
+        return found
 
 
 def language(conn: HTTPConnection) -> str:
@@ -56,5 +79,5 @@ def language(conn: HTTPConnection) -> str:
 def template_callables(conn: HTTPConnection) -> dict[str, object]:
     """``_``, ``gettext``, ``ngettext`` and ``lang`` for a template rendered for ``conn``."""
     lang = language(conn)
-    t = translations(lang)
+    t = conn.app.state.rse.catalogs.get(lang)
     return {"_": t.gettext, "gettext": t.gettext, "ngettext": t.ngettext, "lang": lang}

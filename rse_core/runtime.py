@@ -6,11 +6,13 @@ The web app keeps it as ``app.state.rse``; the CLI builds one without a web app.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from .db import Database
 from .enablement import PluginState, load_states, set_enablement
 from .hooktypes import Permission
+from .i18n import Catalogs
 from .plugins import CORE_PREFIX, PluginRegistry, make_plugin_registry
 from .settings import Settings
 
@@ -24,6 +26,13 @@ class Runtime:
         self.plugins = plugins
         self.permissions = _permission_registry(plugins)
         self._search: Any = None
+        self.catalogs = Catalogs(
+            [
+                Path(d)
+                for name, d in plugins.per_plugin("rse_locale_dir")
+                if not name.startswith(CORE_PREFIX)
+            ]
+        )
         self.indexer: Any = None  # the in-process BackgroundIndexer, when this process runs one
 
     @classmethod

@@ -283,3 +283,13 @@ def test_hook_rse_item_actions(rse_app_factory):
         change_plugin(app.state.rse, "actions", enabled=True, actor="t")
         assert f"<a class='save' href='/save/{item}'>Save</a>" in client.get("/").text
         assert f"href='/save/{item}'" in client.get(f"/content/{item}").text
+
+
+def test_hook_rse_locale_dir(rse_app, rse_user, rse_client_for, enable_plugin):
+    rse_user("erin")
+    enable_plugin("feed")
+    client = rse_client_for("erin")
+    client.post("/language", data={"lang": "fr"})
+    page = client.get("/").text
+    assert "Sur quoi travaillez-vous ?" in page  # the feed plugin's catalog
+    assert "Seulement mes abonnements" in page  # the core's, still first

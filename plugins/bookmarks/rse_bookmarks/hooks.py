@@ -70,6 +70,12 @@ def rse_static_dir():
 
 
 @hookimpl
+def rse_locale_dir():
+    """French translations of the plugin's pages."""
+    return HERE / "locale"
+
+
+@hookimpl
 def rse_migrations_dir():
     """The bookmarks table's history."""
     return HERE / "migrations"

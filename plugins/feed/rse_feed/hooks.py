@@ -81,6 +81,12 @@ def rse_static_dir():
 
 
 @hookimpl
+def rse_locale_dir():
+    """French translations of the plugin's pages."""
+    return HERE / "locale"
+
+
+@hookimpl
 def rse_migrations_dir():
     """The feed_post table's history."""
     return HERE / "migrations"
