@@ -48,8 +48,6 @@ class PluginRegistry:
     """The pluggy manager plus what the core needs around it.
 
     * ``installed``: plugins found through entry points (or given explicitly), by name.
-    * ``relay(active)``: a hook relay that calls only the core and the ``active`` plugins;
-      exceptions propagate (use it for hooks that must fail closed).
     * ``collect(hook, active, **kwargs)``: call a rendering hook plugin by plugin, logging and
       skipping a plugin that raises.
     * ``per_plugin(hook, **kwargs)``: call an installation hook and get each plugin's answer.
@@ -61,7 +59,6 @@ class PluginRegistry:
         self.pm = pm
         self.installed = installed
         self.trace = trace
-        self._relays: dict[frozenset[str], _Relay] = {}
 
     @property
     def hook(self) -> Any:
@@ -71,19 +68,6 @@ class PluginRegistry:
     def plugin_names(self) -> list[str]:
         """Names of the installed plugins that loaded, sorted."""
         return sorted(name for name, info in self.installed.items() if info.loaded)
-
-    def relay(self, active: frozenset[str]) -> _Relay:
-        """A hook relay restricted to the core and the ``active`` plugins."""
-        relay = self._relays.get(active)
-        if relay is None:
-            inactive = [
-                self.pm.get_plugin(name) for name in self.plugin_names() if name not in active
-            ]
-            relay = _Relay(self.pm, [p for p in inactive if p is not None])
-            if len(self._relays) > 256:  # audiences are few; bound the cache anyway
-                self._relays.clear()
-            self._relays[active] = relay
-        return relay
 
     def per_plugin(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
         """Call an installation hook on every plugin; return ``(plugin name, result)`` pairs.
@@ -136,28 +120,6 @@ class PluginRegistry:
                 log.exception(
                     "plugin %r failed in %s; its contribution is skipped", name, hook_name
                 )
-
-
-class _Relay:
-    """Attribute access to hooks, each restricted to a subset of plugins."""
-
-    def __init__(self, pm: pluggy.PluginManager, remove: Sequence[object]) -> None:
-        self._pm = pm
-        self._remove = list(remove)
-        self._callers: dict[str, Any] = {}
-
-    def __getattr__(self, name: str) -> Any:
-        if not name.startswith("rse_"):
-            raise AttributeError(name)
-        caller = self._callers.get(name)
-        if caller is None:
-            caller = (
-                self._pm.subset_hook_caller(name, self._remove)
-                if self._remove
-                else getattr(self._pm.hook, name)
-            )
-            self._callers[name] = caller
-        return caller
 
 
 def _trace_writer(message: str) -> None:

@@ -73,11 +73,6 @@ def active_in_space(conn: HTTPConnection, space_id: int) -> frozenset[str]:
     )
 
 
-def hooks(conn: HTTPConnection) -> Any:
-    """A hook relay calling only the core and the plugins active for this user."""
-    return runtime(conn).plugins.relay(active_plugins(conn))
-
-
 def can(conn: HTTPConnection, permission: str, space: Any = None) -> bool:
     """May this request's user do ``permission`` (in ``space``, or site-wide)?"""
     rt = runtime(conn)

@@ -1,4 +1,4 @@
-"""Small helpers shared by page handlers: read a form, answer a validation error."""
+"""Reading a submitted form in page handlers."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from starlette.requests import Request
 
 
 async def form_dict(request: Request) -> dict[str, Any]:
-    """The submitted form as a dict of strings (multiple values joined by commas);
-    the CSRF field is left out."""
+    """The submitted form as a dict: a string per field, a list of strings for a field sent
+    several times (checkboxes, multiple selects); the CSRF field is left out."""
     form = await request.form()
     data: dict[str, Any] = {}
     for key in form:
