@@ -25,7 +25,7 @@ from .social import followed
 from .validation import ValidationError
 from .web.api import json_body
 from .web.auth import signed_in_response
-from .web.content_pages import render_social
+from .web.content_pages import may_moderate, render_social
 from .web.context import access, active_plugins, can, current_user, principals, runtime, write
 from .web.errors import ApiError
 from .web.openapi import operation as openapi_operation
@@ -64,6 +64,7 @@ __all__ = [
     "hookimpl",
     "hookspec",
     "json_body",
+    "may_moderate",
     "notify",
     "notify_mentions",
     "openapi_operation",

@@ -49,7 +49,9 @@ def load_content(request: Request) -> Content:
 
 
 def may_moderate(session: Session, request: Request, content: Content, author_id: int) -> bool:
-    """Authors edit and delete their comments; space moderators delete any in their space."""
+    """May this request's user remove something ``author_id`` wrote on ``content`` (the item
+    itself, or a comment on it)? Its author, a moderator of the item's space, or for items
+    outside spaces a site admin."""
     me = current_user(request)
     if me.id == author_id:
         return True

@@ -26,6 +26,7 @@ from rse_core import (
     followed,
     get_visible,
     json_body,
+    may_moderate,
     principals,
     render,
     render_social,
@@ -46,16 +47,6 @@ def _load(request: Request, session: Session, post_id: int) -> tuple[Post, Conte
     if post is None or content is None:
         raise HTTPException(404)
     return post, content
-
-
-def may_delete(request: Request, session: Session, content: Content) -> bool:
-    """The author, a moderator of the post's space, or (company-wide posts) a site admin."""
-    me = current_user(request)
-    if content.author_id == me.id:
-        return True
-    if content.space_id is None:
-        return bool(me.is_admin)
-    return can(request, "core.space.moderate", session.get(Space, content.space_id))
 
 
 def post_json(post: Post, content: Content, author: User, space: Space | None) -> dict[str, Any]:
@@ -119,7 +110,7 @@ async def post_page(request: Request) -> Response:
         post, content = _load(request, session, request.path_params["post_id"])
         author = session.get(User, content.author_id)
         space = session.get(Space, content.space_id) if content.space_id else None
-        deletable = may_delete(request, session, content)
+        deletable = may_moderate(session, request, content, content.author_id)
     return render(
         request,
         "feed/post.html",
@@ -150,7 +141,7 @@ async def post_change(request: Request) -> Response:
             edit_post(session, post, content, session.get(User, me.id), form.get("body"))
             return content.url
         if action == "delete":
-            if not may_delete(request, session, content):
+            if not may_moderate(session, request, content, content.author_id):
                 raise HTTPException(403)
             remove_post(session, content)
             return "/"
@@ -260,7 +251,7 @@ async def api_delete(request: Request) -> Response:
 
     def run(session: Session) -> None:
         _post, content = _load(request, session, request.path_params["post_id"])
-        if not may_delete(request, session, content):
+        if not may_moderate(session, request, content, content.author_id):
             raise ApiError(403, "forbidden", "You may not delete this post.")
         remove_post(session, content)
 
