@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import itertools
+import os
+import random
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -86,6 +88,9 @@ def test_streams_api_and_notifications_show_exactly_the_visible_set(
     shared_app, spaces, items, change
 ):
     app, clients = shared_app
+    # Hypothesis seeds the global `random` for every example, and whoosh names its segments
+    # with it: without this, the shared index would get the same segment name twice.
+    random.seed(os.urandom(16))
     run = next(run_ids)
     prefix = f"r{run}-"
     db = app.state.rse.db

@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..db import Database
+from .backend import COMPARED, SearchBackend
 from .documents import Document, all_documents
-from .whoosh_backend import WhooshBackend
-
-COMPARED = ("title", "text", "audience", "space", "url")
 
 
 @dataclass
@@ -23,7 +21,7 @@ class Drift:
         return bool(self.missing or self.stale or self.extra)
 
 
-def find_drift(db: Database, backend: WhooshBackend) -> Drift:
+def find_drift(db: Database, backend: SearchBackend) -> Drift:
     """Compare every document the database implies with what the index stores."""
     indexed = backend.keys()
     drift = Drift()
@@ -40,7 +38,7 @@ def find_drift(db: Database, backend: WhooshBackend) -> Drift:
     return drift
 
 
-def repair(db: Database, backend: WhooshBackend, drift: Drift) -> None:
+def repair(db: Database, backend: SearchBackend, drift: Drift) -> None:
     """Write missing and stale documents, delete extra ones (the caller holds the lock)."""
     wanted = set(drift.missing) | set(drift.stale)
     with db.read() as session:

@@ -23,8 +23,8 @@ from sqlalchemy import delete, select
 
 from ..content import SearchOutbox
 from ..db import Database
+from .backend import SearchBackend
 from .documents import all_documents, content_documents, count_documents, people_documents
-from .whoosh_backend import WhooshBackend
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -49,7 +49,7 @@ def writer_lock(data_dir: Path, *, wait: bool) -> Iterator[bool]:
         os.close(fd)
 
 
-def drain(db: Database, backend: WhooshBackend, *, batch: int = BATCH) -> int:
+def drain(db: Database, backend: SearchBackend, *, batch: int = BATCH) -> int:
     """Index what the outbox lists, batch by batch; returns how many entries were handled.
     The caller holds the writer lock."""
     handled = 0
@@ -79,10 +79,10 @@ def drain(db: Database, backend: WhooshBackend, *, batch: int = BATCH) -> int:
         handled += len(rows)
 
 
-def build_if_empty(db: Database, backend: WhooshBackend) -> int:
+def build_if_empty(db: Database, backend: SearchBackend) -> int:
     """Fill a new, empty index from the database (a first start, or an installation that
     existed before search); returns how many documents were written."""
-    if backend.searcher().doc_count() > 0:
+    if backend.count() > 0:
         return 0
     with db.read() as session:
         if count_documents(session) == 0:
@@ -95,7 +95,7 @@ class BackgroundIndexer:
     writer lock (the first worker to start does; the others stay searchers)."""
 
     def __init__(
-        self, db: Database, backend: WhooshBackend, data_dir: Path, interval: float = 0.5
+        self, db: Database, backend: SearchBackend, data_dir: Path, interval: float = 0.5
     ) -> None:
         self.db, self.backend, self.data_dir, self.interval = db, backend, data_dir, interval
         self._stop = threading.Event()

@@ -1,36 +1,43 @@
 """The embedded search backend (whoosh-reloaded), index under ``<data dir>/search``.
 
-Only the indexer writes (see ``indexer.py``); web workers open searchers. The permission filter
-is the set of documents whose ``audience`` is one of the reader's principals; it is computed
-once per (searcher generation, principal set) and reused until the index changes.
+Only the indexer writes (see ``indexer.py``); web workers open searchers. Per searcher
+generation (until the index changes) it caches: the documents each principal may see, their
+union per principal set (the permission filter), and each document's kind and space (for
+facets). A query then costs one pass over its matching document numbers for the total and
+facets, and a block-max scored search for the page of hits.
 """
 
 from __future__ import annotations
 
+import heapq
 import threading
-from collections import OrderedDict
-from collections.abc import Iterable
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from markupsafe import escape
 from whoosh import index, qparser
-from whoosh.analysis import LanguageAnalyzer
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.highlight import ContextFragmenter, HtmlFormatter
+from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
+from whoosh.index import TOC
 from whoosh.query import And, Term
 from whoosh.searching import Searcher
 from whoosh.writing import CLEAR
 
+from . import ranking
+from .analysis import bilingual_analyzer
+from .backend import Hit, Results
 from .documents import Document
 
 WRITER_TIMEOUT = 10.0
-FIELDS = ["text_en", "text_fr"]  # the title is indexed inside the text, twice (a boost)
+FACETS = ("kind", "space")
 
 
 def schema() -> Schema:
-    """Two analyses of every text, English and French stemming; one query searches both."""
+    """One searchable field with English and French stems (the title is indexed twice, a
+    boost); ``spell_body`` keeps the unstemmed words for "did you mean"."""
     return Schema(
         key=ID(stored=True, unique=True),
         kind=ID(stored=True),
@@ -40,51 +47,33 @@ def schema() -> Schema:
         url=STORED,
         author=STORED,
         text=STORED,
-        created=DATETIME(stored=True, sortable=True),
-        text_en=TEXT(analyzer=LanguageAnalyzer("en")),
-        text_fr=TEXT(analyzer=LanguageAnalyzer("fr")),
-        people=KEYWORD(lowercase=True, commas=True),
+        created=STORED,
+        body=TEXT(analyzer=bilingual_analyzer(), multitoken_query="or", spelling=True),
     )
 
 
 @dataclass
-class Hit:
-    """One result as pages and the API show it."""
+class _View:
+    """One searcher and what is cached for it: permission sets and facet columns."""
 
-    key: str
-    kind: str
-    title: str
-    url: str
-    snippet: str
-    space: str
-    author: str
-    created: Any
-
-
-@dataclass
-class Results:
-    """A page of hits with the total, facets and an optional spelling suggestion."""
-
-    hits: list[Hit]
-    total: int
-    facets: dict[str, dict[str, int]] = field(default_factory=dict)
-    suggestion: str | None = None
-    next_page: int | None = None
+    searcher: Searcher
+    allowed: OrderedDict[frozenset[str], set[int]] = field(default_factory=OrderedDict)
+    columns: dict[str, list[str]] = field(default_factory=dict)
 
 
 class WhooshBackend:
-    """Index and search documents in one directory."""
+    """Index and search documents in one directory. ``outdated`` is True for an index written
+    with an older schema: it answers nothing until rebuilt (``build_if_empty`` does at
+    start-up, or ``rse search reindex``)."""
+
+    needs_writer_lock = True
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        directory.mkdir(parents=True, exist_ok=True)
-        self._open()
-        self._searcher: Searcher | None = None
+        self._current: _View | None = None
         self._lock = threading.Lock()
-        self._allowed: OrderedDict[frozenset[str], Any] = OrderedDict()
-        self._by_principal: dict[str, set[int]] = {}
-        self._parser = qparser.MultifieldParser(FIELDS, self.ix.schema, group=qparser.AndGroup)
-        self._parser.remove_plugin_class(qparser.WildcardPlugin)
+        self._postings = ranking.PostingCache()
+        self._open()
 
     def _open(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -92,6 +81,10 @@ class WhooshBackend:
             self.ix = index.open_dir(str(self.directory))
         else:
             self.ix = index.create_in(str(self.directory), schema())
+        current = self.ix.schema
+        self.outdated = sorted(current.names()) != sorted(schema().names())
+        self._parser = qparser.QueryParser("body", current, group=qparser.AndGroup)
+        self._parser.remove_plugin_class(qparser.WildcardPlugin)
 
     # -- writing (the indexer only) ---------------------------------------------------------
 
@@ -112,9 +105,26 @@ class WhooshBackend:
             raise
         return count
 
-    def rebuild(self, documents: Iterable[Document], progress: Any = None) -> int:
-        """Replace the whole index with ``documents`` (one writer, one commit)."""
-        writer = self.ix.writer(timeout=WRITER_TIMEOUT, procs=1, limitmb=256)
+    def rebuild(
+        self,
+        documents: Iterable[Document],
+        progress: Callable[[int], Any] | None = None,
+        *,
+        procs: int = 1,
+    ) -> int:
+        """Replace the whole index with ``documents`` in one commit: searchers keep the old
+        index until then. ``procs=2`` indexes in two processes (the CLI does; a web worker
+        never forks)."""
+        if self.outdated:
+            # An empty index with the current schema at the *next* generation (create_in
+            # would restart at 0, and searchers compare generations to notice a change).
+            generation = self.ix.latest_generation() + 1
+            TOC(schema(), [], generation).write(self.ix.storage, self.ix.indexname)
+            self._open()
+        options: dict[str, Any] = {"procs": procs, "limitmb": 256}
+        if procs > 1:
+            options["multisegment"] = True  # keep one segment per process: no final merge
+        writer = self.ix.writer(timeout=WRITER_TIMEOUT, **options)
         count = 0
         try:
             for doc in documents:
@@ -133,48 +143,53 @@ class WhooshBackend:
 
     def searcher(self) -> Searcher:
         """The current searcher, reopened when the index changed."""
+        return self._view().searcher
+
+    def _view(self) -> _View:
+        """The current searcher with its caches, replaced as a whole when the index changed
+        (a query holds one view throughout, whatever other threads do meanwhile)."""
         with self._lock:
             try:
-                if self._searcher is None:
-                    self._searcher = self.ix.searcher()
-                elif not self._searcher.up_to_date():
+                if self._current is None:
+                    self._current = _View(self.ix.searcher())
+                elif not self._current.searcher.up_to_date():
                     # A new searcher, not refresh(): refresh() reuses unchanged segments'
                     # readers with their old deletion sets, so deleted documents lingered.
-                    self._searcher.close()
-                    self._searcher = self.ix.searcher()
-                    self._allowed.clear()
-                    self._by_principal.clear()
+                    self._current.searcher.close()
+                    self._reopen()
             except (OSError, index.EmptyIndexError):
                 # The directory was deleted or rebuilt under us: open it afresh.
                 self._open()
-                self._searcher = self.ix.searcher()
-                self._allowed.clear()
-                self._by_principal.clear()
-            return self._searcher
+                self._reopen()
+            assert self._current is not None
+            return self._current
 
-    def allowed(self, searcher: Searcher, principals: frozenset[str]) -> Any:
-        """Document numbers a holder of ``principals`` may see: the union of one cached set
-        per principal, itself cached per principal set; both live until the index changes."""
+    def _reopen(self) -> None:
+        if self.ix.schema.names() != self._parser.schema.names():
+            self._open()  # rebuilt with a new schema by another process
+        self._current = _View(self.ix.searcher())
+
+    def allowed(self, view: _View, principals: frozenset[str]) -> set[int]:
+        """Document numbers a holder of ``principals`` may see, cached per principal set
+        until the index changes (built from per-segment sets that outlive the change)."""
         with self._lock:
-            cached = self._allowed.get(principals)
+            cached = view.allowed.get(principals)
             if cached is not None:
-                self._allowed.move_to_end(principals)
+                view.allowed.move_to_end(principals)
                 return cached
-        docs: set[int] = set()
-        for principal in principals:
-            docs |= self._for_principal(searcher, principal)
+        docs = ranking.allowed_documents(view.searcher, principals, self._postings)
         with self._lock:
-            self._allowed[principals] = docs
-            while len(self._allowed) > 512:
-                self._allowed.popitem(last=False)
+            view.allowed[principals] = docs
+            while len(view.allowed) > 512:
+                view.allowed.popitem(last=False)
         return docs
 
-    def _for_principal(self, searcher: Searcher, principal: str) -> set[int]:
-        cached = self._by_principal.get(principal)
-        if cached is None:
-            cached = set(searcher.docs_for_query(Term("audience", principal)))
-            self._by_principal[principal] = cached
-        return cached
+    def _column(self, view: _View, name: str) -> list[str]:
+        column = view.columns.get(name)
+        if column is None:
+            column = ranking.facet_column(view.searcher, name, self._postings)
+            view.columns[name] = column
+        return column
 
     def search(
         self,
@@ -187,57 +202,70 @@ class WhooshBackend:
         per_page: int = 20,
     ) -> Results:
         """Hits the reader may see; counts, facets and snippets only ever from those."""
-        searcher = self.searcher()
+        view = self._view()
+        if self.outdated:
+            return Results([], 0)
+        searcher = view.searcher
         query = self._parser.parse(text)
-        allowed = self.allowed(searcher, principals)
         filters = [query]
         if kind:
             filters.append(Term("kind", kind))
         if space:
             filters.append(Term("space", space))
         full = And(filters) if len(filters) > 1 else query
-        results = searcher.search_page(
-            full,
-            page,
-            pagelen=per_page,
-            filter=allowed,
-            groupedby=["kind", "space"],
-        )
-        results.results.fragmenter = ContextFragmenter(maxchars=200, surround=40)
-        results.results.formatter = HtmlFormatter(tagname="mark", classname="hit", between=" … ")
-        hits = []
-        for hit in results:
-            snippet = (
-                hit.highlights("text_en", text=hit["text"])
-                or hit.highlights("text_fr", text=hit["text"])
-                or _escape(hit["text"][:200])
-            )
-            hits.append(
-                Hit(
-                    hit["key"],
-                    hit["kind"],
-                    hit["title"],
-                    hit["url"],
-                    snippet,
-                    hit["space"],
-                    hit["author"],
-                    hit["created"],
-                )
-            )
-        facets = {
-            name: {
-                value: len(docs) for value, docs in results.results.groups(name).items() if value
-            }
-            for name in ("kind", "space")
-        }
-        total = results.total
+        allowed = self.allowed(view, principals)
+        if ranking.supported(full):
+            scores = ranking.evaluate(full, searcher, self._postings)
+            visible = [(s, d) for d, s in scores.items() if d in allowed]
+            matching = [d for _s, d in visible]
+        else:
+            visible = None
+            matching = [d for d in searcher.docs_for_query(full) if d in allowed]
+        total = len(matching)
+        facets = {}
+        for name in FACETS:
+            column = self._column(view, name)
+            counts = Counter(column[d] for d in matching)
+            counts.pop("", None)
+            facets[name] = dict(counts)
+        hits: list[Hit] = []
+        if total > (page - 1) * per_page:
+            if visible is not None:
+                # Best first; ties by newest document (highest number) so paging is stable.
+                top = heapq.nlargest(page * per_page, visible)
+                docnums = [d for _s, d in top[(page - 1) * per_page :]]
+            else:
+                results = searcher.search(full, limit=page * per_page, filter=allowed)
+                docnums = [hit.docnum for hit in results[(page - 1) * per_page :]]
+            hits = [self._hit(searcher, docnum, full) for docnum in docnums]
         suggestion = None
         if total == 0 and text.strip():
             suggestion = self._visible_suggestion(searcher, text, allowed)
-        next_page = page + 1 if page < results.pagecount else None
+        next_page = page + 1 if page * per_page < total else None
         return Results(hits, total, facets, suggestion, next_page)
 
-    def _visible_suggestion(self, searcher: Searcher, text: str, allowed: Any) -> str | None:
+    def _hit(self, searcher: Searcher, docnum: int, query: Any) -> Hit:
+        fields = searcher.stored_fields(docnum)
+        terms = {text for name, text in query.iter_all_terms() if name == "body"}
+        snippet = highlight(
+            fields["text"],
+            terms,
+            self.ix.schema["body"].analyzer,
+            ContextFragmenter(maxchars=200, surround=40),
+            HtmlFormatter(tagname="mark", classname="hit", between=" … "),
+        )
+        return Hit(
+            fields["key"],
+            fields["kind"],
+            fields["title"],
+            fields["url"],
+            snippet or _escape(fields["text"][:200]),
+            fields["space"],
+            fields["author"],
+            fields["created"],
+        )
+
+    def _visible_suggestion(self, searcher: Searcher, text: str, allowed: set[int]) -> str | None:
         """A corrected query, offered only if it finds documents this reader may see: words
         that appear only in private documents are never suggested."""
         try:
@@ -246,21 +274,28 @@ class WhooshBackend:
             return None
         if corrected.string == text:
             return None
-        if searcher.search(corrected.query, limit=1, filter=allowed).scored_length() == 0:
+        if not any(d in allowed for d in searcher.docs_for_query(corrected.query)):
             return None
         return corrected.string
+
+    def count(self) -> int:
+        """How many documents the index holds (0 for an outdated one: it must be rebuilt)."""
+        searcher = self.searcher()
+        return 0 if self.outdated else searcher.doc_count()
 
     def keys(self) -> dict[str, Any]:
         """Every indexed key with its stored fields (for ``rse search check``)."""
         searcher = self.searcher()
+        if self.outdated:
+            return {}
         return {fields["key"]: fields for fields in searcher.all_stored_fields()}
 
     def close(self) -> None:
         """Close the searcher."""
         with self._lock:
-            if self._searcher is not None:
-                self._searcher.close()
-                self._searcher = None
+            if self._current is not None:
+                self._current.searcher.close()
+                self._current = None
 
 
 def _fields(doc: Document) -> dict[str, Any]:
@@ -274,9 +309,8 @@ def _fields(doc: Document) -> dict[str, Any]:
         "url": doc.url,
         "author": doc.author,
         "text": doc.text,
-        "created": doc.created.replace(tzinfo=None),
-        "text_en": searchable,
-        "text_fr": searchable,
+        "created": doc.created,
+        "body": searchable,
     }
 
 
