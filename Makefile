@@ -24,7 +24,7 @@ $(BIN)/python:
 
 # Core and every plugin under plugins/, editable; re-run when a pyproject changes.
 $(VENV)/.installed: $(BIN)/python pyproject.toml $(PLUGINS)
-	$(BIN)/python -m pip install --quiet -e '.[dev]' $(addprefix -e ,$(PLUGIN_DIRS))
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]' $(addprefix -e ,$(PLUGIN_DIRS))
 	touch $@
 
 # The test suite also needs the example plugin distribution that proves the contract.

@@ -15,12 +15,17 @@ Passwords are hashed with cheap argon2 parameters under these fixtures, to keep 
 
 from __future__ import annotations
 
+import atexit
+import functools
+import os
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
@@ -40,10 +45,55 @@ FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
-    """Settings for a test: a data dir of its own, a fixed secret, no rse.toml, no env."""
+    """Settings for a test: a data dir of its own, a fixed secret, no rse.toml, no env.
+
+    With ``RSE_TEST_DATABASE_URL`` naming a PostgreSQL server (``make test-postgres`` sets it),
+    every settings object gets a fresh schema of its own there and, unless the test chooses
+    one, the PostgreSQL search backend: the same tests then run on PostgreSQL."""
+    server = os.environ.get(TEST_DATABASE_ENV)
+    if server and "database_url" not in overrides:
+        overrides["database_url"] = fresh_postgres_schema(server)
+        overrides.setdefault("search_backend", "postgres")
     return Settings.load(
         env={}, data_dir=data_dir, secret_key="test-secret-key-" + "x" * 32, **overrides
     )
+
+
+TEST_DATABASE_ENV = "RSE_TEST_DATABASE_URL"
+_schemas: list[str] = []
+
+
+def on_postgres() -> bool:
+    """True when the tests run on PostgreSQL (``RSE_TEST_DATABASE_URL`` is set)."""
+    return bool(os.environ.get(TEST_DATABASE_ENV))
+
+
+def fresh_postgres_schema(server_url: str) -> str:
+    """Create an empty schema on the PostgreSQL server and return a URL whose connections
+    use it (``search_path``); the schemas are dropped when the test process ends."""
+    name = f"rse_test_{uuid.uuid4().hex[:16]}"
+    engine = _admin_engine(server_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{name}"')
+    _schemas.append(name)
+    url = make_url(server_url).update_query_dict({"options": f"-csearch_path={name}"})
+    return url.render_as_string(hide_password=False)
+
+
+@functools.cache
+def _admin_engine(server_url: str) -> Any:
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(server_url, poolclass=NullPool)
+    atexit.register(_drop_schemas, engine)
+    return engine
+
+
+def _drop_schemas(engine: Any) -> None:
+    with engine.begin() as connection:
+        for name in _schemas:
+            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
 
 
 def build_app(settings: Settings, extra_plugins: Sequence[tuple[str, object]] = ()) -> Starlette:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from whoosh.query import And, Or, Query, Term
@@ -23,8 +24,9 @@ CACHED_POSTINGS = 2_000_000  # per process, ~200 MB at most
 
 
 class PostingCache:
-    """``(segment id, offset, field, term) -> {global docnum: score}``, least recently used
-    first out; also each segment's field lengths and facet columns."""
+    """``(segment id, offset, field, term) -> {global docnum: score}`` (and the same for
+    AND/OR combinations of terms), least recently used first out; also each segment's field
+    lengths and facet columns."""
 
     def __init__(self, limit: int = CACHED_POSTINGS) -> None:
         self.limit = limit
@@ -46,7 +48,9 @@ class PostingCache:
             if cached is not None:
                 self._entries.move_to_end(key)
                 return cached
-        scores = self._read(searcher, reader, offset, segment, field, text)
+        return self._store(key, self._read(searcher, reader, offset, segment, field, text))
+
+    def _store(self, key: tuple[str, int, str, str], scores: dict[int, float]) -> dict[int, float]:
         with self._lock:
             self._entries[key] = scores
             self._size += len(scores)
@@ -77,6 +81,18 @@ class PostingCache:
                 scores[matcher.id() + offset] = 0.0
                 matcher.next()
         return scores
+
+    def combined(
+        self, reader: Any, offset: int, query: str, compute: Callable[[], dict[int, float]]
+    ) -> dict[int, float]:
+        """An AND or OR of terms in this segment, computed once (segments never change)."""
+        key = (_segment_key(reader), offset, "", query)
+        with self._lock:
+            cached = self._entries.get(key)
+            if cached is not None:
+                self._entries.move_to_end(key)
+                return cached
+        return self._store(key, compute())
 
     def column(self, reader: Any, field: str) -> list[str]:
         """Each document's value of the ID field ``field`` in this segment, by local number."""
@@ -169,6 +185,14 @@ def _segment(
 ) -> dict[int, float]:
     if isinstance(query, Term):
         return cache.postings(searcher, reader, offset, query.fieldname, query.text)
+    return cache.combined(
+        reader, offset, repr(query), lambda: _combine(query, searcher, reader, offset, cache)
+    )
+
+
+def _combine(
+    query: Query, searcher: Any, reader: Any, offset: int, cache: PostingCache
+) -> dict[int, float]:
     parts = [_segment(sub, searcher, reader, offset, cache) for sub in query.subqueries]
     if not parts:
         return {}
