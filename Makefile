@@ -8,13 +8,14 @@ EXAMPLE := tests/example_plugin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast test-browser lint install bench clean help
+.PHONY: run test test-fast test-browser test-postgres lint install bench clean help
 
 help:
 	@echo "make run        set up .venv and ./var, load demo data, serve http://$(HOST):$(PORT)"
 	@echo "make test       set up, then run the whole test suite"
 	@echo "make test-fast  the quick inner-loop subset (no subprocess, reinstall or browser tests)"
 	@echo "make test-browser  the real-browser journeys (Playwright + Debian chromium)"
+	@echo "make test-postgres the suite on PostgreSQL (a private server on loopback)"
 	@echo "make lint       ruff"
 	@echo "make bench      benchmarks (bench/), several minutes"
 
@@ -42,6 +43,12 @@ run: install
 test: $(VENV)/.installed-test
 	scripts/ensure-chromium
 	$(BIN)/python -m pytest -q
+	$(MAKE) --no-print-directory test-postgres
+
+# The same suite (but the browser journeys) on PostgreSQL with its full-text search backend:
+# scripts/ensure-postgres installs and starts a private server on loopback.
+test-postgres: $(VENV)/.installed-test
+	RSE_TEST_DATABASE_URL=$$(scripts/ensure-postgres) $(BIN)/python -m pytest -q -m "not browser"
 
 test-fast: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q -m "not slow and not browser" -x

@@ -237,12 +237,11 @@ def search_reindex() -> None:
     from rich.progress import Progress
 
     from .search.documents import all_documents
-    from .search.indexer import writer_lock
 
     rt = _search_runtime()
     with rt.db.read() as session:
         total = count_documents(session)
-        with writer_lock(rt.settings.data_dir, wait=True), Progress(console=console) as bar:
+        with rt.search.writer_lock(wait=True), Progress(console=console) as bar:
             task = bar.add_task("indexing", total=total)
             started = time.perf_counter()
             count = rt.search.rebuild(
@@ -260,7 +259,6 @@ def search_reindex() -> None:
 def search_check(fix: bool) -> None:
     """Compare the index with the database: missing, stale and extra documents."""
     from .search.check import find_drift, repair
-    from .search.indexer import writer_lock
 
     rt = _search_runtime()
     drift = find_drift(rt.db, rt.search)
@@ -268,7 +266,7 @@ def search_check(fix: bool) -> None:
         f"missing {len(drift.missing)}, stale {len(drift.stale)}, extra {len(drift.extra)}"
     )
     if fix and drift:
-        with writer_lock(rt.settings.data_dir, wait=True):
+        with rt.search.writer_lock(wait=True):
             repair(rt.db, rt.search, drift)
         console.print("[green]repaired[/]")
     elif drift and not fix:
@@ -279,11 +277,11 @@ def search_check(fix: bool) -> None:
 @click.option("--interval", default=0.5, show_default=True, help="Seconds between drains.")
 def search_indexer(interval: float) -> None:
     """Run the indexer as its own process (with RSE_SEARCH_INDEXER=external for the web)."""
-    from .search.indexer import drain, writer_lock
+    from .search.indexer import drain
 
     rt = _search_runtime()
     console.print("waiting for the index writer lock...")
-    with writer_lock(rt.settings.data_dir, wait=True):
+    with rt.search.writer_lock(wait=True):
         console.print("indexing (Ctrl-C to stop)")
         try:
             while True:

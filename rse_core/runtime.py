@@ -54,9 +54,19 @@ class Runtime:
         if self.settings.search_backend == "none":
             return None
         if self._search is None:
-            from .search.whoosh_backend import WhooshBackend
+            if self.settings.search_backend == "postgres":
+                from .search.postgres_backend import PostgresBackend
 
-            self._search = WhooshBackend(self.settings.data_dir / "search")
+                self._search = PostgresBackend(self.db)
+            elif self.settings.search_backend == "whoosh":
+                from .search.whoosh_backend import WhooshBackend
+
+                self._search = WhooshBackend(self.settings.data_dir / "search")
+            else:
+                raise ValueError(
+                    f"unknown search backend {self.settings.search_backend!r}"
+                    " (RSE_SEARCH_BACKEND: whoosh, postgres or none)"
+                )
         return self._search
 
     def plugin_states(self) -> dict[str, PluginState]:

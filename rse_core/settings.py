@@ -29,7 +29,8 @@ class Settings:
     debug: bool = False
     #: Load installed plugins from the ``rse.plugins`` entry point group.
     load_entry_points: bool = True
-    #: "whoosh" (embedded, the default); "none" turns search off.
+    #: "whoosh" (embedded, the default), "postgres" (PostgreSQL full text, in the database of
+    #: ``database_url``, which must then be PostgreSQL) or "none" (search off).
     search_backend: str = "whoosh"
     #: Index in the web process (the first worker takes the writer lock), or "external" when
     #: ``rse search indexer`` runs as its own process.

@@ -91,8 +91,8 @@ def _admin_engine(server_url: str) -> Any:
 
 
 def _drop_schemas(engine: Any) -> None:
-    with engine.begin() as connection:
-        for name in _schemas:
+    for name in _schemas:  # one transaction each: a schema holds many locks
+        with engine.begin() as connection:
             connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,10 +10,34 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from rse_core.testing import add_user, login
+from rse_core.settings import Settings
+from rse_core.testing import (
+    TEST_DATABASE_ENV,
+    add_user,
+    fresh_postgres_schema,
+    login,
+    on_postgres,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
+
+
+def cli_env(where: Settings | Path) -> dict[str, str]:
+    """Environment variables for an ``rse`` subprocess: the installation of ``where`` (an
+    app's settings), or a new one in the data dir ``where`` (on PostgreSQL when the tests run
+    there, in a fresh schema)."""
+    if isinstance(where, Settings):
+        return {
+            "RSE_DATA_DIR": str(where.data_dir),
+            "RSE_DATABASE_URL": where.database_url,
+            "RSE_SEARCH_BACKEND": where.search_backend,
+        }
+    env = {"RSE_DATA_DIR": str(where)}
+    if on_postgres():
+        env["RSE_DATABASE_URL"] = fresh_postgres_schema(os.environ[TEST_DATABASE_ENV])
+        env["RSE_SEARCH_BACKEND"] = "postgres"
+    return env
 
 
 @pytest.fixture

@@ -8,13 +8,17 @@ import subprocess
 
 import pytest
 
+from tests.conftest import cli_env
+
 pytestmark = pytest.mark.slow  # each test spawns the rse command several times
 
 
 @pytest.fixture
 def run_rse(rse_bin, tmp_path):
-    env = {**os.environ, "RSE_DATA_DIR": str(tmp_path / "var")}
-    env.pop("RSE_DATABASE_URL", None)
+    installation = cli_env(tmp_path / "var")
+    env = {**os.environ, **installation}
+    if "RSE_DATABASE_URL" not in installation:
+        env.pop("RSE_DATABASE_URL", None)
 
     def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
@@ -24,6 +28,7 @@ def run_rse(rse_bin, tmp_path):
             assert result.returncode == 0, result.stdout + result.stderr
         return result
 
+    run.installation = installation  # type: ignore[attr-defined]
     return run
 
 
@@ -31,7 +36,8 @@ def test_init_is_idempotent(run_rse, tmp_path):
     first = run_rse("init")
     assert "core: core_" in first.stdout and "example: example_0002" in first.stdout
     run_rse("init")
-    assert (tmp_path / "var" / "rse.db").exists()
+    # The embedded database lives in the data dir (on PostgreSQL the schema was migrated).
+    assert (tmp_path / "var" / "rse.db").exists() != ("RSE_DATABASE_URL" in run_rse.installation)
     assert (tmp_path / "var" / "secret_key").exists()
 
 
@@ -103,7 +109,16 @@ def test_users_create_and_tokens_create(run_rse, rse_bin, tmp_path):
     from rse_core.app import create_app
     from rse_core.testing import make_settings
 
-    app = create_app(make_settings(tmp_path / "var"))
+    installation = run_rse.installation
+    same_database = (
+        {
+            "database_url": installation["RSE_DATABASE_URL"],
+            "search_backend": installation["RSE_SEARCH_BACKEND"],
+        }
+        if "RSE_DATABASE_URL" in installation
+        else {}
+    )
+    app = create_app(make_settings(tmp_path / "var", **same_database))
     with TestClient(app) as client:
         me = client.get("/api/v1/me", headers={"authorization": f"Bearer {token}"}).json()
     app.state.rse.db.dispose()

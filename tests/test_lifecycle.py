@@ -14,7 +14,7 @@ from contextlib import contextmanager
 import httpx2 as httpx
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, cli_env
 
 pytestmark = pytest.mark.slow
 
@@ -58,7 +58,7 @@ def http_login(base: str, username: str = "alice") -> Iterator[httpx.Client]:
 
 def test_make_run_serves_the_demo_within_30_seconds(tmp_path):
     port = free_port()
-    env = {**os.environ, "RSE_DATA_DIR": str(tmp_path / "var")}
+    env = {**os.environ, **cli_env(tmp_path / "var")}
     started = time.monotonic()
     proc = subprocess.Popen(
         ["make", "--no-print-directory", "run", f"PORT={port}"],
@@ -86,7 +86,7 @@ def test_make_run_serves_the_demo_within_30_seconds(tmp_path):
 
 def test_uninstalling_a_plugin_leaves_the_app_working(tmp_path, rse_bin):
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    env = {**os.environ, "RSE_DATA_DIR": str(tmp_path / "var")}
+    env = {**os.environ, **cli_env(tmp_path / "var")}
 
     def rse(*args: str) -> str:
         result = subprocess.run([str(rse_bin), *args], env=env, capture_output=True, text=True)

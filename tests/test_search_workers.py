@@ -12,7 +12,7 @@ import httpx2 as httpx
 import pytest
 
 from rse_core.identity.demo import DEMO_PASSWORD
-from tests.conftest import VENV_BIN
+from tests.conftest import VENV_BIN, cli_env
 from tests.test_lifecycle import free_port, wait_for
 
 pytestmark = pytest.mark.slow
@@ -52,7 +52,7 @@ async def storm(base: str) -> list[int]:
 
 
 def test_four_workers_two_hundred_posts(tmp_path):
-    env = {**os.environ, "RSE_DATA_DIR": str(tmp_path / "var")}
+    env = {**os.environ, **cli_env(tmp_path / "var")}
     subprocess.run([str(VENV_BIN / "rse"), "demo"], env=env, check=True, capture_output=True)
     port = free_port()
     log = (tmp_path / "server.log").open("w")

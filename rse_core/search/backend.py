@@ -8,6 +8,7 @@ the core (indexer, check, pages, API) only ever talks to this protocol.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -47,9 +48,10 @@ class Results:
 class SearchBackend(Protocol):
     """Index, delete, search with principals and filters, rebuild, check."""
 
-    #: Whether writes must be serialised by the indexer's file lock (whoosh allows one writer
-    #: per index directory; PostgreSQL serialises writers itself).
-    needs_writer_lock: bool
+    def writer_lock(self, *, wait: bool) -> AbstractContextManager[bool]:
+        """Held by whoever writes (a drain, a rebuild, a repair), across processes and hosts;
+        yields False when someone else holds it and ``wait`` is False."""
+        ...
 
     def write(self, documents: Iterable[Document], delete_keys: Iterable[str] = ()) -> int:
         """Add or replace ``documents`` and delete ``delete_keys`` together; returns how many

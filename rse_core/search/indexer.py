@@ -1,7 +1,8 @@
 """The one writer: drains the search outbox into the index, in batches, after commit.
 
-Exactly one process writes an index directory at a time: whoever writes holds an exclusive
-``flock`` on ``<data dir>/search.lock`` for the length of one drain (or one rebuild). Every web
+Exactly one process writes the index at a time: whoever writes holds the backend's writer
+lock (whoosh: an exclusive ``flock`` on ``<data dir>/search.lock``; PostgreSQL: an advisory
+lock) for the length of one drain (or one rebuild). Every web
 worker tries every half second (and right after its own writes); a busy lock means another
 worker is draining. ``rse search indexer`` can run the same loop as its own process instead
 (``RSE_SEARCH_INDEXER=external``).
@@ -11,12 +12,8 @@ between the two re-indexes the batch (updates are idempotent) and loses nothing.
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import delete, select
@@ -28,25 +25,6 @@ from .documents import all_documents, content_documents, count_documents, people
 
 log = logging.getLogger(__name__)
 BATCH = 500
-
-
-@contextmanager
-def writer_lock(data_dir: Path, *, wait: bool) -> Iterator[bool]:
-    """Hold the index's writer lock; yields False when another process has it (wait=False)."""
-    path = data_dir / "search.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
 
 
 def drain(db: Database, backend: SearchBackend, *, batch: int = BATCH) -> int:
@@ -119,7 +97,7 @@ class BackgroundIndexer:
             self._thread.join(timeout=30)
 
     def _run(self) -> None:
-        with writer_lock(self.data_dir, wait=False) as mine:
+        with self.backend.writer_lock(wait=False) as mine:
             if mine:
                 try:
                     build_if_empty(self.db, self.backend)
@@ -128,7 +106,7 @@ class BackgroundIndexer:
         while not self._stop.is_set():
             # The lock is held only while draining: other workers, `rse search reindex` and
             # `rse search check --fix` take their turn; a busy lock means someone else drains.
-            with writer_lock(self.data_dir, wait=False) as mine:
+            with self.backend.writer_lock(wait=False) as mine:
                 if mine:
                     try:
                         drain(self.db, self.backend)

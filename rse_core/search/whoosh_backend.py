@@ -9,10 +9,13 @@ facets, and a block-max scored search for the page of hits.
 
 from __future__ import annotations
 
+import fcntl
 import heapq
+import os
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +55,25 @@ def schema() -> Schema:
     )
 
 
+@contextmanager
+def file_lock(path: Path, *, wait: bool) -> Iterator[bool]:
+    """Hold an exclusive ``flock`` on ``path``; yields False when another process has it
+    (``wait=False``)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
 @dataclass
 class _View:
     """One searcher and what is cached for it: permission sets and facet columns."""
@@ -66,7 +88,9 @@ class WhooshBackend:
     with an older schema: it answers nothing until rebuilt (``build_if_empty`` does at
     start-up, or ``rse search reindex``)."""
 
-    needs_writer_lock = True
+    def writer_lock(self, *, wait: bool) -> AbstractContextManager[bool]:
+        """One writer per index directory, across processes: a ``flock`` beside it."""
+        return file_lock(self.directory.parent / "search.lock", wait=wait)
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory

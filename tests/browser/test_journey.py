@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from rse_core.identity.demo import DEMO_PASSWORD
-from tests.conftest import VENV_BIN
+from tests.conftest import VENV_BIN, cli_env
 from tests.test_lifecycle import free_port, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -30,7 +30,7 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[str]:
     data_dir = tmp_path_factory.mktemp("browser") / "var"
-    env = {**os.environ, "RSE_DATA_DIR": str(data_dir)}
+    env = {**os.environ, **cli_env(data_dir)}
     subprocess.run([str(VENV_BIN / "rse"), "demo"], env=env, check=True, capture_output=True)
     port = free_port()
     proc = subprocess.Popen(

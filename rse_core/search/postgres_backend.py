@@ -1,0 +1,260 @@
+"""The PostgreSQL full-text backend, for installations whose database is PostgreSQL.
+
+Documents live in the application's own database (``rse_search_document``, created by the
+core migration ``core_0005``): a ``tsvector`` of English and French analyses (title weighted
+A, text B) under a GIN index, queried with ``websearch_to_tsquery`` in both languages (quotes,
+``or`` and ``-word`` work). The permission filter is ``audience = ANY(principals)`` in the same
+statement, so counts, facets and snippets come only from documents the reader may see. Any
+number of web workers on any number of hosts search; drains take an advisory lock.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from markupsafe import escape
+from sqlalchemy import text
+
+from ..db import Database
+from .backend import COMPARED, Hit, Results
+from .documents import Document
+
+LOCK_ID = 0x525345_5345  # "RSE" "SE": the advisory lock of search writers
+START, STOP = "\x02", "\x03"  # ts_headline markers, replaced by <mark> after escaping
+WORD = re.compile(r"\w{3,40}")
+
+_VECTOR = " || ".join(
+    f"setweight(to_tsvector('{language}', :{column}), '{weight}')"
+    for column, weight in (("title", "A"), ("text", "B"))
+    for language in ("english", "french")
+)
+_UPSERT = text(
+    "INSERT INTO rse_search_document"
+    " (key, kind, audience, space, title, url, author, text, created, tsv)"
+    f" VALUES (:key, :kind, :audience, :space, :title, :url, :author, :text, :created, {_VECTOR})"
+    " ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, audience = excluded.audience,"
+    " space = excluded.space, title = excluded.title, url = excluded.url,"
+    " author = excluded.author, text = excluded.text, created = excluded.created,"
+    " tsv = excluded.tsv"
+)
+_QUERY = "(websearch_to_tsquery('english', :q) || websearch_to_tsquery('french', :q))"
+
+
+class PostgresBackend:
+    """Index and search documents in PostgreSQL tables of the application's database."""
+
+    def __init__(self, db: Database) -> None:
+        if db.engine.dialect.name != "postgresql":
+            raise ValueError("the postgres search backend needs a PostgreSQL database")
+        self.db = db
+
+    # -- writing ----------------------------------------------------------------------------
+
+    @contextmanager
+    def writer_lock(self, *, wait: bool) -> Iterator[bool]:
+        """A session-level advisory lock on a connection of its own, for every host."""
+        with self.db.engine.connect() as connection:
+            if wait:
+                connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": LOCK_ID})
+            elif not connection.execute(
+                text("SELECT pg_try_advisory_lock(:id)"), {"id": LOCK_ID}
+            ).scalar_one():
+                connection.rollback()
+                yield False
+                return
+            connection.commit()
+            try:
+                yield True
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": LOCK_ID})
+                connection.commit()
+
+    def write(self, documents: Iterable[Document], delete_keys: Iterable[str] = ()) -> int:
+        """Upsert documents and delete keys in one transaction."""
+        rows = [_row(d) for d in documents]
+        keys = list(delete_keys)
+        with self.db.engine.begin() as connection:
+            if keys:
+                connection.execute(
+                    text("DELETE FROM rse_search_document WHERE key = ANY(:keys)"), {"keys": keys}
+                )
+            if rows:
+                connection.execute(_UPSERT, rows)
+                _add_words(connection, rows)
+        return len(rows)
+
+    def rebuild(
+        self, documents: Iterable[Document], progress: Callable[[int], Any] | None = None
+    ) -> int:
+        """Replace every document in one transaction: searches see the old set until it
+        commits."""
+        count = 0
+        with self.db.engine.begin() as connection:
+            connection.execute(text("DELETE FROM rse_search_document"))
+            batch: list[dict[str, Any]] = []
+            for doc in documents:
+                batch.append(_row(doc))
+                if len(batch) == 1000:
+                    count += self._insert(connection, batch, progress)
+                    batch = []
+            count += self._insert(connection, batch, progress)
+        return count
+
+    def _insert(
+        self, connection: Any, rows: list[dict[str, Any]], progress: Callable[[int], Any] | None
+    ) -> int:
+        if rows:
+            connection.execute(_UPSERT, rows)
+            _add_words(connection, rows)
+            if progress is not None:
+                progress(len(rows))
+        return len(rows)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def search(
+        self,
+        text_: str,
+        principals: frozenset[str],
+        *,
+        kind: str | None = None,
+        space: str | None = None,
+        page: int = 1,
+        per_page: int = 20,
+    ) -> Results:
+        """Hits the reader may see; counts, facets and snippets only ever from those."""
+        params: dict[str, Any] = {"q": text_, "principals": sorted(principals)}
+        where = [f"tsv @@ {_QUERY}", "audience = ANY(:principals)"]
+        if kind:
+            where.append("kind = :kind")
+            params["kind"] = kind
+        if space:
+            where.append("space = :space")
+            params["space"] = space
+        condition = " AND ".join(where)
+        with self.db.engine.connect() as connection:
+            groups = connection.execute(
+                text(
+                    f"SELECT kind, space, count(*) FROM rse_search_document WHERE {condition}"
+                    " GROUP BY kind, space"
+                ),
+                params,
+            ).all()
+            total = sum(n for _k, _s, n in groups)
+            facets: dict[str, dict[str, int]] = {"kind": {}, "space": {}}
+            for kind_, space_, n in groups:
+                facets["kind"][kind_] = facets["kind"].get(kind_, 0) + n
+                if space_:
+                    facets["space"][space_] = facets["space"].get(space_, 0) + n
+            hits: list[Hit] = []
+            if total > (page - 1) * per_page:
+                rows = connection.execute(
+                    text(
+                        "SELECT key, kind, title, url, space, author, created,"
+                        f" ts_headline('english', text, {_QUERY}, 'StartSel=\x02, StopSel=\x03,"
+                        ' MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "\')'
+                        f" FROM (SELECT * FROM rse_search_document WHERE {condition}"
+                        f" ORDER BY ts_rank_cd(tsv, {_QUERY}) DESC, created DESC, key"
+                        " LIMIT :limit OFFSET :offset) AS page"
+                        f" ORDER BY ts_rank_cd(tsv, {_QUERY}) DESC, created DESC, key"
+                    ),
+                    {**params, "limit": per_page, "offset": (page - 1) * per_page},
+                ).all()
+                hits = [
+                    Hit(key, kind_, title, url, _snippet(headline), space_, author, created)
+                    for key, kind_, title, url, space_, author, created, headline in rows
+                ]
+            suggestion = None
+            if total == 0 and text_.strip():
+                suggestion = self._visible_suggestion(connection, text_, principals)
+        next_page = page + 1 if page * per_page < total else None
+        return Results(hits, total, facets, suggestion, next_page)
+
+    def _visible_suggestion(
+        self, connection: Any, query: str, principals: frozenset[str]
+    ) -> str | None:
+        """Each unknown word replaced by the closest known word sharing its first two letters;
+        offered only if the corrected query finds a document this reader may see."""
+        words = WORD.findall(query.lower())
+        if not words:
+            return None
+        corrected = query.lower()
+        changed = False
+        for word in words:
+            candidates = connection.execute(
+                text(
+                    "SELECT word FROM rse_search_word WHERE word >= :lo AND word < :hi LIMIT 5000"
+                ),
+                {"lo": word[:2], "hi": word[:2] + "\uffff"},
+            ).scalars()
+            pool = list(candidates)
+            if word in pool:
+                continue
+            close = difflib.get_close_matches(word, pool, n=1, cutoff=0.75)
+            if close:
+                corrected = re.sub(rf"\b{re.escape(word)}\b", close[0], corrected)
+                changed = True
+        if not changed:
+            return None
+        visible = connection.execute(
+            text(
+                f"SELECT 1 FROM rse_search_document WHERE tsv @@ {_QUERY}"
+                " AND audience = ANY(:principals) LIMIT 1"
+            ),
+            {"q": corrected, "principals": sorted(principals)},
+        ).first()
+        return corrected if visible else None
+
+    def count(self) -> int:
+        """How many documents the index holds."""
+        with self.db.engine.connect() as connection:
+            return connection.execute(text("SELECT count(*) FROM rse_search_document")).scalar_one()
+
+    def keys(self) -> dict[str, dict[str, Any]]:
+        """Every indexed key with its compared fields (for ``rse search check``)."""
+        columns = ", ".join(COMPARED)
+        with self.db.engine.connect() as connection:
+            rows = connection.execute(
+                text(f"SELECT key, {columns} FROM rse_search_document")
+            ).mappings()
+            return {row["key"]: dict(row) for row in rows}
+
+    def close(self) -> None:
+        """Nothing to release: connections belong to the application's engine."""
+
+
+def _row(doc: Document) -> dict[str, Any]:
+    return {
+        "key": doc.key,
+        "kind": doc.kind,
+        "audience": doc.audience,
+        "space": doc.space,
+        "title": doc.title,
+        "url": doc.url,
+        "author": doc.author,
+        "text": doc.text,
+        "created": doc.created,
+    }
+
+
+def _add_words(connection: Any, rows: list[dict[str, Any]]) -> None:
+    """Remember the written words (lowercased, unstemmed) for spelling suggestions."""
+    words = {w for row in rows for w in WORD.findall(f"{row['title']} {row['text']}".lower())}
+    if words:
+        connection.execute(
+            text(
+                "INSERT INTO rse_search_word (word) SELECT unnest(CAST(:words AS text[]))"
+                " ON CONFLICT DO NOTHING"
+            ),
+            {"words": sorted(words)},
+        )
+
+
+def _snippet(headline: str) -> str:
+    """Escape the text, then turn the markers around matched words into ``<mark>``."""
+    safe = str(escape(headline))
+    return safe.replace(START, '<mark class="hit">').replace(STOP, "</mark>")
