@@ -1,6 +1,7 @@
 """Benchmark: search over 100,000 documents of ~50 words, permission filter over 500 spaces.
 
-    .venv/bin/python bench/search_bench.py [--docs 100000] [--queries 200]
+    .venv/bin/python bench/search_bench.py [--docs 100000] [--queries 200] \
+        [--postgres "$(scripts/ensure-postgres)"]
 
 Reports, for whoosh and for SQLite FTS5 (stdlib) doing the same queries in the same run:
 query p50/p95 for a two-word query with many hits and one with few hits, both filtered by a
@@ -154,6 +155,40 @@ def bench_fts5(docs: list[Document], queries: int, tmp: Path) -> dict[str, float
     return result
 
 
+def bench_postgres(docs: list[Document], queries: int, tmp: Path, server: str) -> dict[str, float]:
+    """The PostgreSQL backend on the server ``server`` (scripts/ensure-postgres), in a fresh
+    schema migrated like an installation's."""
+    from rse_core import migrate
+    from rse_core.runtime import Runtime
+    from rse_core.search.postgres_backend import PostgresBackend
+    from rse_core.testing import fresh_postgres_schema, make_settings
+
+    url = fresh_postgres_schema(server)
+    rt = Runtime.create(make_settings(tmp / "pg", database_url=url, load_entry_points=False))
+    migrate.upgrade(rt.db, rt.plugins)
+    backend = PostgresBackend(rt.db)
+    started = time.perf_counter()
+    backend.rebuild(iter(docs))
+    rate = len(docs) / (time.perf_counter() - started)
+    with rt.db.engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE rse_search_document")
+    rng = random.Random(5)
+    result = {"reindex_docs_per_s": rate}
+    for label, text in (("many", "project meeting"), ("few", "zanzibar quokka")):
+        timings = []
+        for _ in range(queries):
+            principals = reader_principals(rng)
+            t = time.perf_counter()
+            backend.search(text, principals)
+            timings.append((time.perf_counter() - t) * 1000)
+        result[f"{label}_p50"], result[f"{label}_p95"] = (
+            statistics.median(timings),
+            pct(timings, 0.95),
+        )
+    rt.db.dispose()
+    return result
+
+
 def bench_posting(tmp: Path, posts: int = 50) -> dict[str, float]:
     """Server-side cost of a post (one transaction: content, activity, outbox) and the time
     until the outbox indexer has made it searchable."""
@@ -197,12 +232,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="also measure the PostgreSQL backend on this server (scripts/ensure-postgres)",
+    )
     args = parser.parse_args()
     docs = make_documents(args.docs)
     with tempfile.TemporaryDirectory(prefix="rse-search-bench-") as tmp:
         w = bench_whoosh(docs, args.queries, Path(tmp))
         f = bench_fts5(docs, args.queries, Path(tmp))
         p = bench_posting(Path(tmp))
+        g = bench_postgres(docs, args.queries, Path(tmp), args.postgres) if args.postgres else None
     print(f"{args.docs:,} documents, {args.queries} filtered queries per kind\n")
     print("| measure | whoosh | SQLite FTS5 | whoosh / FTS5 |")
     print("|---|---:|---:|---:|")
@@ -216,6 +257,11 @@ def main() -> None:
     ):
         fts = f["reindex_docs_per_s"] if key.startswith("reindex") else f[key]
         print(f"| {label} | {w[key]:.1f} | {fts:.1f} | {w[key] / fts:.2f} |")
+    if g:
+        print("\n| PostgreSQL backend | PostgreSQL | SQLite FTS5 | PostgreSQL / FTS5 |")
+        print("|---|---:|---:|---:|")
+        for key in ("many_p50", "many_p95", "few_p50", "few_p95", "reindex_docs_per_s"):
+            print(f"| {key} | {g[key]:.1f} | {f[key]:.1f} | {g[key] / f[key]:.2f} |")
     print(
         f"\nwhoosh, many hits, each query right after a new post: p50 {w['after_post_p50']:.1f}"
         f" ms, p95 {w['after_post_p95']:.1f} ms; a new worker's first query: {w['cold_ms']:.0f} ms"

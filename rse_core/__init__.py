@@ -20,6 +20,7 @@ from .markdown import render_markdown
 from .notifications import notify, notify_mentions
 from .permissions import principals_for
 from .runtime import Runtime
+from .search.documents import Document as SearchDocument
 from .settings import Settings
 from .social import followed
 from .validation import ValidationError
@@ -44,6 +45,7 @@ __all__ = [
     "NotFound",
     "Permission",
     "Runtime",
+    "SearchDocument",
     "Settings",
     "Space",
     "SpaceTab",

@@ -49,7 +49,7 @@ def create_app(
         if rt.indexer is None and rt.search is not None and settings.search_indexer == "inprocess":
             from .search.indexer import BackgroundIndexer
 
-            rt.indexer = BackgroundIndexer(rt.db, rt.search, settings.data_dir)
+            rt.indexer = BackgroundIndexer(rt.db, rt.search, rt.plugins)
             rt.indexer.start()
             started_indexer = True
         yield

@@ -244,8 +244,12 @@ def search_reindex() -> None:
         with rt.search.writer_lock(wait=True), Progress(console=console) as bar:
             task = bar.add_task("indexing", total=total)
             started = time.perf_counter()
+            # whoosh indexes in two processes here (never in a web worker, which must not fork).
+            parallel = {"procs": 2} if rt.settings.search_backend == "whoosh" else {}
             count = rt.search.rebuild(
-                all_documents(session), progress=lambda n: bar.advance(task, n)
+                all_documents(session, rt.plugins),
+                progress=lambda n: bar.advance(task, n),
+                **parallel,
             )
     elapsed = time.perf_counter() - started
     console.print(
@@ -261,13 +265,13 @@ def search_check(fix: bool) -> None:
     from .search.check import find_drift, repair
 
     rt = _search_runtime()
-    drift = find_drift(rt.db, rt.search)
+    drift = find_drift(rt.db, rt.search, rt.plugins)
     console.print(
         f"missing {len(drift.missing)}, stale {len(drift.stale)}, extra {len(drift.extra)}"
     )
     if fix and drift:
         with rt.search.writer_lock(wait=True):
-            repair(rt.db, rt.search, drift)
+            repair(rt.db, rt.search, drift, rt.plugins)
         console.print("[green]repaired[/]")
     elif drift and not fix:
         sys.exit(1)

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import click
     from sqlalchemy.orm import Session
     from starlette.applications import Starlette
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from .content import Content
     from .hooktypes import NavItem, Permission, SpaceTab
     from .identity.models import Space, User
+    from .search.documents import Document
     from .settings import Settings
 
 PROJECT = "rse"
@@ -140,6 +143,23 @@ def rse_demo_data(session: Session, settings: Settings) -> None:
     :param settings: the installation's settings.
 
     Must be idempotent in spirit: ``rse demo`` refuses to run twice on one database.
+    """
+
+
+@hookspec
+def rse_index_documents(session: Session) -> Iterable[Document]:
+    """Every search document this plugin contributes, for a full rebuild.
+
+    :param session: a read session on the database (the truth the index is rebuilt from).
+
+    Called by ``rse search reindex``, ``rse search check [--fix]`` and when a new, empty index is
+    built at start-up. Items published to the content registry are indexed by the core (their
+    outbox rows keep the index current, and the core's own implementation yields them and the
+    people for a rebuild): a plugin implements this only for searchable things it keeps outside
+    the registry. Their keys must start with ``<plugin name>:``, their ``audience`` is one
+    principal (``everyone``, ``space:<id>``, ``user:<id>``) and is what search filters on. Such
+    documents are refreshed by a rebuild or ``check --fix``. Results from all plugins are
+    concatenated.
     """
 
 

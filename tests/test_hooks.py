@@ -293,3 +293,25 @@ def test_hook_rse_locale_dir(rse_app, rse_user, rse_client_for, enable_plugin):
     page = client.get("/").text
     assert "Sur quoi travaillez-vous ?" in page  # the feed plugin's catalog
     assert "Seulement mes abonnements" in page  # the core's, still first
+
+
+def test_hook_rse_index_documents(rse_app):
+    """A plugin's own documents join a rebuild and the drift check; people and content still
+    come from the core's implementation."""
+    from rse_example.models import Greeting
+
+    from rse_core.search.check import find_drift
+    from rse_core.search.documents import all_documents
+
+    rt = rse_app.state.rse
+    with rt.db.write() as session:
+        session.add(Greeting(text="Bonjour from the greetings board"))
+    with rt.db.read() as session:
+        keys = {d.key for d in all_documents(session, rt.plugins)}
+    assert "example:board" in keys
+    assert find_drift(rt.db, rt.search, rt.plugins).missing == ["example:board"]
+    with rt.db.read() as session:
+        rt.search.rebuild(all_documents(session, rt.plugins))
+    assert not find_drift(rt.db, rt.search, rt.plugins)
+    hits = rt.search.search("greetings board", frozenset({"everyone"})).hits
+    assert [h.key for h in hits] == ["example:board"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..db import Database
 from .backend import COMPARED, SearchBackend
@@ -21,13 +22,13 @@ class Drift:
         return bool(self.missing or self.stale or self.extra)
 
 
-def find_drift(db: Database, backend: SearchBackend) -> Drift:
+def find_drift(db: Database, backend: SearchBackend, plugins: Any = None) -> Drift:
     """Compare every document the database implies with what the index stores."""
     indexed = backend.keys()
     drift = Drift()
     seen = set()
     with db.read() as session:
-        for doc in all_documents(session):
+        for doc in all_documents(session, plugins):
             seen.add(doc.key)
             stored = indexed.get(doc.key)
             if stored is None:
@@ -38,9 +39,9 @@ def find_drift(db: Database, backend: SearchBackend) -> Drift:
     return drift
 
 
-def repair(db: Database, backend: SearchBackend, drift: Drift) -> None:
+def repair(db: Database, backend: SearchBackend, drift: Drift, plugins: Any = None) -> None:
     """Write missing and stale documents, delete extra ones (the caller holds the lock)."""
     wanted = set(drift.missing) | set(drift.stale)
     with db.read() as session:
-        documents: list[Document] = [d for d in all_documents(session) if d.key in wanted]
+        documents: list[Document] = [d for d in all_documents(session, plugins) if d.key in wanted]
     backend.write(documents, drift.extra)

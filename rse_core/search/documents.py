@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -117,8 +118,19 @@ def people_documents(session: Session, ids: list[int] | None = None) -> Iterator
         )
 
 
-def all_documents(session: Session) -> Iterator[Document]:
-    """Everything the index should hold, from the database."""
+def all_documents(session: Session, plugins: Any = None) -> Iterator[Document]:
+    """Everything the index should hold, from the database: what every plugin's
+    ``rse_index_documents`` yields (the core's own: content items and people), or the core's
+    documents alone when no plugin registry is given."""
+    if plugins is None:
+        yield from core_documents(session)
+        return
+    for documents in plugins.hook.rse_index_documents(session=session):
+        yield from documents
+
+
+def core_documents(session: Session) -> Iterator[Document]:
+    """The content registry's live items (with their comments) and the active people."""
     yield from content_documents(session)
     yield from people_documents(session)
 

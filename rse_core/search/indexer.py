@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from pathlib import Path
+from typing import Any
 
 from sqlalchemy import delete, select
 
@@ -57,7 +57,7 @@ def drain(db: Database, backend: SearchBackend, *, batch: int = BATCH) -> int:
         handled += len(rows)
 
 
-def build_if_empty(db: Database, backend: SearchBackend) -> int:
+def build_if_empty(db: Database, backend: SearchBackend, plugins: Any = None) -> int:
     """Fill a new, empty index from the database (a first start, or an installation that
     existed before search); returns how many documents were written."""
     if backend.count() > 0:
@@ -65,7 +65,7 @@ def build_if_empty(db: Database, backend: SearchBackend) -> int:
     with db.read() as session:
         if count_documents(session) == 0:
             return 0
-        return backend.rebuild(all_documents(session))
+        return backend.rebuild(all_documents(session, plugins))
 
 
 class BackgroundIndexer:
@@ -73,9 +73,9 @@ class BackgroundIndexer:
     writer lock (the first worker to start does; the others stay searchers)."""
 
     def __init__(
-        self, db: Database, backend: SearchBackend, data_dir: Path, interval: float = 0.5
+        self, db: Database, backend: SearchBackend, plugins: Any = None, interval: float = 0.5
     ) -> None:
-        self.db, self.backend, self.data_dir, self.interval = db, backend, data_dir, interval
+        self.db, self.backend, self.plugins, self.interval = db, backend, plugins, interval
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._wake = threading.Event()
@@ -100,7 +100,7 @@ class BackgroundIndexer:
         with self.backend.writer_lock(wait=False) as mine:
             if mine:
                 try:
-                    build_if_empty(self.db, self.backend)
+                    build_if_empty(self.db, self.backend, self.plugins)
                 except Exception:
                     log.exception("building the search index failed; run `rse search reindex`")
         while not self._stop.is_set():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from ..identity.accounts import authenticate_local
 from ..identity.demo import load_core_demo
 from ..identity.models import User
 from ..permissions import CORE_PERMISSIONS
+from ..search.documents import Document, core_documents
 from ..settings import Settings
 from . import (
     admin,
@@ -85,6 +87,12 @@ def rse_authenticate(session: Session, username: str, password: str) -> User | N
 def rse_demo_data(session: Session, settings: Settings) -> None:
     """Employees, departments, skills and spaces, before plugins add their content."""
     load_core_demo(session)
+
+
+@hookimpl
+def rse_index_documents(session: Session) -> Iterator[Document]:
+    """The content registry's items, with their comments, and the people."""
+    return core_documents(session)
 
 
 @hookimpl

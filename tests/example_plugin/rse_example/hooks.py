@@ -9,9 +9,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from rse_core import (
+    EVERYONE,
     ApiError,
     NavItem,
     Permission,
+    SearchDocument,
     access,
     can,
     current_user,
@@ -22,6 +24,7 @@ from rse_core import (
     render,
     render_fragment,
     runtime,
+    utcnow,
     write,
 )
 
@@ -140,3 +143,21 @@ def rse_cli(cli):
 @hookimpl
 def rse_demo_data(session, settings):
     session.add(Greeting(text="Bonjour from the demo"))
+
+
+@hookimpl
+def rse_index_documents(session):
+    """The greetings board as one searchable page (it lives outside the content registry)."""
+    texts = list(session.execute(select(Greeting.text).order_by(Greeting.id)).scalars())
+    if texts:
+        yield SearchDocument(
+            key="example:board",
+            kind="example.board",
+            title="Greetings board",
+            text="\n".join(texts),
+            audience=EVERYONE,
+            url="/example/",
+            space="",
+            author="",
+            created=utcnow(),
+        )
