@@ -9,10 +9,12 @@ index). A query word that yields two stems matches either (``multitoken_query="o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from typing import Any
 
+from markupsafe import escape
 from whoosh.analysis import (
     CharsetFilter,
     Filter,
@@ -21,6 +23,7 @@ from whoosh.analysis import (
     StopFilter,
     Token,
 )
+from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
 from whoosh.lang import stemmer_for_language, stopwords_for_language
 from whoosh.support.charset import accent_map
 
@@ -74,3 +77,31 @@ def bilingual_analyzer() -> Any:
         | BilingualStemFilter()
         | CharsetFilter(accent_map)
     )
+
+
+_ANALYZER = bilingual_analyzer()
+
+
+def fold_accents(text: str) -> str:
+    """``"Réunions à Noël"`` → ``"Reunions a Noel"`` (what PostgreSQL indexes and queries)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def query_terms(query: str) -> set[str]:
+    """The index terms of the words of a query (both stems, accents folded)."""
+    return {t.text for t in _ANALYZER(query, mode="query")}
+
+
+def snippet(text: str, terms: Iterable[str], length: int = 200) -> str:
+    """Up to three fragments of ``text`` around the words matching ``terms``, as safe HTML:
+    the text escaped, ``<mark class="hit">`` around each match; the start of the text when
+    nothing matches. Both backends show the same snippets."""
+    marked = highlight(
+        text,
+        frozenset(terms),
+        _ANALYZER,
+        ContextFragmenter(maxchars=length, surround=40),
+        HtmlFormatter(tagname="mark", classname="hit", between=" … "),
+    )
+    return marked or str(escape(text[:length]))

@@ -16,19 +16,18 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from markupsafe import escape
 from sqlalchemy import text
 
 from ..db import Database
+from .analysis import fold_accents, query_terms, snippet
 from .backend import COMPARED, Hit, Results
 from .documents import Document
 
 LOCK_ID = 0x525345_5345  # "RSE" "SE": the advisory lock of search writers
-START, STOP = "\x02", "\x03"  # ts_headline markers, replaced by <mark> after escaping
 WORD = re.compile(r"\w{3,40}")
 
 _VECTOR = " || ".join(
-    f"setweight(to_tsvector('{language}', :{column}), '{weight}')"
+    f"setweight(to_tsvector('{language}', :folded_{column}), '{weight}')"
     for column, weight in (("title", "A"), ("text", "B"))
     for language in ("english", "french")
 )
@@ -127,7 +126,7 @@ class PostgresBackend:
         per_page: int = 20,
     ) -> Results:
         """Hits the reader may see; counts, facets and snippets only ever from those."""
-        params: dict[str, Any] = {"q": text_, "principals": sorted(principals)}
+        params: dict[str, Any] = {"q": fold_accents(text_), "principals": sorted(principals)}
         where = [f"tsv @@ {_QUERY}", "audience = ANY(:principals)"]
         if kind:
             where.append("kind = :kind")
@@ -154,19 +153,17 @@ class PostgresBackend:
             if total > (page - 1) * per_page:
                 rows = connection.execute(
                     text(
-                        "SELECT key, kind, title, url, space, author, created,"
-                        f" ts_headline('english', text, {_QUERY}, 'StartSel=\x02, StopSel=\x03,"
-                        ' MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "\')'
-                        f" FROM (SELECT * FROM rse_search_document WHERE {condition}"
+                        "SELECT key, kind, title, url, space, author, created, text"
+                        f" FROM rse_search_document WHERE {condition}"
                         f" ORDER BY ts_rank_cd(tsv, {_QUERY}) DESC, created DESC, key"
-                        " LIMIT :limit OFFSET :offset) AS page"
-                        f" ORDER BY ts_rank_cd(tsv, {_QUERY}) DESC, created DESC, key"
+                        " LIMIT :limit OFFSET :offset"
                     ),
                     {**params, "limit": per_page, "offset": (page - 1) * per_page},
                 ).all()
+                terms = query_terms(text_)
                 hits = [
-                    Hit(key, kind_, title, url, _snippet(headline), space_, author, created)
-                    for key, kind_, title, url, space_, author, created, headline in rows
+                    Hit(key, kind_, title, url, snippet(body, terms), space_, author, created)
+                    for key, kind_, title, url, space_, author, created, body in rows
                 ]
             suggestion = None
             if total == 0 and text_.strip():
@@ -179,10 +176,11 @@ class PostgresBackend:
     ) -> str | None:
         """Each unknown word replaced by the closest known word sharing its first two letters;
         offered only if the corrected query finds a document this reader may see."""
-        words = WORD.findall(query.lower())
+        folded = fold_accents(query).lower()
+        words = WORD.findall(folded)
         if not words:
             return None
-        corrected = query.lower()
+        corrected = folded
         changed = False
         for word in words:
             candidates = connection.execute(
@@ -237,13 +235,16 @@ def _row(doc: Document) -> dict[str, Any]:
         "url": doc.url,
         "author": doc.author,
         "text": doc.text,
+        "folded_title": fold_accents(doc.title),
+        "folded_text": fold_accents(doc.text),
         "created": doc.created,
     }
 
 
 def _add_words(connection: Any, rows: list[dict[str, Any]]) -> None:
-    """Remember the written words (lowercased, unstemmed) for spelling suggestions."""
-    words = {w for row in rows for w in WORD.findall(f"{row['title']} {row['text']}".lower())}
+    """Remember the written words (lowercased, accents folded, unstemmed) for suggestions."""
+    written = " ".join(f"{row['folded_title']} {row['folded_text']}" for row in rows).lower()
+    words = set(WORD.findall(written))
     if words:
         connection.execute(
             text(
@@ -252,9 +253,3 @@ def _add_words(connection: Any, rows: list[dict[str, Any]]) -> None:
             ),
             {"words": sorted(words)},
         )
-
-
-def _snippet(headline: str) -> str:
-    """Escape the text, then turn the markers around matched words into ``<mark>``."""
-    safe = str(escape(headline))
-    return safe.replace(START, '<mark class="hit">').replace(STOP, "</mark>")

@@ -20,17 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from markupsafe import escape
 from whoosh import index, qparser
 from whoosh.fields import ID, STORED, TEXT, Schema
-from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
 from whoosh.index import TOC
 from whoosh.query import And, Term
 from whoosh.searching import Searcher
 from whoosh.writing import CLEAR
 
 from . import ranking
-from .analysis import bilingual_analyzer
+from .analysis import bilingual_analyzer, snippet
 from .backend import Hit, Results
 from .documents import Document
 
@@ -109,6 +107,7 @@ class WhooshBackend:
         self.outdated = sorted(current.names()) != sorted(schema().names())
         self._parser = qparser.QueryParser("body", current, group=qparser.AndGroup)
         self._parser.remove_plugin_class(qparser.WildcardPlugin)
+        self._parser.add_plugin(qparser.PlusMinusPlugin())  # "-word" excludes, as on PostgreSQL
 
     # -- writing (the indexer only) ---------------------------------------------------------
 
@@ -271,19 +270,12 @@ class WhooshBackend:
     def _hit(self, searcher: Searcher, docnum: int, query: Any) -> Hit:
         fields = searcher.stored_fields(docnum)
         terms = {text for name, text in query.iter_all_terms() if name == "body"}
-        snippet = highlight(
-            fields["text"],
-            terms,
-            self.ix.schema["body"].analyzer,
-            ContextFragmenter(maxchars=200, surround=40),
-            HtmlFormatter(tagname="mark", classname="hit", between=" … "),
-        )
         return Hit(
             fields["key"],
             fields["kind"],
             fields["title"],
             fields["url"],
-            snippet or _escape(fields["text"][:200]),
+            snippet(fields["text"], terms),
             fields["space"],
             fields["author"],
             fields["created"],
@@ -336,7 +328,3 @@ def _fields(doc: Document) -> dict[str, Any]:
         "created": doc.created,
         "body": searchable,
     }
-
-
-def _escape(text: str) -> str:
-    return str(escape(text))

@@ -1,5 +1,6 @@
-"""The whoosh backend against a model: per-segment caches never show a deleted, replaced or
-forbidden document, whatever the order of writes, deletions and merges."""
+"""Both search backends against a model: hits, totals and facets are exactly the visible
+matching documents, whatever the order of writes and deletions (and, for whoosh, of segments
+merged under its per-segment caches). The PostgreSQL backend runs under ``make test-postgres``."""
 
 from __future__ import annotations
 
@@ -7,13 +8,16 @@ import os
 import random
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from whoosh import index
 from whoosh.fields import ID, TEXT, Schema
 
 from rse_core.search.documents import Document
+from rse_core.search.postgres_backend import PostgresBackend
 from rse_core.search.whoosh_backend import WhooshBackend
+from rse_core.testing import make_settings, on_postgres
 
 WORDS = ["w1", "w2", "w3", "w4"]
 AUDIENCES = ["everyone", "space:1", "space:2", "user:9"]
@@ -40,6 +44,35 @@ op_st = st.one_of(
 )
 
 
+BACKENDS = ["whoosh", *(["postgres"] if on_postgres() else [])]
+
+
+@pytest.fixture(scope="module")
+def postgres_runtime(tmp_path_factory):
+    from rse_core import migrate
+    from rse_core.runtime import Runtime
+
+    if not on_postgres():
+        yield None
+        return
+    rt = Runtime.create(
+        make_settings(tmp_path_factory.mktemp("pg") / "var", load_entry_points=False)
+    )
+    migrate.upgrade(rt.db, rt.plugins)
+    yield rt
+    rt.db.dispose()
+
+
+def empty_backend(name, tmp_path, postgres_runtime):
+    """A new, empty index of the backend ``name``."""
+    if name == "whoosh":
+        return WhooshBackend(tmp_path / f"ix{random.random()}")
+    backend = PostgresBackend(postgres_runtime.db)
+    backend.rebuild([])
+    return backend
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -54,9 +87,11 @@ op_st = st.one_of(
         max_size=4,
     ),
 )
-def test_hits_totals_and_facets_equal_the_model(tmp_path, batches, queries):
+def test_hits_totals_and_facets_equal_the_model(
+    tmp_path, postgres_runtime, backend_name, batches, queries
+):
     random.seed(os.urandom(16))  # whoosh names segments with `random`; hypothesis seeds it
-    backend = WhooshBackend(tmp_path / f"ix{random.random()}")
+    backend = empty_backend(backend_name, tmp_path, postgres_runtime)
     model: dict[str, Document] = {}
     for batch in batches:
         written: dict[str, Document] = {}
@@ -96,8 +131,9 @@ def test_hits_totals_and_facets_equal_the_model(tmp_path, batches, queries):
     backend.close()
 
 
-def test_french_and_english_with_or_without_accents(tmp_path):
-    backend = WhooshBackend(tmp_path / "ix")
+@pytest.mark.parametrize("backend_name", BACKENDS)
+def test_french_and_english_with_or_without_accents(tmp_path, postgres_runtime, backend_name):
+    backend = empty_backend(backend_name, tmp_path, postgres_runtime)
     backend.write(
         [
             doc(1, ["Réunions", "budgétaires", "trimestrielles"], "everyone"),
@@ -112,8 +148,10 @@ def test_french_and_english_with_or_without_accents(tmp_path):
     assert "<mark" in snippet and "Réunions" in snippet
 
 
-def test_phrases_and_exclusions_use_whoosh_itself(tmp_path):
-    backend = WhooshBackend(tmp_path / "ix")
+@pytest.mark.parametrize("backend_name", BACKENDS)
+def test_phrases_and_exclusions(tmp_path, postgres_runtime, backend_name):
+    """Web-search syntax on both backends (whoosh answers these itself, not from its caches)."""
+    backend = empty_backend(backend_name, tmp_path, postgres_runtime)
     backend.write(
         [
             doc(1, ["alpha", "bravo", "charlie"], "everyone"),
@@ -123,7 +161,8 @@ def test_phrases_and_exclusions_use_whoosh_itself(tmp_path):
     )
     everyone = frozenset({"everyone"})
     assert {h.key for h in backend.search('"alpha bravo"', everyone).hits} == {"c:1"}
-    assert {h.key for h in backend.search("alpha NOT charlie", everyone).hits} == {"c:2"}
+    assert {h.key for h in backend.search("alpha -charlie", everyone).hits} == {"c:2"}
+    assert {h.key for h in backend.search("charlie OR delta", everyone).hits} == {"c:1", "c:2"}
     assert backend.search('"alpha bravo"', everyone).total == 1
 
 
