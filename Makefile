@@ -8,7 +8,7 @@ EXAMPLE := tests/example_plugin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast test-browser test-postgres lint install bench clean help
+.PHONY: run test test-fast test-browser test-load test-postgres lint install bench clean help
 
 help:
 	@echo "make run        set up .venv and ./var, load demo data, serve http://$(HOST):$(PORT)"
@@ -16,6 +16,7 @@ help:
 	@echo "make test-fast  the quick inner-loop subset (no subprocess, reinstall or browser tests)"
 	@echo "make test-browser  the real-browser journeys (Playwright + Debian chromium)"
 	@echo "make test-postgres the suite on PostgreSQL (a private server on loopback)"
+	@echo "make test-load  the load tests (uvicorn workers, concurrent posts)"
 	@echo "make lint       ruff"
 	@echo "make bench      benchmarks (bench/), several minutes"
 
@@ -45,9 +46,14 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
 	$(MAKE) --no-print-directory test-postgres
 
+# The load tests alone: several uvicorn workers under concurrent posts and searches.
+test-load: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q -m load
+
 # The same suite (but the browser journeys) on PostgreSQL with its full-text search backend:
 # scripts/ensure-postgres installs and starts a private server on loopback.
 test-postgres: $(VENV)/.installed-test
+	scripts/ensure-postgres >/dev/null
 	RSE_TEST_DATABASE_URL=$$(scripts/ensure-postgres) $(BIN)/python -m pytest -q -m "not browser"
 
 test-fast: $(VENV)/.installed-test
@@ -65,6 +71,7 @@ lint: install
 bench: install
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/stream_bench.py
+	$(BIN)/python bench/search_bench.py --postgres "$$(scripts/ensure-postgres)"
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

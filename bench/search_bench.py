@@ -77,7 +77,7 @@ def bench_whoosh(docs: list[Document], queries: int, tmp: Path) -> dict[str, flo
     backend.rebuild(iter(docs))
     rate = len(docs) / (time.perf_counter() - started)
     started = time.perf_counter()
-    backend.rebuild(iter(docs), procs=2)
+    backend.rebuild(iter(docs), procs=2, limitmb=1024)  # as `rse search reindex` does
     rate2 = len(docs) / (time.perf_counter() - started)
     rng = random.Random(5)
     result = {"reindex_docs_per_s": rate, "reindex2_docs_per_s": rate2}

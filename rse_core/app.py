@@ -56,9 +56,7 @@ def create_app(
         if started_indexer:
             rt.indexer.stop()
             rt.indexer = None
-        if rt.search is not None:
-            rt.search.close()
-        rt.db.dispose()
+        rt.close()
 
     app = Starlette(
         debug=False,

@@ -245,7 +245,9 @@ def search_reindex() -> None:
             task = bar.add_task("indexing", total=total)
             started = time.perf_counter()
             # whoosh indexes in two processes here (never in a web worker, which must not fork).
-            parallel = {"procs": 2} if rt.settings.search_backend == "whoosh" else {}
+            parallel = (
+                {"procs": 2, "limitmb": 1024} if rt.settings.search_backend == "whoosh" else {}
+            )
             count = rt.search.rebuild(
                 all_documents(session, rt.plugins),
                 progress=lambda n: bar.advance(task, n),

@@ -69,6 +69,12 @@ class Runtime:
                 )
         return self._search
 
+    def close(self) -> None:
+        """Close the search backend (if it was opened) and the database's connections."""
+        if self._search is not None:
+            self._search.close()
+        self.db.dispose()
+
     def plugin_states(self) -> dict[str, PluginState]:
         """The enablement of every installed plugin (never-enabled ones included)."""
         with self.db.read() as session:

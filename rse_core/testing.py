@@ -178,7 +178,7 @@ def rse_app_factory(tmp_path: Path) -> Iterator[AppFactory]:
 
     yield factory
     for app in apps:
-        app.state.rse.db.dispose()
+        app.state.rse.close()
 
 
 @pytest.fixture
@@ -186,7 +186,7 @@ def rse_app(rse_settings: Settings) -> Iterator[Starlette]:
     """A migrated app with every installed plugin (none enabled)."""
     app = build_app(rse_settings)
     yield app
-    app.state.rse.db.dispose()
+    app.state.rse.close()
 
 
 @pytest.fixture

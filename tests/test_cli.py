@@ -121,7 +121,7 @@ def test_users_create_and_tokens_create(run_rse, rse_bin, tmp_path):
     app = create_app(make_settings(tmp_path / "var", **same_database))
     with TestClient(app) as client:
         me = client.get("/api/v1/me", headers={"authorization": f"Bearer {token}"}).json()
-    app.state.rse.db.dispose()
+    app.state.rse.close()
     assert me["username"] == "zoe" and me["is_admin"] is True and me["display_name"] == "Zoé Durand"
 
 

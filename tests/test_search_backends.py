@@ -63,12 +63,25 @@ def postgres_runtime(tmp_path_factory):
     rt.db.dispose()
 
 
+OPENED: list = []
+
+
+@pytest.fixture(autouse=True)
+def close_backends():
+    """Close every backend a test opened (whoosh keeps its segment files open)."""
+    yield
+    while OPENED:
+        OPENED.pop().close()
+
+
 def empty_backend(name, tmp_path, postgres_runtime):
-    """A new, empty index of the backend ``name``."""
+    """A new, empty index of the backend ``name`` (closed after the test)."""
     if name == "whoosh":
-        return WhooshBackend(tmp_path / f"ix{random.random()}")
-    backend = PostgresBackend(postgres_runtime.db)
-    backend.rebuild([])
+        backend = WhooshBackend(tmp_path / f"ix{random.random()}")
+    else:
+        backend = PostgresBackend(postgres_runtime.db)
+        backend.rebuild([])
+    OPENED.append(backend)
     return backend
 
 
@@ -174,10 +187,13 @@ def test_an_index_with_an_older_schema_is_rebuilt_not_misread(tmp_path):
     writer.add_document(key="c:1", text_en="legacy words")
     writer.commit()
     backend = WhooshBackend(directory)
+    OPENED.append(backend)
     assert backend.outdated and backend.count() == 0
     assert backend.search("legacy", frozenset({"everyone"})).total == 0
     backend.rebuild([doc(1, ["legacy", "words"], "everyone")])
     assert not backend.outdated and backend.count() == 1
     assert backend.search("legacy", frozenset({"everyone"})).total == 1
     # Another process's backend, opened on the old schema, follows the rebuild.
-    assert WhooshBackend(directory).search("legacy", frozenset({"everyone"})).total == 1
+    other = WhooshBackend(directory)
+    OPENED.append(other)
+    assert other.search("legacy", frozenset({"everyone"})).total == 1

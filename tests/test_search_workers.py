@@ -15,7 +15,7 @@ from rse_core.identity.demo import DEMO_PASSWORD
 from tests.conftest import VENV_BIN, cli_env
 from tests.test_lifecycle import free_port, wait_for
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.load]
 POSTS = 200
 
 

@@ -63,7 +63,7 @@ def shared_app(tmp_path_factory):
     yield app, clients
     for client in clients.values():
         client.__exit__(None, None, None)
-    app.state.rse.db.dispose()
+    app.state.rse.close()
 
 
 def can_see(reader, item, spaces):

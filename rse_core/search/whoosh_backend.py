@@ -33,6 +33,9 @@ from .backend import Hit, Results
 from .documents import Document
 
 WRITER_TIMEOUT = 10.0
+# Segments are written as separate files, not one compound file: whoosh opens a compound
+# file's parts by copying them into memory (BytesIO over the mmap), so every new searcher
+# copied the whole index: 58 ms per index change at 100,000 documents, 0.5 ms without.
 FACETS = ("kind", "space")
 
 
@@ -79,6 +82,8 @@ class _View:
     searcher: Searcher
     allowed: OrderedDict[frozenset[str], set[int]] = field(default_factory=OrderedDict)
     columns: dict[str, list[str]] = field(default_factory=dict)
+    users: int = 0  # queries running on it; a replaced view is closed when the last ends
+    replaced: bool = False
 
 
 class WhooshBackend:
@@ -113,7 +118,7 @@ class WhooshBackend:
 
     def write(self, documents: Iterable[Document], delete_keys: Iterable[str] = ()) -> int:
         """Add or replace documents and delete keys in one commit; returns documents written."""
-        writer = self.ix.writer(timeout=WRITER_TIMEOUT)
+        writer = self.ix.writer(timeout=WRITER_TIMEOUT, compound=False)
         count = 0
         try:
             for key in delete_keys:
@@ -134,17 +139,19 @@ class WhooshBackend:
         progress: Callable[[int], Any] | None = None,
         *,
         procs: int = 1,
+        limitmb: int = 512,
     ) -> int:
         """Replace the whole index with ``documents`` in one commit: searchers keep the old
         index until then. ``procs=2`` indexes in two processes (the CLI does; a web worker
-        never forks)."""
+        never forks), each sorting postings in up to ``limitmb`` MB of memory (less spills
+        to disk: 954 instead of 1,399 documents/s at 50,000 documents with 256 vs 2,048)."""
         if self.outdated:
             # An empty index with the current schema at the *next* generation (create_in
             # would restart at 0, and searchers compare generations to notice a change).
             generation = self.ix.latest_generation() + 1
             TOC(schema(), [], generation).write(self.ix.storage, self.ix.indexname)
             self._open()
-        options: dict[str, Any] = {"procs": procs, "limitmb": 256}
+        options: dict[str, Any] = {"procs": procs, "limitmb": limitmb, "compound": False}
         if procs > 1:
             options["multisegment"] = True  # keep one segment per process: no final merge
         writer = self.ix.writer(timeout=WRITER_TIMEOUT, **options)
@@ -164,13 +171,11 @@ class WhooshBackend:
 
     # -- reading ----------------------------------------------------------------------------
 
-    def searcher(self) -> Searcher:
-        """The current searcher, reopened when the index changed."""
-        return self._view().searcher
-
-    def _view(self) -> _View:
-        """The current searcher with its caches, replaced as a whole when the index changed
-        (a query holds one view throughout, whatever other threads do meanwhile)."""
+    @contextmanager
+    def _using(self) -> Iterator[_View]:
+        """The current searcher with its caches, reopened when the index changed; a query
+        holds its view throughout, and a replaced view's files are closed only when the last
+        query using it ends."""
         with self._lock:
             try:
                 if self._current is None:
@@ -178,19 +183,32 @@ class WhooshBackend:
                 elif not self._current.searcher.up_to_date():
                     # A new searcher, not refresh(): refresh() reuses unchanged segments'
                     # readers with their old deletion sets, so deleted documents lingered.
-                    self._current.searcher.close()
-                    self._reopen()
+                    self._replace()
             except (OSError, index.EmptyIndexError):
                 # The directory was deleted or rebuilt under us: open it afresh.
                 self._open()
-                self._reopen()
-            assert self._current is not None
-            return self._current
+                self._replace()
+            view = self._current
+            assert view is not None
+            view.users += 1
+        try:
+            yield view
+        finally:
+            with self._lock:
+                view.users -= 1
+                if view.replaced and view.users == 0:
+                    view.searcher.close()
 
-    def _reopen(self) -> None:
+    def _replace(self) -> None:
+        """Open a new view (the caller holds the lock)."""
+        old = self._current
         if self.ix.schema.names() != self._parser.schema.names():
             self._open()  # rebuilt with a new schema by another process
         self._current = _View(self.ix.searcher())
+        if old is not None:
+            old.replaced = True
+            if old.users == 0:
+                old.searcher.close()
 
     def allowed(self, view: _View, principals: frozenset[str]) -> set[int]:
         """Document numbers a holder of ``principals`` may see, cached per principal set
@@ -225,7 +243,19 @@ class WhooshBackend:
         per_page: int = 20,
     ) -> Results:
         """Hits the reader may see; counts, facets and snippets only ever from those."""
-        view = self._view()
+        with self._using() as view:
+            return self._search(view, text, principals, kind, space, page, per_page)
+
+    def _search(
+        self,
+        view: _View,
+        text: str,
+        principals: frozenset[str],
+        kind: str | None,
+        space: str | None,
+        page: int,
+        per_page: int,
+    ) -> Results:
         if self.outdated:
             return Results([], 0)
         searcher = view.searcher
@@ -296,22 +326,24 @@ class WhooshBackend:
 
     def count(self) -> int:
         """How many documents the index holds (0 for an outdated one: it must be rebuilt)."""
-        searcher = self.searcher()
-        return 0 if self.outdated else searcher.doc_count()
+        with self._using() as view:
+            return 0 if self.outdated else view.searcher.doc_count()
 
     def keys(self) -> dict[str, Any]:
         """Every indexed key with its stored fields (for ``rse search check``)."""
-        searcher = self.searcher()
-        if self.outdated:
-            return {}
-        return {fields["key"]: fields for fields in searcher.all_stored_fields()}
+        with self._using() as view:
+            if self.outdated:
+                return {}
+            return {fields["key"]: fields for fields in view.searcher.all_stored_fields()}
 
     def close(self) -> None:
-        """Close the searcher."""
+        """Close the searcher (once no query uses it)."""
         with self._lock:
-            if self._current is not None:
-                self._current.searcher.close()
-                self._current = None
+            view, self._current = self._current, None
+            if view is not None:
+                view.replaced = True
+                if view.users == 0:
+                    view.searcher.close()
 
 
 def _fields(doc: Document) -> dict[str, Any]:
