@@ -16,7 +16,6 @@ Passwords are hashed with cheap argon2 parameters under these fixtures, to keep 
 from __future__ import annotations
 
 import atexit
-import functools
 import os
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -72,28 +71,27 @@ def fresh_postgres_schema(server_url: str) -> str:
     """Create an empty schema on the PostgreSQL server and return a URL whose connections
     use it (``search_path``); the schemas are dropped when the test process ends."""
     name = f"rse_test_{uuid.uuid4().hex[:16]}"
-    engine = _admin_engine(server_url)
-    with engine.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{name}"')
+    _admin_sql(server_url, f'CREATE SCHEMA "{name}"')
+    if not _schemas:
+        atexit.register(_drop_schemas, server_url)
     _schemas.append(name)
     url = make_url(server_url).update_query_dict({"options": f"-csearch_path={name}"})
     return url.render_as_string(hide_password=False)
 
 
-@functools.cache
-def _admin_engine(server_url: str) -> Any:
-    from sqlalchemy import create_engine
-    from sqlalchemy.pool import NullPool
+def _admin_sql(server_url: str, *statements: str) -> None:
+    """Run statements on their own short-lived connection (autocommit)."""
+    import psycopg
 
-    engine = create_engine(server_url, poolclass=NullPool)
-    atexit.register(_drop_schemas, engine)
-    return engine
+    conninfo = make_url(server_url).set(drivername="postgresql")
+    with psycopg.connect(conninfo.render_as_string(hide_password=False), autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)
 
 
-def _drop_schemas(engine: Any) -> None:
-    for name in _schemas:  # one transaction each: a schema holds many locks
-        with engine.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+def _drop_schemas(server_url: str) -> None:
+    # One statement each (autocommit): a schema holds many locks.
+    _admin_sql(server_url, *(f'DROP SCHEMA IF EXISTS "{name}" CASCADE' for name in _schemas))
 
 
 def build_app(settings: Settings, extra_plugins: Sequence[tuple[str, object]] = ()) -> Starlette:

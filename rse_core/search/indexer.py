@@ -53,7 +53,9 @@ def drain(db: Database, backend: SearchBackend, *, batch: int = BATCH) -> int:
         ]
         backend.write(documents, gone)
         with db.write() as session:
-            session.execute(delete(SearchOutbox).where(SearchOutbox.id <= rows[-1][0]))
+            # Exactly the rows read, not "id <= last": on PostgreSQL ids are taken at insert
+            # and committed in any order, so a lower id may have committed since the read.
+            session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))
         handled += len(rows)
 
 
