@@ -44,19 +44,24 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Counted: tests run one app under several clients at once, and the first to stop
+        # must not close what the others still use (the indexer, the connections).
+        rt.lifespans += 1
         rt.plugins.per_plugin("rse_startup", app=app)
-        started_indexer = False
         if rt.indexer is None and rt.search is not None and settings.search_indexer == "inprocess":
             from .search.indexer import BackgroundIndexer
 
             rt.indexer = BackgroundIndexer(rt.db, rt.search, rt.plugins)
             rt.indexer.start()
-            started_indexer = True
-        yield
-        if started_indexer:
-            rt.indexer.stop()
-            rt.indexer = None
-        rt.close()
+        try:
+            yield
+        finally:
+            rt.lifespans -= 1
+            if rt.lifespans == 0:
+                if rt.indexer is not None:
+                    rt.indexer.stop()
+                    rt.indexer = None
+                rt.close()
 
     app = Starlette(
         debug=False,

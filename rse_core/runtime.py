@@ -26,6 +26,7 @@ class Runtime:
         self.plugins = plugins
         self.permissions = _permission_registry(plugins)
         self._search: Any = None
+        self.lifespans = 0  # running app lifespans (see app.py)
         self.catalogs = Catalogs(
             [
                 Path(d)
