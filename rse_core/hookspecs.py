@@ -118,6 +118,16 @@ def rse_permissions() -> list[Permission] | None:
 
 
 @hookspec
+def rse_content_types() -> dict[str, str] | None:
+    """Return the human names of the plugin's content types: ``{"feed.post": "Post"}``.
+
+    Types must start with ``<plugin name>.``. Search shows these names (translated through the
+    plugin's catalog) in result badges and the type facet instead of the raw type. Results
+    from all plugins are merged.
+    """
+
+
+@hookspec
 def rse_startup(app: Starlette) -> None:
     """Called once when the app starts serving (ASGI lifespan start-up), for every plugin.
 

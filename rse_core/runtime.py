@@ -25,6 +25,7 @@ class Runtime:
         self.db = db
         self.plugins = plugins
         self.permissions = _permission_registry(plugins)
+        self.content_types = _content_types(plugins)
         self._search: Any = None
         self.lifespans = 0  # running app lifespans (see app.py)
         self.catalogs = Catalogs(
@@ -100,6 +101,20 @@ def _permission_registry(plugins: PluginRegistry) -> dict[str, Permission]:
                 raise ValueError(f"permission {permission.name!r} is declared twice")
             registry[permission.name] = permission
     return registry
+
+
+def _content_types(plugins: PluginRegistry) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for plugin_name, types in plugins.per_plugin("rse_content_types"):
+        owner = "core" if plugin_name.startswith(CORE_PREFIX) else plugin_name
+        for content_type, name in (types or {}).items():
+            if owner != "core" and not content_type.startswith(f"{owner}."):
+                raise ValueError(
+                    f"plugin {plugin_name!r} names content type {content_type!r}, "
+                    f"which must start with {owner + '.'!r}"
+                )
+            names[content_type] = name
+    return names
 
 
 class UnknownPlugin(LookupError):

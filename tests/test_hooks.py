@@ -315,3 +315,24 @@ def test_hook_rse_index_documents(rse_app):
     assert not find_drift(rt.db, rt.search, rt.plugins)
     hits = rt.search.search("greetings board", frozenset({"everyone"})).hits
     assert [h.key for h in hits] == ["example:board"]
+
+
+def test_hook_rse_content_types(rse_app, rse_app_factory, example_client):
+    from rse_core.testing import wait_for_index
+
+    assert rse_app.state.rse.content_types["example.greeting"] == "Greeting"
+    example_client.post("/api/v1/example/greetings", json={"text": "Hello searchable world"})
+    wait_for_index(rse_app)
+    page = example_client.get("/search", params={"q": "searchable"}).text
+    assert '<span class="badge off">Greeting</span>' in page
+    assert '>Greeting</a> <span class="muted">1</span>' in page
+    chosen = example_client.get("/search", params={"q": "searchable", "type": "example.greeting"})
+    assert '<strong aria-current="true">Greeting</strong>' in chosen.text
+
+    class Foreign:
+        @hookimpl
+        def rse_content_types(self):
+            return {"blog.post": "not mine to name"}
+
+    with pytest.raises(ValueError, match=r"must start with 'foreign\.'"):
+        rse_app_factory(extra_plugins=[("foreign", Foreign())], load_entry_points=False)

@@ -90,6 +90,12 @@ def rse_demo_data(session: Session, settings: Settings) -> None:
 
 
 @hookimpl
+def rse_content_types() -> dict[str, str]:
+    """People are found by search beside the plugins' items."""
+    return {"person": "Person"}
+
+
+@hookimpl
 def rse_index_documents(session: Session) -> Iterator[Document]:
     """The content registry's items, with their comments, and the people."""
     return core_documents(session)

@@ -70,6 +70,7 @@ async def search_page(request: Request) -> Response:
             "results": results,
             "type": request.query_params.get("type", ""),
             "space": request.query_params.get("space", ""),
+            "type_names": runtime(request).content_types,
         },
     )
 

@@ -117,3 +117,9 @@ def rse_home_widgets(request):
 def rse_demo_data(session, settings):
     """A few shared links for the demo."""
     load_demo(session)
+
+
+@hookimpl
+def rse_content_types():
+    """The names search shows for this plugin's items."""
+    return {"bookmarks.link": "Bookmark"}

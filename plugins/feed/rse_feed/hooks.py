@@ -133,3 +133,9 @@ def rse_home_widgets(request: Request):
 def rse_demo_data(session, settings):
     """A few posts so the demo's home stream is alive."""
     load_demo(session)
+
+
+@hookimpl
+def rse_content_types():
+    """The names search shows for this plugin's items."""
+    return {"feed.post": "Feed post"}

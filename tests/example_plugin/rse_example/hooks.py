@@ -161,3 +161,9 @@ def rse_index_documents(session):
             author="",
             created=utcnow(),
         )
+
+
+@hookimpl
+def rse_content_types():
+    """The names search shows for this plugin's items."""
+    return {"example.greeting": "Greeting", "example.board": "Greetings board"}
