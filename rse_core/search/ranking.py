@@ -5,8 +5,10 @@ Whoosh walks its matchers one document at a time in Python: a two-word query mat
 ``docnum -> BM25 score`` and kept while the segment lives (segments never gain documents, so a
 cached list can only hold documents since deleted, and the caller's permission filter, which
 is rebuilt when deletions change, drops those). Queries made of terms, AND and OR are then
-evaluated with dict operations; anything else (phrases, NOT, ...) returns None and the caller
-falls back to whoosh's own search.
+evaluated with dict operations; for anything else (phrases, NOT, ...) ``supported`` says no and
+the caller uses whoosh's own search. Scores use the collection statistics (idf, average length)
+of the moment a posting list was read: as the index grows they drift slightly from a fresh
+computation, which changes the order of near ties only.
 """
 
 from __future__ import annotations
