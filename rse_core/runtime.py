@@ -87,16 +87,24 @@ class Runtime:
         }
 
 
+def _owner(plugin_name: str) -> str:
+    return "core" if plugin_name.startswith(CORE_PREFIX) else plugin_name
+
+
+def _require_prefix(plugin_name: str, what: str, name: str) -> None:
+    """A plugin names only its own things: ``<plugin>.<name>`` (``core.`` for the core)."""
+    owner = _owner(plugin_name)
+    if not name.startswith(f"{owner}."):
+        raise ValueError(
+            f"plugin {plugin_name!r} {what} {name!r}, which must start with {owner + '.'!r}"
+        )
+
+
 def _permission_registry(plugins: PluginRegistry) -> dict[str, Permission]:
     registry: dict[str, Permission] = {}
     for plugin_name, permissions in plugins.per_plugin("rse_permissions"):
-        owner = "core" if plugin_name.startswith(CORE_PREFIX) else plugin_name
         for permission in permissions:
-            if not permission.name.startswith(f"{owner}."):
-                raise ValueError(
-                    f"plugin {plugin_name!r} declares permission {permission.name!r}, "
-                    f"which must start with {owner + '.'!r}"
-                )
+            _require_prefix(plugin_name, "declares permission", permission.name)
             if permission.name in registry:
                 raise ValueError(f"permission {permission.name!r} is declared twice")
             registry[permission.name] = permission
@@ -106,13 +114,9 @@ def _permission_registry(plugins: PluginRegistry) -> dict[str, Permission]:
 def _content_types(plugins: PluginRegistry) -> dict[str, str]:
     names: dict[str, str] = {}
     for plugin_name, types in plugins.per_plugin("rse_content_types"):
-        owner = "core" if plugin_name.startswith(CORE_PREFIX) else plugin_name
         for content_type, name in (types or {}).items():
-            if owner != "core" and not content_type.startswith(f"{owner}."):
-                raise ValueError(
-                    f"plugin {plugin_name!r} names content type {content_type!r}, "
-                    f"which must start with {owner + '.'!r}"
-                )
+            if _owner(plugin_name) != "core":  # the core's search kinds ("person") are bare
+                _require_prefix(plugin_name, "names content type", content_type)
             names[content_type] = name
     return names
 

@@ -131,11 +131,11 @@ def test_check_and_fix_repair_a_lost_index(rse_app, world, tmp_path):
     rt = rse_app.state.rse
     share(rse_app, "ann", "Keep me findable")
     wait_for_index(rse_app)
-    assert not find_drift(rt.db, rt.search)
+    assert not find_drift(rt.db, rt.search, rt.plugins)
     # A document dropped from the index, and one the database no longer has.
     rt.search.write([], ["c:1"])
-    assert find_drift(rt.db, rt.search).missing == ["c:1"]
-    repair(rt.db, rt.search, find_drift(rt.db, rt.search))
+    assert find_drift(rt.db, rt.search, rt.plugins).missing == ["c:1"]
+    repair(rt.db, rt.search, find_drift(rt.db, rt.search, rt.plugins), rt.plugins)
     assert search(world["cid"], "findable")["total"] == 1
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..db import Database
+from ..plugins import PluginRegistry
 from .backend import COMPARED, SearchBackend
 from .documents import Document, all_documents
 
@@ -22,7 +22,7 @@ class Drift:
         return bool(self.missing or self.stale or self.extra)
 
 
-def find_drift(db: Database, backend: SearchBackend, plugins: Any = None) -> Drift:
+def find_drift(db: Database, backend: SearchBackend, plugins: PluginRegistry) -> Drift:
     """Compare every document the database implies with what the index stores."""
     indexed = backend.keys()
     drift = Drift()
@@ -39,7 +39,7 @@ def find_drift(db: Database, backend: SearchBackend, plugins: Any = None) -> Dri
     return drift
 
 
-def repair(db: Database, backend: SearchBackend, drift: Drift, plugins: Any = None) -> None:
+def repair(db: Database, backend: SearchBackend, drift: Drift, plugins: PluginRegistry) -> None:
     """Write missing and stale documents, delete extra ones (the caller holds the lock)."""
     wanted = set(drift.missing) | set(drift.stale)
     with db.read() as session:

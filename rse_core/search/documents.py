@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,6 +15,9 @@ from ..content import Content
 from ..enablement import EVERYONE
 from ..identity.models import Space, User, UserSkill
 from ..social import Comment
+
+if TYPE_CHECKING:
+    from ..plugins import PluginRegistry
 
 
 @dataclass(frozen=True)
@@ -118,13 +121,9 @@ def people_documents(session: Session, ids: list[int] | None = None) -> Iterator
         )
 
 
-def all_documents(session: Session, plugins: Any = None) -> Iterator[Document]:
+def all_documents(session: Session, plugins: PluginRegistry) -> Iterator[Document]:
     """Everything the index should hold, from the database: what every plugin's
-    ``rse_index_documents`` yields (the core's own: content items and people), or the core's
-    documents alone when no plugin registry is given."""
-    if plugins is None:
-        yield from core_documents(session)
-        return
+    ``rse_index_documents`` yields (the core's own: content items and people)."""
     for documents in plugins.hook.rse_index_documents(session=session):
         yield from documents
 

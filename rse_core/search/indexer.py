@@ -2,9 +2,9 @@
 
 Exactly one process writes the index at a time: whoever writes holds the backend's writer
 lock (whoosh: an exclusive ``flock`` on ``<data dir>/search.lock``; PostgreSQL: an advisory
-lock) for the length of one drain (or one rebuild). Every web
-worker tries every half second (and right after its own writes); a busy lock means another
-worker is draining. ``rse search indexer`` can run the same loop as its own process instead
+lock) for the length of one drain (or one rebuild). Every web worker tries every half second
+(and right after its own writes); a busy lock means another worker is draining.
+``rse search indexer`` can run the same loop as its own process instead
 (``RSE_SEARCH_INDEXER=external``).
 The database is the truth: outbox rows are deleted only after the index committed, so a crash
 between the two re-indexes the batch (updates are idempotent) and loses nothing.
@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
 
 from sqlalchemy import delete, select
 
 from ..content import SearchOutbox
 from ..db import Database
+from ..plugins import PluginRegistry
 from .backend import SearchBackend
 from .documents import all_documents, content_documents, count_documents, people_documents
 
@@ -59,7 +59,7 @@ def drain(db: Database, backend: SearchBackend, *, batch: int = BATCH) -> int:
         handled += len(rows)
 
 
-def build_if_empty(db: Database, backend: SearchBackend, plugins: Any = None) -> int:
+def build_if_empty(db: Database, backend: SearchBackend, plugins: PluginRegistry) -> int:
     """Fill a new, empty index from the database (a first start, or an installation that
     existed before search); returns how many documents were written."""
     if backend.count() > 0:
@@ -75,7 +75,11 @@ class BackgroundIndexer:
     writer lock (the first worker to start does; the others stay searchers)."""
 
     def __init__(
-        self, db: Database, backend: SearchBackend, plugins: Any = None, interval: float = 0.5
+        self,
+        db: Database,
+        backend: SearchBackend,
+        plugins: PluginRegistry,
+        interval: float = 0.5,
     ) -> None:
         self.db, self.backend, self.plugins, self.interval = db, backend, plugins, interval
         self._stop = threading.Event()

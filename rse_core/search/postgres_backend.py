@@ -81,9 +81,7 @@ class PostgresBackend:
                 connection.execute(
                     text("DELETE FROM rse_search_document WHERE key = ANY(:keys)"), {"keys": keys}
                 )
-            if rows:
-                connection.execute(_UPSERT, rows)
-                _add_words(connection, rows)
+            self._insert(connection, rows, None)
         return len(rows)
 
     def rebuild(

@@ -44,15 +44,26 @@ class PostingCache:
         """The term's documents in this segment (global numbers) with their scores."""
         segment = _segment_key(reader)
         # Global numbers depend on the offset, which moves when earlier segments merge.
-        key = (segment, offset, field, text)
+        return self._cached(
+            (segment, offset, field, text),
+            lambda: self._read(searcher, reader, offset, segment, field, text),
+        )
+
+    def combined(
+        self, reader: Any, offset: int, query: str, compute: Callable[[], dict[int, float]]
+    ) -> dict[int, float]:
+        """An AND or OR of terms in this segment, computed once (segments never change)."""
+        return self._cached((_segment_key(reader), offset, "", query), compute)
+
+    def _cached(
+        self, key: tuple[str, int, str, str], compute: Callable[[], dict[int, float]]
+    ) -> dict[int, float]:
         with self._lock:
             cached = self._entries.get(key)
             if cached is not None:
                 self._entries.move_to_end(key)
                 return cached
-        return self._store(key, self._read(searcher, reader, offset, segment, field, text))
-
-    def _store(self, key: tuple[str, int, str, str], scores: dict[int, float]) -> dict[int, float]:
+        scores = compute()
         with self._lock:
             self._entries[key] = scores
             self._size += len(scores)
@@ -84,18 +95,6 @@ class PostingCache:
                 matcher.next()
         return scores
 
-    def combined(
-        self, reader: Any, offset: int, query: str, compute: Callable[[], dict[int, float]]
-    ) -> dict[int, float]:
-        """An AND or OR of terms in this segment, computed once (segments never change)."""
-        key = (_segment_key(reader), offset, "", query)
-        with self._lock:
-            cached = self._entries.get(key)
-            if cached is not None:
-                self._entries.move_to_end(key)
-                return cached
-        return self._store(key, compute())
-
     def column(self, reader: Any, field: str) -> list[str]:
         """Each document's value of the ID field ``field`` in this segment, by local number."""
         key = (_segment_key(reader), "column", field)
@@ -124,14 +123,6 @@ class PostingCache:
                 if len(self._lengths) > 256:
                     self._lengths.pop(next(iter(self._lengths)))
         return lengths
-
-    def clear(self) -> None:
-        """Forget everything (the index was rebuilt)."""
-        with self._lock:
-            self._entries.clear()
-            self._lengths.clear()
-            self._columns.clear()
-            self._size = 0
 
 
 def _segment_key(reader: Any) -> str:
