@@ -12,6 +12,7 @@ then to become searchable through the outbox indexer.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import random
 import sqlite3
 import statistics
@@ -20,6 +21,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -31,6 +33,7 @@ SPACES = 500
 WORDS = [f"w{i:04d}" for i in range(5000)]
 COMMON = ["project", "meeting", "release", "customer", "planning"]
 RARE = ["zanzibar", "quokka"]
+QUERIES = (("many", "project meeting"), ("few", "zanzibar quokka"))
 
 
 def make_documents(count: int, seed: int = 3) -> list[Document]:
@@ -71,6 +74,21 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def time_queries(backend: Any, queries: int, rng: random.Random) -> dict[str, float]:
+    """p50 and p95 of the two-word queries, each by a random reader, through a backend."""
+    result = {}
+    for label, text in QUERIES:
+        timings = []
+        for _ in range(queries):
+            principals = reader_principals(rng)
+            t = time.perf_counter()
+            backend.search(text, principals)
+            timings.append((time.perf_counter() - t) * 1000)
+        result[f"{label}_p50"] = statistics.median(timings)
+        result[f"{label}_p95"] = pct(timings, 0.95)
+    return result
+
+
 def bench_whoosh(docs: list[Document], queries: int, tmp: Path) -> dict[str, float]:
     backend = WhooshBackend(tmp / "whoosh")
     started = time.perf_counter()
@@ -81,23 +99,13 @@ def bench_whoosh(docs: list[Document], queries: int, tmp: Path) -> dict[str, flo
     rate2 = len(docs) / (time.perf_counter() - started)
     rng = random.Random(5)
     result = {"reindex_docs_per_s": rate, "reindex2_docs_per_s": rate2}
-    for label, text in (("many", "project meeting"), ("few", "zanzibar quokka")):
-        timings = []
-        for _ in range(queries):
-            principals = reader_principals(rng)
-            t = time.perf_counter()
-            backend.search(text, principals)
-            timings.append((time.perf_counter() - t) * 1000)
-        result[f"{label}_p50"], result[f"{label}_p95"] = (
-            statistics.median(timings),
-            pct(timings, 0.95),
-        )
+    result.update(time_queries(backend, queries, rng))
     # The index changes with every post: a query right after a commit finds a new segment
     # (and the permission sets rebuilt); per-segment caches keep the old segments' work.
     timings = []
     for i in range(30):
         extra = make_documents(1, seed=100 + i)[0]
-        backend.write([Document(f"c:new{i}", *list(extra.__dict__.values())[1:])])
+        backend.write([dataclasses.replace(extra, key=f"c:new{i}")])
         principals = reader_principals(rng)
         t = time.perf_counter()
         backend.search("project meeting", principals)
@@ -131,7 +139,7 @@ def bench_fts5(docs: list[Document], queries: int, tmp: Path) -> dict[str, float
     rate = len(docs) / (time.perf_counter() - started)
     rng = random.Random(5)
     result = {"reindex_docs_per_s": rate}
-    for label, text in (("many", "project meeting"), ("few", "zanzibar quokka")):
+    for label, text in QUERIES:
         timings = []
         for _ in range(queries):
             principals = sorted(reader_principals(rng))
@@ -174,17 +182,7 @@ def bench_postgres(docs: list[Document], queries: int, tmp: Path, server: str) -
         connection.exec_driver_sql("ANALYZE rse_search_document")
     rng = random.Random(5)
     result = {"reindex_docs_per_s": rate}
-    for label, text in (("many", "project meeting"), ("few", "zanzibar quokka")):
-        timings = []
-        for _ in range(queries):
-            principals = reader_principals(rng)
-            t = time.perf_counter()
-            backend.search(text, principals)
-            timings.append((time.perf_counter() - t) * 1000)
-        result[f"{label}_p50"], result[f"{label}_p95"] = (
-            statistics.median(timings),
-            pct(timings, 0.95),
-        )
+    result.update(time_queries(backend, queries, rng))
     rt.db.dispose()
     return result
 

@@ -189,7 +189,6 @@ class PostgresBackend:
         if not words:
             return None
         corrected = folded
-        changed = False
         for word in words:
             candidates = connection.execute(
                 text(
@@ -203,8 +202,7 @@ class PostgresBackend:
             close = difflib.get_close_matches(word, pool, n=1, cutoff=0.75)
             if close:
                 corrected = re.sub(rf"\b{re.escape(word)}\b", close[0], corrected)
-                changed = True
-        if not changed:
+        if corrected == folded:
             return None
         visible = connection.execute(
             text(
