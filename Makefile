@@ -72,6 +72,7 @@ bench: install
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/stream_bench.py
 	$(BIN)/python bench/search_bench.py --postgres "$$(scripts/ensure-postgres)"
+	$(BIN)/python bench/jobs_bench.py --postgres "$$(scripts/ensure-postgres)"
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -167,12 +167,12 @@ def bench_postgres(docs: list[Document], queries: int, tmp: Path, server: str) -
     """The PostgreSQL backend on the server ``server`` (scripts/ensure-postgres), in a fresh
     schema migrated like an installation's."""
     from rse_core import migrate
-    from rse_core.runtime import Runtime
+    from rse_core.app import create_runtime
     from rse_core.search.postgres_backend import PostgresBackend
     from rse_core.testing import fresh_postgres_schema, make_settings
 
     url = fresh_postgres_schema(server)
-    rt = Runtime.create(make_settings(tmp / "pg", database_url=url, load_entry_points=False))
+    rt = create_runtime(make_settings(tmp / "pg", database_url=url, load_entry_points=False))
     migrate.upgrade(rt.db, rt.plugins)
     backend = PostgresBackend(rt.db)
     started = time.perf_counter()
@@ -191,13 +191,13 @@ def bench_posting(tmp: Path, posts: int = 50) -> dict[str, float]:
     """Server-side cost of a post (one transaction: content, activity, outbox) and the time
     until the outbox indexer has made it searchable."""
     from rse_core import migrate
+    from rse_core.app import create_runtime
     from rse_core.content import publish
     from rse_core.identity.accounts import create_user
-    from rse_core.runtime import Runtime
     from rse_core.search.indexer import drain
     from rse_core.testing import make_settings
 
-    rt = Runtime.create(make_settings(tmp / "var", load_entry_points=False))
+    rt = create_runtime(make_settings(tmp / "var", load_entry_points=False))
     migrate.upgrade(rt.db, rt.plugins)
     with rt.db.write() as session:
         author = create_user(session, "poster", email="p@example.com", password=None)

@@ -35,10 +35,10 @@ USERS, SPACES, SPACES_PER_USER = 10_000, 500, 5
 def build(data_dir: Path, activities: int, seed: int = 7) -> None:
     """A migrated database filled with realistic rows, written with plain sqlite3 for speed."""
     from rse_core import migrate
-    from rse_core.runtime import Runtime
+    from rse_core.app import create_runtime
     from rse_core.testing import make_settings
 
-    rt = Runtime.create(make_settings(data_dir, load_entry_points=False))
+    rt = create_runtime(make_settings(data_dir, load_entry_points=False))
     migrate.upgrade(rt.db, rt.plugins)
     rt.db.dispose()
     rng = random.Random(seed)

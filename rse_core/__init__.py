@@ -4,6 +4,7 @@ Plugins import only what this module exports (``__all__``) and implement the hoo
 :mod:`rse_core.hookspecs`.
 """
 
+from ._version import __version__
 from .activity import StreamEntry
 from .app import create_app
 from .content import Content, ContentTag, get_visible, publish, tagged, trending_tags, visible
@@ -12,10 +13,12 @@ from .content import update as update_content
 from .db import Base, UTCDateTime, utcnow
 from .enablement import EVERYONE
 from .hookspecs import hookimpl, hookspec
-from .hooktypes import NavItem, Permission, SpaceTab
+from .hooktypes import Job, JobContext, NavItem, Permission, SpaceTab
 from .identity.models import Space, User
 from .identity.spaces import Forbidden, NotFound
 from .identity.spaces import get_space as find_space
+from .jobs.queue import cancel as cancel_job
+from .jobs.queue import enqueue as enqueue_job
 from .markdown import render_markdown
 from .notifications import notify, notify_mentions
 from .permissions import principals_for
@@ -27,12 +30,19 @@ from .validation import ValidationError
 from .web.api import json_body
 from .web.auth import signed_in_response
 from .web.content_pages import may_moderate, render_social
-from .web.context import access, active_plugins, can, current_user, principals, runtime, write
+from .web.context import (
+    access,
+    active_plugins,
+    call_hook,
+    can,
+    current_user,
+    principals,
+    runtime,
+    write,
+)
 from .web.errors import ApiError
 from .web.openapi import operation as openapi_operation
 from .web.templating import render, render_fragment, static_url
-
-__version__ = "0.1.0"
 
 __all__ = [
     "EVERYONE",
@@ -41,6 +51,8 @@ __all__ = [
     "Content",
     "ContentTag",
     "Forbidden",
+    "Job",
+    "JobContext",
     "NavItem",
     "NotFound",
     "Permission",
@@ -56,10 +68,13 @@ __all__ = [
     "__version__",
     "access",
     "active_plugins",
+    "call_hook",
     "can",
+    "cancel_job",
     "create_app",
     "current_user",
     "delete_content",
+    "enqueue_job",
     "find_space",
     "followed",
     "get_visible",

@@ -1,4 +1,8 @@
-"""``create_app(settings)``: build the Starlette app of one installation."""
+"""``create_app(settings)``: build the Starlette app of one installation.
+
+The top of the core's layers: here the web layer's hook implementations join the plugin
+manager (``create_runtime``), so the plugin framework below never imports the web layer.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,10 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+from .jobs.worker import JobWorker
 from .runtime import Runtime
 from .settings import Settings
+from .web import core_plugin
 from .web.auth import AuthMiddleware, CSRFMiddleware
 from .web.errors import EXCEPTION_HANDLERS
 from .web.middleware import SecurityHeadersMiddleware
@@ -21,6 +27,20 @@ from .web.routing import plugin_routes
 from .web.templating import make_environment
 
 CORE_STATIC = Path(__file__).parent / "static"
+#: The core's own hook implementations, registered first in every plugin manager.
+CORE_PLUGINS: tuple[tuple[str, object], ...] = (("core.web", core_plugin),)
+
+
+def create_runtime(
+    settings: Settings, *, extra_plugins: Sequence[tuple[str, object]] = ()
+) -> Runtime:
+    """The runtime of one installation (settings, database, plugins), for the app, the CLI
+    and scripts: a fresh plugin manager with the core's implementations and the installed
+    plugins.
+
+    :param extra_plugins: ``(name, plugin)`` pairs registered as installed plugins (tests).
+    """
+    return Runtime.create(settings, core_plugins=CORE_PLUGINS, extra_plugins=extra_plugins)
 
 
 def create_app(
@@ -36,7 +56,7 @@ def create_app(
     The database must have been migrated (``rse init`` or ``rse migrate``).
     """
     settings = (settings or Settings.load()).ensure_secret_key()
-    rt = Runtime.create(settings, extra_plugins=extra_plugins)
+    rt = create_runtime(settings, extra_plugins=extra_plugins)
     routes = [
         *plugin_routes(rt.plugins, settings),
         Mount("/static/core", app=StaticFiles(directory=str(CORE_STATIC)), name="static"),
@@ -53,6 +73,9 @@ def create_app(
 
             rt.indexer = BackgroundIndexer(rt.db, rt.search, rt.plugins)
             rt.indexer.start()
+        if rt.job_worker is None and settings.jobs_worker == "inprocess":
+            rt.job_worker = JobWorker(rt)
+            rt.job_worker.start()
         try:
             yield
         finally:
@@ -61,6 +84,9 @@ def create_app(
                 if rt.indexer is not None:
                     rt.indexer.stop()
                     rt.indexer = None
+                if rt.job_worker is not None:
+                    rt.job_worker.stop()
+                    rt.job_worker = None
                 rt.close()
 
     app = Starlette(

@@ -7,19 +7,21 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.table import Table
 
 from . import migrate as migrations
+from .app import CORE_PLUGINS, create_runtime
 from .demo import load_demo
 from .enablement import EVERYONE
 from .identity.accounts import create_user, get_user
-from .identity.spaces import audience_for_slugs
+from .identity.spaces import audience_for_slugs, describe_audience
 from .identity.tokens import create_token
 from .plugins import make_plugin_registry
-from .runtime import Runtime, UnknownPlugin, change_plugin
+from .runtime import PluginUnavailable, Runtime, UnknownPlugin, change_plugin
 from .search.documents import count_documents
 from .settings import Settings
 from .validation import ValidationError
@@ -29,7 +31,7 @@ console = Console()
 
 
 def _runtime() -> Runtime:
-    return Runtime.create(Settings.load().ensure_secret_key())
+    return create_runtime(Settings.load().ensure_secret_key())
 
 
 def _cli_actor() -> str:
@@ -121,14 +123,12 @@ def plugins_list(as_json: bool) -> None:
         return
     table = Table("name", "version", "enabled", "audience", "distribution")
     for row in rows:
-        enabled = "[red]failed[/]" if not row["loaded"] else ("yes" if row["enabled"] else "no")
-        table.add_row(
-            row["name"],
-            row["version"],
-            enabled,
-            ", ".join(row["audience_names"]),
-            row["distribution"],
-        )
+        if row["loaded"]:
+            enabled = "yes" if row["enabled"] else "no"
+            audience = ", ".join(row["audience_names"])
+        else:
+            enabled, audience = f"[red]{row['status']}[/]", row["error"]
+        table.add_row(row["name"], row["version"], enabled, audience, row["distribution"])
     console.print(table)
 
 
@@ -140,7 +140,11 @@ def _change(name: str, enabled: bool, audience: tuple[str, ...]) -> None:
         raise click.ClickException(
             f"no installed plugin is named {name!r} (see: rse plugins list)"
         ) from None
-    what = f"enabled for {', '.join(state.audience)}" if enabled else "disabled"
+    except PluginUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+    with rt.db.read() as session:
+        audience_names = describe_audience(session, state.audience)
+    what = f"enabled for {', '.join(audience_names)}" if enabled else "disabled"
     console.print(f"{name}: {what}")
 
 
@@ -297,8 +301,119 @@ def search_indexer(interval: float) -> None:
             pass
 
 
+@cli.command("new-plugin")
+@click.argument("name")
+@click.option(
+    "--directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Where to write the rse-NAME folder.",
+)
+def new_plugin(name: str, directory: Path) -> None:
+    """Write a working plugin distribution rse-NAME to start from."""
+    from .scaffold import ScaffoldError
+    from .scaffold import new_plugin as write_plugin
+
+    try:
+        target = write_plugin(name, directory)
+    except ScaffoldError as exc:
+        raise click.ClickException(str(exc)) from None
+    console.print(f"[green]wrote[/] {target}")
+    console.print("next steps (docs/plugin-tutorial.md):")
+    console.print(f"  pip install -e {target}")
+    console.print(f"  cd {target} && pytest        # its tests pass already")
+    console.print(f"  rse plugins enable {name} --spaces SPACE   # a pilot space first")
+    console.print(f"  rse serve                    # then open /{name}/ (restart to find it)")
+
+
+@cli.command()
+@click.option(
+    "--threads",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 32),
+    help="Jobs run at the same time by this process.",
+)
+@click.option("--once", is_flag=True, help="Run what is due now, then exit.")
+def worker(threads: int, once: bool) -> None:
+    """Run background jobs (with RSE_JOBS_WORKER=external for the web processes)."""
+    from .jobs.worker import JobWorker
+
+    rt = _runtime()
+    migrations.upgrade(rt.db, rt.plugins)
+    if once:
+        ran = JobWorker(rt).run_pending()
+        console.print(f"ran {ran} job(s)")
+        return
+    workers = [JobWorker(rt) for _ in range(threads)]
+    console.print(f"running jobs: {', '.join(sorted(rt.jobs)) or 'none declared'} (Ctrl-C to stop)")
+    for job_worker in workers:
+        job_worker.start()
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for job_worker in workers:
+            job_worker.stop()
+
+
+@cli.group()
+def jobs() -> None:
+    """See and retry background jobs."""
+
+
+@jobs.command("list")
+@click.option("--status", type=click.Choice(["queued", "running", "failed"]), default=None)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def jobs_list(status: str | None, as_json: bool) -> None:
+    """Counts, then the jobs: failed ones first (with their last error), then what waits."""
+    from .web.jobs_admin import jobs_overview
+
+    rt = _runtime()
+    with rt.db.read() as session:
+        overview = jobs_overview(rt, session, status)
+    if as_json:
+        click.echo(json.dumps(overview, indent=2))
+        return
+    console.print(" · ".join(f"{name} {count}" for name, count in overview["counts"].items()))
+    table = Table("id", "job", "status", "attempts", "run at", "last error")
+    for job in overview["items"]:
+        error = job["last_error"].strip().splitlines()
+        table.add_row(
+            str(job["id"]),
+            job["name"],
+            job["status"] if job["handled"] else f"{job['status']} (no handler)",
+            f"{job['attempts']}/{job['max_attempts'] or '?'}",
+            job["run_at"][:19],
+            error[-1] if error else "",
+        )
+    console.print(table)
+
+
+@jobs.command("retry")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all-failed", is_flag=True, help="Retry every failed job.")
+def jobs_retry(ids: tuple[int, ...], all_failed: bool) -> None:
+    """Queue failed jobs IDS (or --all-failed) again now, with fresh attempts."""
+    from .jobs import queue
+
+    if not ids and not all_failed:
+        raise click.UsageError("name job ids, or --all-failed")
+    rt = _runtime()
+    with rt.db.write() as session:
+        count = queue.retry(session, None if all_failed else ids)
+    if not count:
+        raise click.ClickException("no failed job has these numbers (see: rse jobs list)")
+    console.print(f"{count} job(s) queued again")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``rse`` command: core commands plus those plugins add."""
-    registry = make_plugin_registry(load_entry_points=Settings.load().load_entry_points)
+    registry = make_plugin_registry(
+        load_entry_points=Settings.load().load_entry_points, core_plugins=CORE_PLUGINS
+    )
     registry.hook.rse_cli(cli=cli)
     cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="rse")

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     import click
+    import pluggy as _pluggy
     from sqlalchemy.orm import Session
     from starlette.applications import Starlette
     from starlette.requests import Request
@@ -29,9 +30,8 @@ if TYPE_CHECKING:
 
     from .activity import StreamEntry
     from .content import Content
-    from .hooktypes import NavItem, Permission, SpaceTab
+    from .hooktypes import Document, Job, NavItem, Permission, SpaceTab
     from .identity.models import Space, User
-    from .search.documents import Document
     from .settings import Settings
 
 PROJECT = "rse"
@@ -72,6 +72,9 @@ def rse_api_routes(settings: Settings) -> list[BaseRoute] | None:
 def rse_templates_dir() -> str | Path | None:
     """Return the directory holding the plugin's Jinja2 templates, or None.
 
+    Rarely needed: a ``templates/`` directory beside the plugin's hooks module is found by
+    convention. Implement this only for a package laid out differently.
+
     Templates are namespaced by plugin name: ``post.html`` in the ``blog`` plugin's directory is
     rendered as ``blog/post.html``. A site templates dir may override it and still extend the
     original as ``default:blog/post.html``.
@@ -82,6 +85,9 @@ def rse_templates_dir() -> str | Path | None:
 def rse_static_dir() -> str | Path | None:
     """Return the directory holding the plugin's static files, or None.
 
+    Rarely needed: a ``static/`` directory beside the plugin's hooks module is found by
+    convention. Implement this only for a package laid out differently.
+
     They are served under ``/static/plugins/<plugin name>/``; use
     ``static_url('<plugin name>', 'file.css')`` in templates.
     """
@@ -90,6 +96,9 @@ def rse_static_dir() -> str | Path | None:
 @hookspec
 def rse_migrations_dir() -> str | Path | None:
     """Return the plugin's alembic versions directory, or None if it has no tables.
+
+    Rarely needed: a ``migrations/`` directory beside the plugin's hooks module is found by
+    convention. Implement this only for a package laid out differently.
 
     The plugin's revisions form their own history, recorded in the version table
     ``alembic_version_<plugin name>``; its first revision carries ``branch_labels =
@@ -102,9 +111,27 @@ def rse_migrations_dir() -> str | Path | None:
 def rse_locale_dir() -> str | Path | None:
     """Return the directory of the plugin's translations, or None.
 
+    Rarely needed: a ``locale/`` directory beside the plugin's hooks module is found by
+    convention. Implement this only for a package laid out differently.
+
     It holds ``<lang>/LC_MESSAGES/messages.po`` (for example ``fr/LC_MESSAGES/messages.po``,
     extracted with ``pybabel extract``). The plugin's templates use ``_()`` as the core's do;
     the core's catalog answers first, the plugin's fills in what it lacks.
+    """
+
+
+@hookspec
+def rse_addhooks(pluginmanager: _pluggy.PluginManager) -> None:
+    """Add hookspecs of your own, for other plugins to implement (pytest's
+    ``pytest_addhooks``): call ``pluginmanager.add_hookspecs(module)``.
+
+    :param pluginmanager: the pluggy manager of this app.
+
+    Called once, after every installed plugin registered, so implementations registered
+    before the spec existed are checked against it. Mark the specs with
+    ``from rse_core import hookspec`` and name them after your plugin (``wiki_page_macros``):
+    ``rse_*`` names belong to the core. Call them with ``rse_core.call_hook(request, name,
+    **kwargs)``, which asks only the plugins active for the reader.
     """
 
 
@@ -124,6 +151,19 @@ def rse_content_types() -> dict[str, str] | None:
     Types must start with ``<plugin name>.``. Search shows these names (translated through the
     plugin's catalog) in result badges and the type facet instead of the raw type. Results
     from all plugins are merged.
+    """
+
+
+@hookspec
+def rse_jobs() -> list[Job] | None:
+    """Return the background jobs the plugin runs (``Job(name, handler, ...)``).
+
+    Names must start with ``<plugin name>.``. Queue one with ``rse_core.enqueue_job(session,
+    "blog.publish", {"post": 3}, run_at=...)`` inside the write that causes it; a ``Job`` with
+    ``every=timedelta(...)`` also runs periodically while the plugin is enabled. Handlers run
+    in a worker (``rse worker``, or a thread of ``rse serve``), never in a request, whether or
+    not the plugin is enabled for anyone: a queued job finishes what a committed write began.
+    Results from all plugins are concatenated; a name declared twice is an error at start-up.
     """
 
 

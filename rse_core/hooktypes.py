@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -42,3 +45,53 @@ class SpaceTab:
     label: str
     href: str
     order: int = 100
+
+
+@dataclass(frozen=True)
+class Document:
+    """What the search index holds for one thing: ``key`` is ``c:<content id>``,
+    ``u:<user id>`` or, for a plugin's own documents, ``<plugin name>:<anything>``."""
+
+    key: str
+    kind: str  # content type ("feed.post") or "person"
+    title: str
+    text: str
+    audience: str
+    url: str
+    space: str  # slug, or "" outside spaces
+    author: str
+    created: datetime
+
+
+@dataclass(frozen=True)
+class Job:
+    """A kind of background job a plugin declares (hook ``rse_jobs``).
+
+    ``name`` starts with the plugin name (``blog.publish``); ``handler(ctx: JobContext)`` does
+    the work and raises to fail (the job is then retried with exponential backoff, up to
+    ``max_attempts`` runs, then kept as failed for an admin). With ``every`` the job is also
+    periodic: it runs once per interval (the first time one interval after it is first seen)
+    while its plugin is enabled for some audience, with ``{}`` as payload. ``lease`` is how
+    long a worker may go silent before the job counts as abandoned and is run again (workers
+    renew it while a job runs).
+    """
+
+    name: str
+    handler: Callable[[JobContext], None]
+    max_attempts: int = 5
+    every: timedelta | None = None
+    lease: timedelta = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What a job handler receives: the ``runtime`` (``runtime.db.write()`` for a
+    transaction), the job's ``payload``, its ``id``, which ``attempt`` this is (1 first) and
+    ``now``, the worker's clock when the job started (injectable in tests)."""
+
+    runtime: Any
+    name: str
+    payload: dict[str, Any]
+    id: int
+    attempt: int
+    now: datetime

@@ -40,8 +40,8 @@ class Component:
 def components(registry: PluginRegistry) -> list[Component]:
     """The core first, then every installed plugin that ships migrations, by name."""
     found = [Component(CORE_COMPONENT, MIGRATIONS_DIR / "versions")]
-    for name, path in sorted(registry.per_plugin("rse_migrations_dir")):
-        found.append(Component(name, Path(path)))
+    for name, path in registry.directories("migrations"):
+        found.append(Component(name, path))
     return found
 
 

@@ -15,6 +15,7 @@ from .identity.models import (
     User,
     UserSkill,
 )
+from .jobs.models import JobRow, JobScheduleRow
 from .meta import MetaRow
 from .notifications import Notification, NotificationPreference
 from .social import Comment, Follow, Reaction
@@ -28,6 +29,8 @@ __all__ = [
     "ContentTag",
     "FeedToken",
     "Follow",
+    "JobRow",
+    "JobScheduleRow",
     "LoginFailure",
     "Membership",
     "MetaRow",

@@ -1,8 +1,10 @@
 """Plugin discovery and the plugin manager, built by a factory for each app (never at import).
 
 Installed plugins come from the entry point group ``rse.plugins``; the entry point's name is the
-plugin's name. The core's own hook implementations are registered too, as always-active plugins
-named ``core.*``, so the core uses the same contract as everyone else.
+plugin's name. The app factory registers the core's own hook implementations too, as
+always-active plugins named ``core.*``, so the core uses the same contract as everyone else.
+This module sits below the web layer: it knows the contract (``hookspecs``) and nothing else
+of the core.
 """
 
 from __future__ import annotations
@@ -13,12 +15,16 @@ import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pluggy
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from . import hookspecs
+from ._version import __version__ as CORE_VERSION
 from .hookspecs import PROJECT
 
 log = logging.getLogger(__name__)
@@ -26,22 +32,39 @@ log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "rse.plugins"
 PLUGIN_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 CORE_PREFIX = "core."
+CORE_DISTRIBUTION = "rse-core"
+#: The directories a plugin package may hold, found by convention beside its hooks module;
+#: ``rse_<kind>_dir`` overrides each for a package laid out differently.
+ASSET_KINDS = ("templates", "static", "locale", "migrations")
 
 
 @dataclass(frozen=True)
 class PluginInfo:
-    """What is known about one installed plugin."""
+    """What is known about one installed plugin.
+
+    ``error`` says why it is not loaded: it failed to import or register, or (``incompatible``)
+    its distribution was built for another range of rse-core and was not imported at all.
+    """
 
     name: str
     version: str
     distribution: str
     module: str
     error: str | None = None
+    incompatible: bool = False
+    summary: str = ""
 
     @property
     def loaded(self) -> bool:
         """True when the plugin imported and registered without error."""
         return self.error is None
+
+    @property
+    def status(self) -> str:
+        """``loaded``, ``incompatible`` or ``failed``."""
+        if self.loaded:
+            return "loaded"
+        return "incompatible" if self.incompatible else "failed"
 
 
 class PluginRegistry:
@@ -51,14 +74,21 @@ class PluginRegistry:
     * ``collect(hook, active, **kwargs)``: call a rendering hook plugin by plugin, logging and
       skipping a plugin that raises.
     * ``per_plugin(hook, **kwargs)``: call an installation hook and get each plugin's answer.
+    * ``directories(kind)``: each plugin's templates, static, locale or migrations directory.
     """
 
     def __init__(
-        self, pm: pluggy.PluginManager, installed: dict[str, PluginInfo], *, trace: bool = False
+        self,
+        pm: pluggy.PluginManager,
+        installed: dict[str, PluginInfo],
+        *,
+        trace: bool = False,
+        package_dirs: dict[str, Path] | None = None,
     ) -> None:
         self.pm = pm
         self.installed = installed
         self.trace = trace
+        self.package_dirs = package_dirs or {}
 
     @property
     def hook(self) -> Any:
@@ -68,6 +98,25 @@ class PluginRegistry:
     def plugin_names(self) -> list[str]:
         """Names of the installed plugins that loaded, sorted."""
         return sorted(name for name, info in self.installed.items() if info.loaded)
+
+    def directories(self, kind: str) -> list[tuple[str, Path]]:
+        """``(plugin name, directory)`` for every loaded plugin that has a ``kind`` directory
+        (one of :data:`ASSET_KINDS`), sorted by plugin name.
+
+        A plugin's ``rse_<kind>_dir`` hook answers first; without one (or when it returns
+        None) the ``<kind>/`` directory beside the plugin's hooks module counts, if present.
+        """
+        if kind not in ASSET_KINDS:
+            raise ValueError(f"unknown plugin directory kind {kind!r}")
+        found = {
+            name: Path(path)
+            for name, path in self.per_plugin(f"rse_{kind}_dir")
+            if not name.startswith(CORE_PREFIX)
+        }
+        for name, package_dir in self.package_dirs.items():
+            if name not in found and (package_dir / kind).is_dir():
+                found[name] = package_dir / kind
+        return sorted(found.items())
 
     def per_plugin(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
         """Call an installation hook on every plugin; return ``(plugin name, result)`` pairs.
@@ -126,11 +175,39 @@ def _trace_writer(message: str) -> None:
     sys.stderr.write(message)
 
 
-@lru_cache(maxsize=1)
-def _default_core_plugins() -> tuple[tuple[str, object], ...]:
-    from .web import core_plugin
+def compatibility_problem(
+    dist: importlib.metadata.Distribution | None, core_version: str = CORE_VERSION
+) -> str | None:
+    """Why a plugin distribution cannot run on this core, or None when it can.
 
-    return (("core.web", core_plugin),)
+    The distribution states the core it was built for through its ``rse-core`` dependency
+    (``rse-core>=0.2,<0.3``). No such dependency, or no range, means no constraint.
+    """
+    if dist is None:
+        return None
+    for line in dist.requires or ():
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement:
+            continue
+        if canonicalize_name(requirement.name) != CORE_DISTRIBUTION:
+            continue
+        if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+            continue
+        if requirement.specifier and not requirement.specifier.contains(
+            Version(core_version), prereleases=True
+        ):
+            return (
+                f"built for rse-core {requirement.specifier}; "
+                f"this installation runs rse-core {core_version}"
+            )
+    return None
+
+
+def _package_dir(plugin: object) -> Path | None:
+    """The directory of a plugin registered as a module (its hooks module's folder)."""
+    filename = getattr(plugin, "__file__", None)
+    return Path(filename).resolve().parent if isinstance(filename, str) else None
 
 
 def make_plugin_registry(
@@ -138,7 +215,7 @@ def make_plugin_registry(
     load_entry_points: bool = True,
     extra_plugins: Sequence[tuple[str, object]] = (),
     trace: bool = False,
-    core_plugins: Sequence[tuple[str, object]] | None = None,
+    core_plugins: Sequence[tuple[str, object]] = (),
 ) -> PluginRegistry:
     """Build a fresh plugin manager: hookspecs, core plugins, installed plugins.
 
@@ -146,36 +223,67 @@ def make_plugin_registry(
     :param extra_plugins: ``(name, plugin object)`` pairs registered as installed plugins,
         for tests and for embedding rse.
     :param trace: print every hook call to stderr (``RSE_TRACE_HOOKS=1``).
+    :param core_plugins: ``(core.<name>, module)`` pairs: the core's own implementations,
+        always active (the app factory passes them).
+
+    A plugin whose distribution was built for another rse-core is listed as incompatible and
+    not imported. After every plugin registered, ``rse_addhooks`` lets plugins add hookspecs
+    of their own; then a hook implementation matching no spec is an error.
     """
     pm = pluggy.PluginManager(PROJECT)
     pm.add_hookspecs(hookspecs)
-    for name, plugin in _default_core_plugins() if core_plugins is None else core_plugins:
+    for name, plugin in core_plugins:
         pm.register(plugin, name=name)
     installed: dict[str, PluginInfo] = {}
-    candidates: list[tuple[str, Any, str, str]] = []
+    package_dirs: dict[str, Path] = {}
+    candidates: list[tuple[str, Any, importlib.metadata.Distribution | None]] = []
     if load_entry_points:
         for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-            dist = ep.dist
-            candidates.append(
-                (ep.name, ep, dist.name if dist else "?", dist.version if dist else "?")
-            )
+            candidates.append((ep.name, ep, ep.dist))
     for name, plugin in extra_plugins:
-        candidates.append((name, plugin, "(given)", "0"))
-    for name, source, dist_name, version in sorted(candidates, key=lambda c: c[0]):
+        candidates.append((name, plugin, None))
+    for name, source, dist in sorted(candidates, key=lambda c: c[0]):
         if not PLUGIN_NAME.match(name) or name in installed:
             log.error("ignoring plugin with a bad or duplicate name: %r", name)
             continue
         module = getattr(source, "value", getattr(source, "__name__", repr(source)))
+        describe = {
+            "distribution": dist.name if dist else "(given)",
+            "version": dist.version if dist else "0",
+            "summary": (dist.metadata["Summary"] or "") if dist else "",
+        }
+        problem = compatibility_problem(dist)
+        if problem:
+            log.error("plugin %r is not loaded: %s", name, problem)
+            installed[name] = PluginInfo(
+                name, module=module, error=problem, incompatible=True, **describe
+            )
+            continue
         try:
             plugin = source.load() if isinstance(source, importlib.metadata.EntryPoint) else source
             pm.register(plugin, name=name)
         except Exception as exc:  # a broken plugin must not take the app down
             log.exception("plugin %r failed to load", name)
-            installed[name] = PluginInfo(name, version, dist_name, module, error=repr(exc))
+            installed[name] = PluginInfo(name, module=module, error=repr(exc), **describe)
             continue
-        installed[name] = PluginInfo(name, version, dist_name, module)
+        installed[name] = PluginInfo(name, module=module, **describe)
+        if (package_dir := _package_dir(plugin)) is not None:
+            package_dirs[name] = package_dir
+    pm.hook.rse_addhooks(pluginmanager=pm)
+    _check_plugin_hookspecs(pm)
     pm.check_pending()
     if trace:
         pm.trace.root.setwriter(_trace_writer)
         pm.enable_tracing()
-    return PluginRegistry(pm, installed, trace=trace)
+    return PluginRegistry(pm, installed, trace=trace, package_dirs=package_dirs)
+
+
+def _check_plugin_hookspecs(pm: pluggy.PluginManager) -> None:
+    """Hooks named ``rse_*`` belong to the core's contract; a plugin's own start with its name."""
+    for name, caller in vars(pm.hook).items():
+        spec = getattr(caller, "spec", None)
+        if spec is not None and spec.namespace is not hookspecs and name.startswith("rse_"):
+            raise ValueError(
+                f"a plugin declares hook {name!r}: rse_* names are the core's; "
+                "name a plugin's own hooks after the plugin (wiki_page_macros)"
+            )

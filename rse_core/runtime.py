@@ -6,12 +6,11 @@ The web app keeps it as ``app.state.rse``; the CLI builds one without a web app.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from .db import Database
 from .enablement import PluginState, load_states, set_enablement
-from .hooktypes import Permission
+from .hooktypes import Job, Permission
 from .i18n import Catalogs
 from .plugins import CORE_PREFIX, PluginRegistry, make_plugin_registry
 from .settings import Settings
@@ -26,26 +25,31 @@ class Runtime:
         self.plugins = plugins
         self.permissions = _permission_registry(plugins)
         self.content_types = _content_types(plugins)
+        self.jobs = _job_registry(plugins)
         self._search: Any = None
         self.lifespans = 0  # running app lifespans (see app.py)
-        self.catalogs = Catalogs(
-            [
-                Path(d)
-                for name, d in plugins.per_plugin("rse_locale_dir")
-                if not name.startswith(CORE_PREFIX)
-            ]
-        )
+        self.catalogs = Catalogs([path for _name, path in plugins.directories("locale")])
         self.indexer: Any = None  # the in-process BackgroundIndexer, when this process runs one
+        self.job_worker: Any = None  # the in-process JobWorker, when this process runs one
 
     @classmethod
     def create(
-        cls, settings: Settings, *, extra_plugins: Sequence[tuple[str, object]] = ()
+        cls,
+        settings: Settings,
+        *,
+        core_plugins: Sequence[tuple[str, object]],
+        extra_plugins: Sequence[tuple[str, object]] = (),
     ) -> Runtime:
-        """Build the runtime: a fresh plugin manager and a database engine."""
+        """Build the runtime: a fresh plugin manager and a database engine.
+
+        :param core_plugins: the core's own hook implementations; ``rse_core.app``'s
+            ``create_runtime`` passes them (this layer does not know the web layer).
+        """
         registry = make_plugin_registry(
             load_entry_points=settings.load_entry_points,
             extra_plugins=extra_plugins,
             trace=settings.trace_hooks,
+            core_plugins=core_plugins,
         )
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         return cls(settings, Database(settings.database_url), registry)
@@ -111,6 +115,17 @@ def _permission_registry(plugins: PluginRegistry) -> dict[str, Permission]:
     return registry
 
 
+def _job_registry(plugins: PluginRegistry) -> dict[str, Job]:
+    registry: dict[str, Job] = {}
+    for plugin_name, jobs in plugins.per_plugin("rse_jobs"):
+        for job in jobs:
+            _require_prefix(plugin_name, "declares job", job.name)
+            if job.name in registry:
+                raise ValueError(f"job {job.name!r} is declared twice")
+            registry[job.name] = job
+    return registry
+
+
 def _content_types(plugins: PluginRegistry) -> dict[str, str]:
     names: dict[str, str] = {}
     for plugin_name, types in plugins.per_plugin("rse_content_types"):
@@ -122,7 +137,16 @@ def _content_types(plugins: PluginRegistry) -> dict[str, str]:
 
 
 class UnknownPlugin(LookupError):
-    """The named plugin is not installed (or failed to load)."""
+    """The named plugin is not installed."""
+
+
+class PluginUnavailable(Exception):
+    """The named plugin is installed but cannot be enabled: it failed to load, or was built
+    for another rse-core. ``reason`` says which."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"{name} cannot be enabled: {reason}")
+        self.name, self.reason = name, reason
 
 
 def change_plugin(
@@ -135,8 +159,11 @@ def change_plugin(
     user_id: int | None = None,
 ) -> PluginState:
     """Enable or disable an installed plugin for an audience, logging who did it."""
-    if name not in rt.plugins.plugin_names():
+    info = rt.plugins.installed.get(name)
+    if info is None:
         raise UnknownPlugin(name)
+    if enabled and not info.loaded:
+        raise PluginUnavailable(name, info.error or "it did not load")
     with rt.db.write() as session:
         return set_enablement(
             session, name, enabled=enabled, audience=audience, actor=actor, user_id=user_id

@@ -35,6 +35,9 @@ class Settings:
     #: Index in the web process (the first worker takes the writer lock), or "external" when
     #: ``rse search indexer`` runs as its own process.
     search_indexer: str = "inprocess"
+    #: Run background jobs in a thread of each web process ("inprocess", the default), or
+    #: "external" when ``rse worker`` runs as its own process(es); "off" runs none (tests).
+    jobs_worker: str = "inprocess"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

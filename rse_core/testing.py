@@ -9,6 +9,9 @@
 * ``rse_client_for``: ``rse_client_for("alice")`` a client signed in as alice; it sends the
   CSRF header on every request, like the pages' htmx set-up does.
 * ``enable_plugin``: ``enable_plugin("blog")`` or ``enable_plugin("blog", spaces=["pilot"])``.
+* ``run_jobs(app, now=...)``: run the background jobs that are due (at ``now``, a fake clock),
+  in the test's thread. Test apps run no job worker of their own, so a test decides when jobs
+  run and sleeps never.
 
 Passwords are hashed with cheap argon2 parameters under these fixtures, to keep tests fast.
 """
@@ -19,6 +22,7 @@ import atexit
 import os
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +34,7 @@ from starlette.testclient import TestClient
 
 from . import migrate
 from .app import create_app
+from .db import utcnow
 from .enablement import EVERYONE
 from .identity.accounts import create_user
 from .identity.models import User
@@ -53,6 +58,7 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
     if server and "database_url" not in overrides:
         overrides["database_url"] = fresh_postgres_schema(server)
         overrides.setdefault("search_backend", "postgres")
+    overrides.setdefault("jobs_worker", "off")  # tests run jobs with run_jobs()
     return Settings.load(
         env={}, data_dir=data_dir, secret_key="test-secret-key-" + "x" * 32, **overrides
     )
@@ -220,6 +226,15 @@ def rse_client_for(rse_app: Starlette) -> Iterator[Callable[[str], TestClient]]:
 def enable_plugin(rse_app: Starlette) -> Callable[..., None]:
     """Enable a plugin on ``rse_app``: ``enable_plugin(name, spaces=("pilot",))``."""
     return lambda name, spaces=(): enable(rse_app, name, spaces)
+
+
+def run_jobs(app: Starlette, now: datetime | None = None, limit: int | None = None) -> int:
+    """Run the jobs due at ``now`` (default: the real time) and the periodic jobs due then,
+    in this thread; returns how many ran. ``now`` is the clock every handler sees too."""
+    from .jobs.worker import JobWorker
+
+    clock = (lambda: now) if now is not None else utcnow
+    return JobWorker(app.state.rse, clock=clock).run_pending(limit=limit)
 
 
 def wait_for_index(app: Starlette, timeout: float = 10.0) -> None:

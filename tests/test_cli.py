@@ -34,7 +34,7 @@ def run_rse(rse_bin, tmp_path):
 
 def test_init_is_idempotent(run_rse, tmp_path):
     first = run_rse("init")
-    assert "core: core_" in first.stdout and "example: example_0002" in first.stdout
+    assert "core: core_" in first.stdout and "example: example_0003" in first.stdout
     run_rse("init")
     # The embedded database lives in the data dir (on PostgreSQL the schema was migrated).
     assert (tmp_path / "var" / "rse.db").exists() != ("RSE_DATABASE_URL" in run_rse.installation)
@@ -128,7 +128,7 @@ def test_users_create_and_tokens_create(run_rse, rse_bin, tmp_path):
 def test_plugins_enable_for_pilot_spaces(run_rse):
     run_rse("demo")
     out = run_rse("plugins", "enable", "example", "--spaces", "hr-team,design-system")
-    assert "enabled for space:" in out.stdout
+    assert "example: enabled for hr-team, design-system" in out.stdout
     rows = json.loads(run_rse("plugins", "list", "--json").stdout)
     example = next(r for r in rows if r["name"] == "example")
     assert len(example["audience"]) == 2 and all(

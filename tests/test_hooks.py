@@ -336,3 +336,78 @@ def test_hook_rse_content_types(rse_app, rse_app_factory, example_client):
 
     with pytest.raises(ValueError, match=r"must start with 'foreign\.'"):
         rse_app_factory(extra_plugins=[("foreign", Foreign())], load_entry_points=False)
+
+
+class Shout:
+    """Implements the hook the example plugin declares for others."""
+
+    @hookimpl
+    def example_greeting_suffixes(self, text):
+        return ["!!"] if text.startswith("Hi") else None
+
+
+def test_hook_rse_addhooks(rse_app_factory):
+    import pluggy
+
+    from rse_core.testing import enable
+    from tests.conftest import signed_in
+
+    app = rse_app_factory(extra_plugins=[("shout", Shout())])
+    enable(app, "example")
+    with signed_in(app, "erin") as client:
+        client.post("/api/v1/example/greetings", json={"text": "Hi there"})
+        client.post("/api/v1/example/greetings", json={"text": "Bye"})
+        page = client.get("/example/").text
+        assert 'Hi there <span class="suffix">!!</span>' not in page  # shout is not enabled
+        enable(app, "shout")
+        page = client.get("/example/").text
+        assert 'Hi there <span class="suffix">!!</span>' in page
+        assert 'Bye <span class="suffix">' not in page
+
+    class Misargued:
+        @hookimpl
+        def example_greeting_suffixes(self, txt):  # not an argument of the spec
+            return []
+
+    with pytest.raises(pluggy.PluginValidationError, match="txt"):
+        rse_app_factory(extra_plugins=[("misargued", Misargued())])
+
+    class Squatter:
+        @hookimpl
+        def rse_addhooks(self, pluginmanager):
+            pluginmanager.add_hookspecs(_SquatterSpecs)
+
+    with pytest.raises(ValueError, match="rse_\\* names are the core's"):
+        rse_app_factory(extra_plugins=[("squatter", Squatter())], load_entry_points=False)
+
+
+class _SquatterSpecs:
+    from rse_core import hookspec
+
+    @staticmethod
+    @hookspec
+    def rse_my_own_hook(x):
+        """A plugin may not take an rse_* name."""
+
+
+def test_hook_rse_jobs(rse_app):
+    from datetime import timedelta
+
+    from rse_example.models import Greeting
+
+    from rse_core import enqueue_job
+    from rse_core.db import utcnow
+    from rse_core.testing import run_jobs
+
+    rt = rse_app.state.rse
+    assert rt.jobs["example.deliver"].max_attempts == 5
+    with rt.db.write() as session:
+        greeting = Greeting(text="queued by hand")
+        session.add(greeting)
+        session.flush()
+        enqueue_job(session, "example.deliver", {"greeting": greeting.id})
+    later = utcnow() + timedelta(seconds=5)
+    assert run_jobs(rse_app, now=later) == 1
+    with rt.db.read() as session:
+        delivered = session.execute(select(Greeting.delivered_at)).scalar_one()
+    assert delivered == later.replace(microsecond=later.microsecond)

@@ -7,29 +7,29 @@ from dataclasses import replace
 from sqlalchemy import text
 
 from rse_core import migrate
-from rse_core.runtime import Runtime
+from rse_core.app import create_runtime
 from rse_core.testing import make_settings
 
 
 def test_upgrade_is_idempotent_and_reports_heads(tmp_path):
-    rt = Runtime.create(make_settings(tmp_path / "var"))
+    rt = create_runtime(make_settings(tmp_path / "var"))
     first = migrate.upgrade(rt.db, rt.plugins)
     second = migrate.upgrade(rt.db, rt.plugins)
     assert first == second
-    assert first["core"] == ("core_0005",) and first["example"] == ("example_0002",)
+    assert first["core"] == ("core_0006",) and first["example"] == ("example_0003",)
     assert migrate.pending(rt.db, rt.plugins) == []
     rt.db.dispose()
 
 
 def test_plugin_installed_later_is_migrated_on_an_existing_database(tmp_path):
     settings = make_settings(tmp_path / "var")
-    without = Runtime.create(replace(settings, load_entry_points=False))
+    without = create_runtime(replace(settings, load_entry_points=False))
     migrate.upgrade(without.db, without.plugins)
     with without.db.write() as session:
         session.execute(text("INSERT INTO rse_meta (key, value) VALUES ('kept', 'yes')"))
     without.db.dispose()
 
-    with_example = Runtime.create(settings)
+    with_example = create_runtime(settings)
     assert "example" in migrate.pending(with_example.db, with_example.plugins)
     migrate.upgrade(with_example.db, with_example.plugins)
     with with_example.db.read() as session:
@@ -40,11 +40,11 @@ def test_plugin_installed_later_is_migrated_on_an_existing_database(tmp_path):
 
 def test_an_uninstalled_plugins_history_does_not_block_migrations(tmp_path):
     settings = make_settings(tmp_path / "var")
-    rt = Runtime.create(settings)
+    rt = create_runtime(settings)
     migrate.upgrade(rt.db, rt.plugins)
     rt.db.dispose()
     # The plugin is gone (load_entry_points=False stands for its uninstalled distribution).
-    gone = Runtime.create(replace(settings, load_entry_points=False))
+    gone = create_runtime(replace(settings, load_entry_points=False))
     assert migrate.upgrade(gone.db, gone.plugins)["core"]
     with gone.db.read() as session:  # its data stays
         assert session.execute(text("SELECT count(*) FROM example_greeting")).scalar_one() == 0
@@ -60,7 +60,7 @@ def test_core_models_and_migrations_agree(tmp_path):
     import rse_core.models  # noqa: F401
     from rse_core.db import Base
 
-    rt = Runtime.create(make_settings(tmp_path / "var", load_entry_points=False))
+    rt = create_runtime(make_settings(tmp_path / "var", load_entry_points=False))
     migrate.upgrade(rt.db, rt.plugins)
     core_tables = {name for name in Base.metadata.tables if name.startswith("rse_")}
     with rt.db.engine.connect() as connection:

@@ -175,3 +175,110 @@ def test_trace_hooks_prints_hook_calls(rse_app_factory, capsys):
     with signed_in(app) as client:
         client.get("/")
     assert "rse_nav_items -> good" in capsys.readouterr().err
+
+
+def test_plugin_directories_are_found_by_convention(rse_app):
+    from rse_example import hooks as example_hooks
+
+    registry = rse_app.state.rse.plugins
+    here = __import__("pathlib").Path(example_hooks.__file__).parent
+    for kind in ("templates", "static", "migrations"):
+        assert ("example", here / kind) in registry.directories(kind)
+    # The example plugin ships no translations: no locale directory is invented.
+    assert "example" not in dict(registry.directories("locale"))
+    assert not hasattr(example_hooks, "rse_templates_dir")  # no hook needed
+
+
+def test_a_directory_hook_overrides_the_convention(tmp_path, rse_app_factory):
+    import types
+
+    package = tmp_path / "oddpkg"
+    (package / "templates").mkdir(parents=True)
+    (package / "templates" / "page.html").write_text("by convention")
+    (package / "elsewhere").mkdir()
+    (package / "elsewhere" / "page.html").write_text("from the hook")
+
+    conventional = types.ModuleType("oddpkg.hooks")
+    conventional.__file__ = str(package / "hooks.py")
+    app = rse_app_factory(extra_plugins=[("odd", conventional)], load_entry_points=False)
+    assert app.state.templates.get_template("odd/page.html").render() == "by convention"
+
+    overriding = types.ModuleType("oddpkg.hooks")
+    overriding.__file__ = str(package / "hooks.py")
+
+    @hookimpl
+    def rse_templates_dir():
+        return package / "elsewhere"
+
+    overriding.rse_templates_dir = rse_templates_dir
+    app = rse_app_factory(extra_plugins=[("odd", overriding)], load_entry_points=False)
+    assert app.state.templates.get_template("odd/page.html").render() == "from the hook"
+
+
+def fake_distribution(where, name, requires, entry_point):
+    """Write an installed distribution's metadata (dist-info) into ``where``."""
+    info = where / f"{name.replace('-', '_')}-1.0.dist-info"
+    info.mkdir(parents=True)
+    lines = ["Metadata-Version: 2.1", f"Name: {name}", "Version: 1.0", "Summary: A test plugin"]
+    lines += [f"Requires-Dist: {r}" for r in requires]
+    (info / "METADATA").write_text("\n".join(lines) + "\n")
+    (info / "entry_points.txt").write_text(f"[rse.plugins]\n{entry_point}\n")
+
+
+def test_a_plugin_built_for_another_core_is_listed_not_loaded(tmp_path, monkeypatch):
+    from rse_core.plugins import compatibility_problem
+
+    fake_distribution(tmp_path, "rse-old", ["rse-core<0.2"], "old = rse_old_never_imported.hooks")
+    fake_distribution(tmp_path, "rse-any", ["rse-core"], "anyver = rse_example.hooks")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    registry = make_plugin_registry()
+    old = registry.installed["old"]
+    assert not old.loaded and old.status == "incompatible"
+    assert old.error.startswith("built for rse-core <0.2; this installation runs rse-core 0.2")
+    assert old.summary == "A test plugin" and old.distribution == "rse-old"
+    assert "old" not in registry.plugin_names()
+    assert registry.installed["anyver"].loaded  # no range: no constraint
+    # The installed plugins state their range; this core is in it.
+    import importlib.metadata
+
+    for dist in ("rse-feed", "rse-bookmarks", "rse-example"):
+        assert compatibility_problem(importlib.metadata.distribution(dist)) is None
+    assert "0.3.0" in compatibility_problem(importlib.metadata.distribution("rse-feed"), "0.3.0")
+
+
+def test_an_incompatible_plugin_cannot_be_enabled_and_says_why(
+    tmp_path, monkeypatch, rse_app_factory, rse_bin
+):
+    import subprocess
+
+    from rse_core.runtime import PluginUnavailable
+    from tests.conftest import cli_env
+
+    fake_distribution(tmp_path, "rse-old", ["rse-core>=9"], "old = rse_old_never_imported.hooks")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    app = rse_app_factory()
+    with pytest.raises(PluginUnavailable, match="built for rse-core >=9"):
+        change_plugin(app.state.rse, "old", enabled=True, actor="t")
+    with signed_in(app, "alice", admin=True) as admin:
+        page = admin.get("/admin/plugins").text
+        assert "incompatible" in page and "built for rse-core &gt;=9" in page
+        refused = admin.post("/admin/plugins/old", data={"action": "enable"})
+        assert refused.status_code == 409 and "built for rse-core" in refused.text
+        assert client_get_json(admin, "/api/v1/admin/plugins")["old"]["status"] == "incompatible"
+        assert admin.get("/").status_code == 200  # the app still serves
+    env = {
+        **cli_env(app.state.rse.settings),
+        "PYTHONPATH": str(tmp_path),
+        "PATH": "/usr/bin:/bin",
+    }
+    listed = subprocess.run([rse_bin, "plugins", "list"], env=env, capture_output=True, text=True)
+    assert "incompatible" in listed.stdout and "built for rse-core >=9" in listed.stdout
+    enabled = subprocess.run(
+        [rse_bin, "plugins", "enable", "old"], env=env, capture_output=True, text=True
+    )
+    assert enabled.returncode == 1
+    assert "old cannot be enabled: built for rse-core >=9" in enabled.stderr
+
+
+def client_get_json(client, path):
+    return {row["name"]: row for row in client.get(path).json()["items"]}

@@ -31,6 +31,7 @@ PRIVATE_VALUES: dict[str, str | None] = {
     "bookmark_id": "BOOKMARK",  # a bookmark shared in that space
     "username": None,  # colleagues are visible to every employee
     "name": None,  # plugin names on admin routes (covered by the admin check)
+    "job_id": None,  # jobs on admin routes (covered by the admin check)
     "kind": None,  # a reaction kind
     "target": None,  # a follow target of the caller's own
     "token": None,  # a feed secret: a wrong one is a 404 (tested in test_stream)
@@ -40,6 +41,7 @@ SAMPLE_VALUES = {
     "slug": "secret",
     "username": "owner",
     "name": "example",
+    "job_id": "1",
     "kind": "like",
     "target": "tag:x",
     "token": "nope",

@@ -50,12 +50,12 @@ BACKENDS = ["whoosh", *(["postgres"] if on_postgres() else [])]
 @pytest.fixture(scope="module")
 def postgres_runtime(tmp_path_factory):
     from rse_core import migrate
-    from rse_core.runtime import Runtime
+    from rse_core.app import create_runtime
 
     if not on_postgres():
         yield None
         return
-    rt = Runtime.create(
+    rt = create_runtime(
         make_settings(tmp_path_factory.mktemp("pg") / "var", load_entry_points=False)
     )
     migrate.upgrade(rt.db, rt.plugins)

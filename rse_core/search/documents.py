@@ -4,8 +4,6 @@ and one per active person (name, job, department, skills)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -13,26 +11,12 @@ from sqlalchemy.orm import Session
 
 from ..content import Content
 from ..enablement import EVERYONE
+from ..hooktypes import Document
 from ..identity.models import Space, User, UserSkill
 from ..social import Comment
 
 if TYPE_CHECKING:
     from ..plugins import PluginRegistry
-
-
-@dataclass(frozen=True)
-class Document:
-    """What the index holds for one thing: ``key`` is ``c:<content id>`` or ``u:<user id>``."""
-
-    key: str
-    kind: str  # content type ("feed.post") or "person"
-    title: str
-    text: str
-    audience: str
-    url: str
-    space: str  # slug, or "" outside spaces
-    author: str
-    created: datetime
 
 
 def content_documents(session: Session, ids: list[int] | None = None) -> Iterator[Document]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import heapq
 import os
+import random
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import whoosh.util
 from whoosh import index, qparser
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.index import TOC
@@ -31,6 +33,11 @@ from . import ranking
 from .analysis import bilingual_analyzer, snippet
 from .backend import Hit, Results
 from .documents import Document
+
+# whoosh names segments with the global ``random`` module. The indexer writes from a thread, so
+# it would move everyone else's random state at any moment (hypothesis checks that state and
+# flakes); a generator of its own keeps the names random and the global state alone.
+whoosh.util.random = random.Random()  # type: ignore[attr-defined]
 
 WRITER_TIMEOUT = 10.0
 # Segments are written as separate files, not one compound file: whoosh opens a compound

@@ -10,7 +10,7 @@ from starlette.routing import Route
 from ..enablement import EVERYONE, PluginState, recent_log
 from ..identity.models import Space
 from ..identity.spaces import audience_for_slugs, describe_audience
-from ..runtime import Runtime, UnknownPlugin, change_plugin
+from ..runtime import PluginUnavailable, Runtime, UnknownPlugin, change_plugin
 from ..validation import ValidationError
 from .context import current_user, runtime
 from .errors import ApiError
@@ -37,7 +37,9 @@ def plugin_rows(rt: Runtime, states: dict[str, PluginState] | None = None) -> li
                 "version": info.version,
                 "distribution": info.distribution,
                 "loaded": info.loaded,
+                "status": info.status,
                 "error": info.error,
+                "summary": info.summary,
                 "enabled": bool(state and state.enabled),
                 "audience": audiences.get(name, []),
                 "audience_names": names.get(name, []),
@@ -98,6 +100,8 @@ async def plugins_change(request: Request) -> Response:
         )
     except UnknownPlugin:
         raise ApiError(404, "unknown_plugin", "No such plugin is installed.") from None
+    except PluginUnavailable as exc:
+        return _page(request, {"plugin": str(exc)}, 409)
     except ValidationError as exc:
         return _page(request, exc.fields, 422)
     return RedirectResponse("/admin/plugins", status_code=303)

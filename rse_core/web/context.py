@@ -90,7 +90,19 @@ async def write(conn: HTTPConnection, work: Callable[[Session], T]) -> T:
             return work(session)
 
     result = await run_in_threadpool(run)
-    indexer = runtime(conn).indexer
-    if indexer is not None:
-        indexer.wake()  # index what this write queued now, not at the next tick
+    rt = runtime(conn)
+    # Index what this write queued, and run the jobs it queued, now rather than at the next tick.
+    for background in (rt.indexer, rt.job_worker):
+        if background is not None:
+            background.wake()
     return result
+
+
+def call_hook(conn: HTTPConnection, hook_name: str, **kwargs: Any) -> list[Any]:
+    """Call a hook on the core and the plugins active for this request's user, and return
+    the non-None results (for hooks a plugin declares itself through ``rse_addhooks``).
+
+    An implementation that raises loses its contribution (logged), as in every rendering hook.
+    """
+    active = active_plugins(conn)
+    return [result for _name, result in runtime(conn).plugins.collect(hook_name, active, **kwargs)]

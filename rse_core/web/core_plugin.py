@@ -22,6 +22,7 @@ from . import (
     api,
     auth,
     content_pages,
+    jobs_admin,
     notifications_pages,
     openapi,
     pages,
@@ -47,6 +48,7 @@ def rse_routes(settings: Settings) -> list[BaseRoute]:
         *notifications_pages.ROUTES,
         *search_pages.ROUTES,
         *admin.PAGE_ROUTES,
+        *jobs_admin.PAGE_ROUTES,
         *users_admin.ROUTES,
     ]
 
@@ -61,6 +63,7 @@ def rse_api_routes(settings: Settings) -> list[BaseRoute]:
         *notifications_pages.API_ROUTES,
         *search_pages.API_ROUTES,
         *admin.API_ROUTES,
+        *jobs_admin.API_ROUTES,
         *openapi.ROUTES,
     ]
 

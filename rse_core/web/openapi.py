@@ -118,6 +118,18 @@ CORE_PATHS: dict[str, dict[str, Any]] = {
         ),
     },
     "/api/v1/admin/plugins": {"get": operation("Installed plugins (admins)", errors=(401, 403))},
+    "/api/v1/admin/jobs": {
+        "get": operation(
+            "Background jobs: counts, failed and waiting jobs (admins)",
+            query=("status",),
+            errors=(400, 401, 403),
+        )
+    },
+    "/api/v1/admin/jobs/{job_id}/retry": {
+        "post": operation(
+            "Queue a failed job again (admins)", params=("job_id",), errors=(401, 403, 404)
+        )
+    },
     "/api/v1/stream": {
         "get": operation(
             "Activities the caller may see, newest first (Activity Streams 2.0)",

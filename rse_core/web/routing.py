@@ -59,9 +59,7 @@ def plugin_routes(registry: PluginRegistry, settings: Settings) -> list[BaseRout
                 if hook_name == "rse_api_routes" and not core:
                     _check_api_path(name, route)
                 routes.append(route if core else PluginRoute(route, name))
-    for name, directory in registry.per_plugin("rse_static_dir"):
-        if name.startswith(CORE_PREFIX):
-            continue
+    for name, directory in registry.directories("static"):
         mount = Mount(
             f"/static/plugins/{name}", app=StaticFiles(directory=str(directory)), name=name
         )

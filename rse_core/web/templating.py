@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from ..i18n import template_callables
-from ..plugins import CORE_PREFIX, PluginRegistry
+from ..plugins import PluginRegistry
 from ..settings import Settings
 from .context import active_plugins, current_user, runtime
 
@@ -26,9 +26,7 @@ CORE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 def make_environment(settings: Settings, plugins: PluginRegistry) -> jinja2.Environment:
     """Build the Jinja2 environment for one app."""
     plugin_loaders: dict[str, jinja2.BaseLoader] = {}
-    for name, path in plugins.per_plugin("rse_templates_dir"):
-        if name.startswith(CORE_PREFIX):
-            continue
+    for name, path in plugins.directories("templates"):
         plugin_loaders[name] = jinja2.FileSystemLoader(str(path))
     defaults = jinja2.ChoiceLoader(
         [jinja2.PrefixLoader(plugin_loaders), jinja2.FileSystemLoader(str(CORE_TEMPLATES))]

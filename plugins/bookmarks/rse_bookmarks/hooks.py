@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from rse_core import NavItem, Permission, SpaceTab, hookimpl, render_fragment
 from rse_core import openapi_operation as op
 
 from . import views
 from .demo import load_demo
-
-HERE = Path(__file__).parent
 
 
 @hookimpl
@@ -55,30 +51,6 @@ def rse_openapi_paths():
             ),
         },
     }
-
-
-@hookimpl
-def rse_templates_dir():
-    """Templates, namespaced as bookmarks/..."""
-    return HERE / "templates"
-
-
-@hookimpl
-def rse_static_dir():
-    """bookmarks.css."""
-    return HERE / "static"
-
-
-@hookimpl
-def rse_locale_dir():
-    """French translations of the plugin's pages."""
-    return HERE / "locale"
-
-
-@hookimpl
-def rse_migrations_dir():
-    """The bookmarks table's history."""
-    return HERE / "migrations"
 
 
 @hookimpl

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy import select
 from starlette.requests import Request
 
@@ -13,8 +11,6 @@ from rse_core import openapi_operation as op
 from . import views
 from .demo import load_demo
 from .posts import render_body
-
-HERE = Path(__file__).parent
 
 
 @hookimpl
@@ -66,30 +62,6 @@ def rse_openapi_paths():
             "get": op("Visible posts with a hashtag", params=("tag",), query=("before",)),
         },
     }
-
-
-@hookimpl
-def rse_templates_dir():
-    """Templates, namespaced as feed/..."""
-    return HERE / "templates"
-
-
-@hookimpl
-def rse_static_dir():
-    """feed.css."""
-    return HERE / "static"
-
-
-@hookimpl
-def rse_locale_dir():
-    """French translations of the plugin's pages."""
-    return HERE / "locale"
-
-
-@hookimpl
-def rse_migrations_dir():
-    """The feed_post table's history."""
-    return HERE / "migrations"
 
 
 @hookimpl

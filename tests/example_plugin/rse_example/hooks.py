@@ -1,7 +1,5 @@
 """Hook implementations of the example plugin."""
 
-from pathlib import Path
-
 import click
 from sqlalchemy import select
 from starlette.requests import Request
@@ -11,12 +9,16 @@ from starlette.routing import Route
 from rse_core import (
     EVERYONE,
     ApiError,
+    Job,
+    JobContext,
     NavItem,
     Permission,
     SearchDocument,
     access,
+    call_hook,
     can,
     current_user,
+    enqueue_job,
     find_space,
     hookimpl,
     json_body,
@@ -30,14 +32,34 @@ from rse_core import (
 
 from .models import Greeting
 
-HERE = Path(__file__).parent
 STARTED: list[str] = []
 
 
 async def hello(request: Request) -> Response:
     with runtime(request).db.read() as session:
-        greetings = list(session.execute(select(Greeting.text).order_by(Greeting.id)).scalars())
+        rows = session.execute(select(Greeting.text, Greeting.delivered_at).order_by(Greeting.id))
+        greetings = [
+            {
+                "text": text,
+                "delivered_at": delivered_at,
+                # Words other plugins add through the hook this plugin declares.
+                "suffixes": [
+                    word
+                    for words in call_hook(request, "example_greeting_suffixes", text=text)
+                    for word in words
+                ],
+            }
+            for text, delivered_at in rows
+        ]
     return render(request, "example/hello.html", {"greetings": greetings})
+
+
+def deliver(job: JobContext) -> None:
+    """Background job: mark a greeting delivered (queued by the API that added it)."""
+    with job.runtime.db.write() as session:
+        greeting = session.get(Greeting, job.payload["greeting"])
+        if greeting is not None and greeting.delivered_at is None:
+            greeting.delivered_at = job.now
 
 
 async def api_greetings(request: Request) -> Response:
@@ -67,7 +89,11 @@ async def api_add_greeting(request: Request) -> Response:
             summary=text,
             space=space,
         )
-        session.add(Greeting(text=text, content_id=content.id))
+        greeting = Greeting(text=text, content_id=content.id)
+        session.add(greeting)
+        session.flush()
+        # In the same transaction: delivered once this commits, never if it rolls back.
+        enqueue_job(session, "example.deliver", {"greeting": greeting.id})
         return content.id
 
     content_id = await write(request, save)
@@ -98,18 +124,17 @@ def rse_openapi_paths():
 
 
 @hookimpl
-def rse_templates_dir():
-    return HERE / "templates"
+def rse_addhooks(pluginmanager):
+    """Declare example_greeting_suffixes for other plugins."""
+    from . import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
 
 
 @hookimpl
-def rse_static_dir():
-    return HERE / "static"
-
-
-@hookimpl
-def rse_migrations_dir():
-    return HERE / "migrations"
+def rse_jobs():
+    """Greetings are delivered in the background."""
+    return [Job("example.deliver", deliver)]
 
 
 @hookimpl
