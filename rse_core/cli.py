@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import inspect
 
 from . import migrate as migrations
 from .app import CORE_PLUGINS, create_runtime
@@ -116,7 +117,10 @@ def plugins() -> None:
 def plugins_list(as_json: bool) -> None:
     """Installed plugins with their version, state and audience."""
     rt = _runtime()
-    states = None if not migrations.pending(rt.db, rt.plugins) else {}
+    # Before the first migration there is no state to read (pending migrations of a plugin
+    # installed since, or of a newer core, do not hide the states already recorded).
+    with rt.db.engine.connect() as connection:
+        states = None if inspect(connection).has_table("rse_plugin_state") else {}
     rows = plugin_rows(rt, states)
     if as_json:
         click.echo(json.dumps(rows, indent=2))
