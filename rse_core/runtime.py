@@ -23,9 +23,11 @@ class Runtime:
         self.settings = settings
         self.db = db
         self.plugins = plugins
-        self.permissions = _permission_registry(plugins)
+        self.permissions: dict[str, Permission] = _declared(
+            plugins, "rse_permissions", "permission"
+        )
         self.content_types = _content_types(plugins)
-        self.jobs = _job_registry(plugins)
+        self.jobs: dict[str, Job] = _declared(plugins, "rse_jobs", "job")
         self._search: Any = None
         self.lifespans = 0  # running app lifespans (see app.py)
         self.catalogs = Catalogs([path for _name, path in plugins.directories("locale")])
@@ -104,25 +106,16 @@ def _require_prefix(plugin_name: str, what: str, name: str) -> None:
         )
 
 
-def _permission_registry(plugins: PluginRegistry) -> dict[str, Permission]:
-    registry: dict[str, Permission] = {}
-    for plugin_name, permissions in plugins.per_plugin("rse_permissions"):
-        for permission in permissions:
-            _require_prefix(plugin_name, "declares permission", permission.name)
-            if permission.name in registry:
-                raise ValueError(f"permission {permission.name!r} is declared twice")
-            registry[permission.name] = permission
-    return registry
-
-
-def _job_registry(plugins: PluginRegistry) -> dict[str, Job]:
-    registry: dict[str, Job] = {}
-    for plugin_name, jobs in plugins.per_plugin("rse_jobs"):
-        for job in jobs:
-            _require_prefix(plugin_name, "declares job", job.name)
-            if job.name in registry:
-                raise ValueError(f"job {job.name!r} is declared twice")
-            registry[job.name] = job
+def _declared(plugins: PluginRegistry, hook_name: str, what: str) -> dict[str, Any]:
+    """What plugins declare through ``hook_name`` (permissions, jobs), by name: each name
+    starts with its plugin's, and none is declared twice."""
+    registry: dict[str, Any] = {}
+    for plugin_name, items in plugins.per_plugin(hook_name):
+        for item in items:
+            _require_prefix(plugin_name, f"declares {what}", item.name)
+            if item.name in registry:
+                raise ValueError(f"{what} {item.name!r} is declared twice")
+            registry[item.name] = item
     return registry
 
 
