@@ -129,7 +129,7 @@ def plugins_list(as_json: bool) -> None:
     for row in rows:
         if row["loaded"]:
             enabled = "yes" if row["enabled"] else "no"
-            audience = ", ".join(row["audience_names"])
+            audience = ", ".join(row["audience_names"]) if row["enabled"] else ""
         else:
             enabled, audience = f"[red]{row['status']}[/]", row["error"]
         table.add_row(row["name"], row["version"], enabled, audience, row["distribution"])
@@ -138,6 +138,7 @@ def plugins_list(as_json: bool) -> None:
 
 def _change(name: str, enabled: bool, audience: tuple[str, ...]) -> None:
     rt = _runtime()
+    before = rt.plugin_states().get(name)
     try:
         state = change_plugin(rt, name, enabled=enabled, audience=audience, actor=_cli_actor())
     except UnknownPlugin:
@@ -147,9 +148,9 @@ def _change(name: str, enabled: bool, audience: tuple[str, ...]) -> None:
     except PluginUnavailable as exc:
         raise click.ClickException(str(exc)) from None
     with rt.db.read() as session:
-        audience_names = describe_audience(session, state.audience)
-    what = f"enabled for {', '.join(audience_names)}" if enabled else "disabled"
-    console.print(f"{name}: {what}")
+        was = describe_audience(session, before.audience if before and before.enabled else ())
+        now = describe_audience(session, state.audience if state.enabled else ())
+    console.print(f"{name}: {was} -> {now}", highlight=False)
 
 
 @plugins.command("enable")

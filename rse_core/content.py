@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, select
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, and_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
 from .db import Base, UTCDateTime, utcnow
 from .enablement import EVERYONE
 from .identity.models import Membership, Space, User
+from .permissions import plugins_of
 from .validation import ValidationError, clean_text
 
 AUDIENCE = re.compile(r"^(everyone|space:\d+|user:\d+)$")
@@ -97,9 +99,19 @@ class SearchOutbox(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-def visible(column: ColumnElement[str], principals: frozenset[str]) -> ColumnElement[bool]:
-    """The one visibility predicate: an audience column among the reader's principals."""
-    return column.in_(sorted(principals))
+def visible(column: Any, principals: frozenset[str]) -> ColumnElement[bool]:
+    """The one visibility predicate: an audience column among the reader's principals, and
+    the ``plugin`` column of the same table (``Content``, ``Activity``) among the plugins
+    active for the reader (when ``principals`` is a ``ReadScope`` that carries them)."""
+    predicate = column.in_(sorted(principals))
+    plugins = plugins_of(principals)
+    if plugins is None:
+        return predicate
+    owner = getattr(getattr(column, "parent", None), "entity", None)
+    plugin_column = getattr(owner, "plugin", None)
+    if plugin_column is None:
+        raise TypeError("visible() needs the audience column of a table with a plugin column")
+    return and_(predicate, plugin_column.in_(sorted(plugins)))
 
 
 def audience_for(session: Session, author: User, space: Space | None, audience: str | None) -> str:
@@ -226,9 +238,15 @@ def _emit(session: Session, content: Content, actor: User, verb: str) -> Activit
 def get_visible(session: Session, content_id: int, principals: frozenset[str]) -> Content | None:
     """The item if it exists, is not deleted and the reader may see it; else None."""
     content = session.get(Content, content_id)
-    if content is None or content.deleted_at is not None or content.audience not in principals:
+    if content is None or content.deleted_at is not None or not shows(principals, content):
         return None
     return content
+
+
+def shows(principals: frozenset[str], content: Content) -> bool:
+    """May a holder of ``principals`` see ``content`` (audience, and its plugin active)?"""
+    plugins = plugins_of(principals)
+    return content.audience in principals and (plugins is None or content.plugin in plugins)
 
 
 def tagged(

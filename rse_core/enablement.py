@@ -41,6 +41,9 @@ class PluginLogRow(Base):
     name: Mapped[str] = mapped_column(String(40), index=True)
     action: Mapped[str] = mapped_column(String(20))
     audience: Mapped[str] = mapped_column(Text, default="[]")
+    #: The audience before the change (JSON list; [] when the plugin was disabled), so the
+    #: log can say "pilot kubernetes-guild -> everyone".
+    previous: Mapped[str] = mapped_column(Text, default="[]")
     actor: Mapped[str] = mapped_column(String(200))
     # Deliberately no foreign key: the log outlives the accounts it names.
     user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -103,8 +106,9 @@ def set_enablement(
         raise ValueError("an enabled plugin needs an audience")
     row = session.get(PluginStateRow, name)
     if row is None:
-        row = PluginStateRow(name=name)
+        row = PluginStateRow(name=name, enabled=False)
         session.add(row)
+    previous = row.audience if row.enabled else "[]"
     now = utcnow()
     row.enabled = enabled
     if enabled:
@@ -116,6 +120,7 @@ def set_enablement(
             name=name,
             action="enable" if enabled else "disable",
             audience=json.dumps(audience_list),
+            previous=previous,
             actor=actor,
             user_id=user_id,
             at=now,
@@ -128,3 +133,8 @@ def recent_log(session: Session, limit: int = 50) -> list[PluginLogRow]:
     """The latest enablement changes, newest first."""
     query = select(PluginLogRow).order_by(PluginLogRow.id.desc()).limit(limit)
     return list(session.execute(query).scalars())
+
+
+def audience_of(row: PluginLogRow) -> tuple[list[str], list[str]]:
+    """A logged change's audience before and after (each [] for disabled)."""
+    return json.loads(row.previous or "[]"), json.loads(row.audience or "[]")

@@ -8,15 +8,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, func, select, update
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    Select,
+    String,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
-from .content import Content
+from .content import Content, shows
 from .db import Base, UTCDateTime, utcnow
 from .identity.models import Space, User
 from .markdown import MENTION
-from .permissions import load_access
+from .permissions import load_access, plugins_of
 
 KINDS = {
     "comment": "Someone comments on your item",
@@ -106,7 +118,7 @@ def notify(
         return None
     if content is not None:
         principals = load_access(session, recipient).principals
-        if content.deleted_at is not None or content.audience not in principals:
+        if content.deleted_at is not None or not shows(principals, content):
             return None
     row = Notification(
         user_id=recipient.id,
@@ -143,10 +155,27 @@ class Shown:
     hidden: bool  # the item exists no more for this reader
 
 
+def _of_active_plugins(query: Select[Any], plugins: frozenset[str] | None) -> Select[Any]:
+    """Leave out notifications about items of plugins not active for the reader (they come
+    back, unread if they were, when the plugin is enabled for them again). The query must
+    join ``Content`` (outer)."""
+    if plugins is None:
+        return query
+    return query.where(or_(Notification.content_id.is_(None), Content.plugin.in_(plugins)))
+
+
 def for_user(
-    session: Session, user: User, *, before: int | None = None, limit: int = 30
+    session: Session,
+    user: User,
+    *,
+    principals: frozenset[str] | None = None,
+    before: int | None = None,
+    limit: int = 30,
 ) -> list[Shown]:
-    """A page of a user's notifications, each re-checked against what they may see today."""
+    """A page of a user's notifications, each re-checked against what they may see today
+    (``principals``: the reader's ``ReadScope``, loaded when not given)."""
+    if principals is None:
+        principals = load_access(session, user).principals
     actor = aliased(User)
     query = (
         select(Notification, actor, Content, Space)
@@ -155,14 +184,14 @@ def for_user(
         .outerjoin(Space, Space.id == Notification.space_id)
         .where(Notification.user_id == user.id)
     )
+    query = _of_active_plugins(query, plugins_of(principals))
     if before is not None:
         query = query.where(Notification.id < before)
     rows = session.execute(query.order_by(Notification.id.desc()).limit(limit)).all()
-    principals = load_access(session, user).principals
     shown = []
     for notification, who, content, space in rows:
         hidden = notification.content_id is not None and (
-            content is None or content.deleted_at is not None or content.audience not in principals
+            content is None or content.deleted_at is not None or not shows(principals, content)
         )
         shown.append(
             Shown(
@@ -176,18 +205,35 @@ def for_user(
     return shown
 
 
-def unread_count(session: Session, user_id: int) -> int:
-    """How many notifications the user has not read."""
-    return session.execute(
-        select(func.count()).where(Notification.user_id == user_id, Notification.read_at.is_(None))
-    ).scalar_one()
+def unread_count(session: Session, user_id: int, plugins: frozenset[str] | None = None) -> int:
+    """How many notifications the user has not read (of items of ``plugins`` only, when
+    given: the plugins active for them)."""
+    query = (
+        select(func.count())
+        .select_from(Notification)
+        .outerjoin(Content, Content.id == Notification.content_id)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    )
+    return session.execute(_of_active_plugins(query, plugins)).scalar_one()
 
 
-def mark_read(session: Session, user_id: int, notification_id: int | None = None) -> int:
-    """Mark one (or all) of the user's notifications read; returns how many changed."""
+def mark_read(
+    session: Session,
+    user_id: int,
+    notification_id: int | None = None,
+    plugins: frozenset[str] | None = None,
+) -> int:
+    """Mark one (or all the shown: of ``plugins``' items) of the user's notifications read;
+    returns how many changed."""
     statement = update(Notification).where(
         Notification.user_id == user_id, Notification.read_at.is_(None)
     )
     if notification_id is not None:
         statement = statement.where(Notification.id == notification_id)
+    if plugins is not None:
+        shown = _of_active_plugins(
+            select(Notification.id).outerjoin(Content, Content.id == Notification.content_id),
+            plugins,
+        )
+        statement = statement.where(Notification.id.in_(shown))
     return session.execute(statement.values(read_at=utcnow())).rowcount or 0

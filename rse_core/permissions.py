@@ -2,21 +2,24 @@
 
 A user's **principals** are ``everyone``, ``user:<id>``, and ``space:<id>`` for each space they
 belong to or that is public. Content carries an audience of principals; a user may read it when
-the two sets meet. ``can()`` answers "may this user do this here" from the permission registry
-(declared by plugins through ``rse_permissions``), the user's role in the space, and the space's
-or site's overrides.
+the two sets meet **and** the plugin that owns it is active for them (the rollout rule). Both
+travel together as a :class:`ReadScope`, the value every read path filters with.
+
+``can()`` answers "may this user do this here" from the permission registry (declared by
+plugins through ``rse_permissions``), the user's role in the space, and the space's or site's
+overrides.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .enablement import EVERYONE
+from .enablement import EVERYONE, PluginState, active_names, load_states
 from .hooktypes import Permission
 from .identity.models import ROLES, Membership, PermissionOverride, Space, User
 from .validation import ValidationError
@@ -42,6 +45,40 @@ CORE_PERMISSIONS = [
 ]
 
 GRANTABLE_ROLES = (EVERYONE, *ROLES)
+#: The owner of items no plugin owns; always active.
+CORE_OWNER = "core"
+
+
+class ReadScope(frozenset[str]):
+    """What a reader may see: the audience principals they hold (the set itself) and
+    ``plugins``, the owners whose items they may see (the plugins active for them, and
+    ``core``). An item is visible when its audience is in the set and its plugin in
+    ``plugins``: :meth:`shows`, and ``rse_core.visible()`` in SQL.
+
+    ``plugins`` None means no rollout rule (maintenance tools that see every plugin's items).
+    Equal principals with other plugins compare equal as sets: cache on :attr:`cache_key`.
+    """
+
+    plugins: frozenset[str] | None
+
+    def __new__(cls, principals: Iterable[str] = (), plugins: Iterable[str] | None = None):
+        scope = super().__new__(cls, principals)
+        scope.plugins = None if plugins is None else frozenset(plugins) | {CORE_OWNER}
+        return scope
+
+    def shows(self, audience: str, plugin: str) -> bool:
+        """May this reader see an item with this audience, owned by this plugin?"""
+        return audience in self and (self.plugins is None or plugin in self.plugins)
+
+    @property
+    def cache_key(self) -> tuple[frozenset[str], frozenset[str] | None]:
+        """Principals and plugins together, for caches keyed by what a reader may see."""
+        return frozenset(self), self.plugins
+
+
+def plugins_of(principals: frozenset[str]) -> frozenset[str] | None:
+    """The plugins whose items ``principals`` may see (None: every plugin's)."""
+    return getattr(principals, "plugins", None)
 
 
 @dataclass(frozen=True)
@@ -51,15 +88,19 @@ class UserAccess:
     user: User | None
     roles: Mapping[int, str]  # space id -> role
     public_space_ids: frozenset[int]
+    #: The plugins active for the user (enabled for an audience they belong to).
+    plugins: frozenset[str] = frozenset()
 
     @property
-    def principals(self) -> frozenset[str]:
-        """Read principals: everyone, the user, member spaces and public spaces."""
+    def principals(self) -> ReadScope:
+        """Read principals (everyone, the user, member spaces and public spaces), with the
+        plugins whose items the user may see."""
         if self.user is None:
-            return frozenset()
+            return ReadScope((), ())
         spaces = set(self.roles) | self.public_space_ids
-        return frozenset(
-            {EVERYONE, f"user:{self.user.id}", *(f"space:{space}" for space in spaces)}
+        return ReadScope(
+            {EVERYONE, f"user:{self.user.id}", *(f"space:{space}" for space in spaces)},
+            self.plugins,
         )
 
     @property
@@ -72,8 +113,11 @@ class UserAccess:
         )
 
 
-def load_access(session: Session, user: User | None) -> UserAccess:
-    """Load a user's memberships and the public spaces (two small indexed queries)."""
+def load_access(
+    session: Session, user: User | None, states: Mapping[str, PluginState] | None = None
+) -> UserAccess:
+    """Load a user's memberships, the public spaces and the plugins active for them (three
+    small indexed queries; ``states``, the installed plugins' enablement, saves the third)."""
     if user is None:
         return UserAccess(None, {}, frozenset())
     roles = dict(
@@ -84,7 +128,9 @@ def load_access(session: Session, user: User | None) -> UserAccess:
     public = frozenset(
         session.execute(select(Space.id).where(Space.visibility == "public")).scalars()
     )
-    return UserAccess(user, roles, public)
+    access = UserAccess(user, roles, public)
+    states = load_states(session) if states is None else states
+    return UserAccess(user, roles, public, active_names(states, access.member_principals))
 
 
 def principals_for(session: Session, user: User | None) -> frozenset[str]:

@@ -46,10 +46,10 @@ def test_plugins_list_enable_disable(run_rse):
     rows = json.loads(run_rse("plugins", "list", "--json").stdout)
     example = next(row for row in rows if row["name"] == "example")
     assert example["version"] == "0.3.0" and example["enabled"] is False
-    assert "enabled for everyone" in run_rse("plugins", "enable", "example").stdout
+    assert "example: disabled -> everyone" in run_rse("plugins", "enable", "example").stdout
     rows = json.loads(run_rse("plugins", "list", "--json").stdout)
     assert next(r for r in rows if r["name"] == "example")["enabled"] is True
-    run_rse("plugins", "disable", "example")
+    assert "example: everyone -> disabled" in run_rse("plugins", "disable", "example").stdout
     rows = json.loads(run_rse("plugins", "list", "--json").stdout)
     assert next(r for r in rows if r["name"] == "example")["enabled"] is False
 
@@ -128,7 +128,7 @@ def test_users_create_and_tokens_create(run_rse, rse_bin, tmp_path):
 def test_plugins_enable_for_pilot_spaces(run_rse):
     run_rse("demo")
     out = run_rse("plugins", "enable", "example", "--spaces", "hr-team,design-system")
-    assert "example: enabled for hr-team, design-system" in out.stdout
+    assert "example: everyone -> pilot: Design system, HR team" in out.stdout
     rows = json.loads(run_rse("plugins", "list", "--json").stdout)
     example = next(r for r in rows if r["name"] == "example")
     assert len(example["audience"]) == 2 and all(

@@ -276,7 +276,8 @@ def test_hook_rse_item_actions(rse_app_factory):
         def rse_item_actions(self, request, content):
             return [Markup("<a class='save' href='/save/{}'>Save</a>").format(content.id)]
 
-    app = rse_app_factory(extra_plugins=[("actions", Actions())], load_entry_points=False)
+    app = rse_app_factory(extra_plugins=[("actions", Actions())])
+    change_plugin(app.state.rse, "example", enabled=True, actor="t")  # the item's owner
     with signed_in(app) as client:
         item = share(app, "erin", "Something")
         assert "class='save'" not in client.get("/").text

@@ -88,7 +88,8 @@ def test_a_new_plugin_passes_its_tests_and_reaches_only_its_pilot_space(tmp_path
     listed = {row["name"]: row for row in json.loads(rse("plugins", "list", "--json"))}
     assert listed["kudos"]["loaded"] and listed["kudos"]["distribution"] == "rse-kudos"
     rse("demo")  # demo people and spaces; every installed plugin enabled for everyone
-    assert "kubernetes-guild" in rse("plugins", "enable", "kudos", "--spaces", "kubernetes-guild")
+    enabled = rse("plugins", "enable", "kudos", "--spaces", "kubernetes-guild")
+    assert "kudos: everyone -> pilot: Kubernetes guild" in enabled
     port = free_port()
     server = subprocess.Popen(
         [rse_bin, "serve", "--port", str(port)],

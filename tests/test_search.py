@@ -164,7 +164,8 @@ def test_an_installation_from_before_search_gets_its_index_at_start(rse_app_fact
     from rse_core.content import SearchOutbox
     from tests.conftest import signed_in
 
-    app = rse_app_factory(load_entry_points=False)
+    app = rse_app_factory()
+    enable(app, "example")  # the item's owner
     with signed_in(app, "ann") as client:
         wait_for_index(app)
     share(app, "ann", "Written before the index existed")

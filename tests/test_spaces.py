@@ -213,9 +213,11 @@ def test_rollout_from_the_admin_page_is_logged(world, rse_app):
     row = next(
         p for p in boss.get("/api/v1/admin/plugins").json()["items"] if p["name"] == "example"
     )
-    assert row["enabled"] and sorted(row["audience_names"]) == ["private", "public"]
+    assert row["enabled"] and [s["slug"] for s in row["audience_spaces"]] == ["private", "public"]
+    assert row["audience_names"] == ["Private team", "Public team"]
     assert row["changed_by"] == "boss"
-    assert "boss · enable example" in boss.get("/admin/plugins").text
+    page = boss.get("/admin/plugins").text
+    assert "boss · <strong>example</strong>: disabled → Pilot: Private team, Public team" in page
     bad = boss.post(
         "/admin/plugins/example",
         data={"action": "enable", "audience": "spaces", "spaces": ["nope"]},

@@ -1,8 +1,10 @@
 """Property: every stream, the API, search and notifications show exactly the visible set.
 
-Hypothesis generates spaces (visibility), memberships and items (audience), then a change of
-visibility or membership; the expected set is computed from the generated model alone, never
-from the code under test.
+Hypothesis generates spaces (visibility), memberships and items (audience, owning plugin),
+then a change of visibility or membership, and each plugin's rollout state (disabled, for
+everyone, or for a pilot space); the expected set is computed from the generated model alone,
+never from the code under test. Then every plugin is enabled for everyone again: the items
+hidden by the rollout come back, untouched.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from rse_core.content import publish
 from rse_core.identity.accounts import get_user
 from rse_core.identity.models import Membership, Space
 from rse_core.notifications import notify_mentions
+from rse_core.runtime import change_plugin
 from rse_core.testing import wait_for_index
 
 USERS = ("u0", "u1", "u2", "u3")
@@ -31,12 +34,16 @@ space_st = st.fixed_dictionaries(
         "members": st.sets(st.sampled_from(USERS), max_size=4),
     }
 )
+PLUGINS = ("example", "bookmarks")  # two installed plugins own the generated items
 item_st = st.fixed_dictionaries(
     {
         "author": st.sampled_from(USERS),
         "where": st.one_of(st.just("everyone"), st.just("self"), st.integers(0, 2)),
+        "plugin": st.sampled_from(PLUGINS),
     }
 )
+# A plugin's rollout: disabled (None), for everyone, or for the members of one pilot space.
+rollout_st = st.one_of(st.none(), st.just("everyone"), st.integers(0, 2))
 change_st = st.one_of(
     st.none(),
     st.tuples(
@@ -66,7 +73,16 @@ def shared_app(tmp_path_factory):
     app.state.rse.close()
 
 
-def can_see(reader, item, spaces):
+def active(reader, rollout, spaces):
+    """Is a plugin with this rollout active for the reader? Pilots count members only."""
+    if rollout is None:
+        return False
+    return rollout == "everyone" or reader in spaces[rollout]["members"]
+
+
+def can_see(reader, item, spaces, rollouts=None):
+    if rollouts is not None and not active(reader, rollouts[item["plugin"]], spaces):
+        return False
     where = item["where"]
     if where == "everyone":
         return True
@@ -83,9 +99,10 @@ def can_see(reader, item, spaces):
     spaces=st.lists(space_st, min_size=3, max_size=3),
     items=st.lists(item_st, min_size=1, max_size=8),
     change=change_st,
+    rollouts=st.fixed_dictionaries({plugin: rollout_st for plugin in PLUGINS}),
 )
 def test_streams_api_and_notifications_show_exactly_the_visible_set(
-    shared_app, spaces, items, change
+    shared_app, spaces, items, change, rollouts
 ):
     app, clients = shared_app
     # Hypothesis seeds the global `random` for every example, and whoosh names its segments
@@ -94,6 +111,8 @@ def test_streams_api_and_notifications_show_exactly_the_visible_set(
     run = next(run_ids)
     prefix = f"r{run}-"
     db = app.state.rse.db
+    for plugin in PLUGINS:  # the rollout under test is set after the writes
+        change_plugin(app.state.rse, plugin, enabled=True, actor="t")
     # Authors post only where they may: in a space they belong to (else to everyone).
     for item in items:
         where = item["where"]
@@ -120,8 +139,8 @@ def test_streams_api_and_notifications_show_exactly_the_visible_set(
             where = item["where"]
             content = publish(
                 session,
-                plugin="example",
-                type="example.greeting",
+                plugin=item["plugin"],
+                type=f"{item['plugin']}.item",
                 author=author,
                 url="/example/",
                 title=f"{prefix}{n}",
@@ -143,9 +162,20 @@ def test_streams_api_and_notifications_show_exactly_the_visible_set(
                     session.delete(member)
                 spaces[index]["members"].discard(value)
 
+    for plugin, rollout in rollouts.items():
+        if rollout is None:
+            change_plugin(app.state.rse, plugin, enabled=False, actor="t")
+        else:
+            audience = ["everyone"] if rollout == "everyone" else [f"space:{rows[rollout].id}"]
+            change_plugin(app.state.rse, plugin, enabled=True, audience=audience, actor="t")
+
     wait_for_index(app)
     for reader, client in clients.items():
-        expected = {f"{prefix}{n}" for n, item in enumerate(items) if can_see(reader, item, spaces)}
+        expected = {
+            f"{prefix}{n}"
+            for n, item in enumerate(items)
+            if can_see(reader, item, spaces, rollouts)
+        }
         # Search: hits, total and facets come from the visible set only.
         found = client.get("/api/v1/search", params={"q": f"r{run}"}).json()
         assert {h["title"] for h in found["hits"]} == expected, reader
@@ -171,6 +201,7 @@ def test_streams_api_and_notifications_show_exactly_the_visible_set(
         }
         # mentions reach readers who could see the item when it was written, and are shown
         # only while they still can; nobody is notified of their own mention.
+        # (the plugins were all enabled for everyone while the items were written)
         notified = {
             f"{prefix}{n}"
             for n, item in enumerate(items)
@@ -186,5 +217,16 @@ def test_streams_api_and_notifications_show_exactly_the_visible_set(
                 continue
             in_space = {i["object"]["name"] for i in response.json()["items"]}
             assert in_space == {
-                f"{prefix}{n}" for n, item in enumerate(items) if item["where"] == space_index
+                f"{prefix}{n}"
+                for n, item in enumerate(items)
+                if item["where"] == space_index and f"{prefix}{n}" in expected
             }
+    # Enabled for everyone again: what the rollout hid comes back, untouched.
+    for plugin in PLUGINS:
+        change_plugin(app.state.rse, plugin, enabled=True, actor="t")
+    for reader, client in clients.items():
+        expected = {f"{prefix}{n}" for n, item in enumerate(items) if can_see(reader, item, spaces)}
+        api = {i["object"]["name"] for i in client.get("/api/v1/stream?limit=100").json()["items"]}
+        assert {t for t in api if t.startswith(prefix)} == expected, reader
+        found = client.get("/api/v1/search", params={"q": f"r{run}"}).json()
+        assert {h["title"] for h in found["hits"]} == expected, reader

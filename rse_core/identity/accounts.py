@@ -151,7 +151,8 @@ def update_profile(session: Session, user: User, data: dict[str, object]) -> Non
     reindex_person(session, user)
 
 
-def _like(term: str) -> str:
+def like_pattern(term: str) -> str:
+    """A LIKE pattern finding ``term`` anywhere, its wildcards escaped (use ``escape="\\"``)."""
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
@@ -163,7 +164,7 @@ def search_users(
     skill, ordered by username; page with ``after`` (the last username seen)."""
     query = select(User).where(User.is_active.is_(True)).options(selectinload(User.skills))
     for word in q.split()[:8]:
-        pattern = _like(word.lower())
+        pattern = like_pattern(word.lower())
         skill_match = (
             select(UserSkill.id)
             .where(UserSkill.user_id == User.id, UserSkill.key.like(pattern, escape="\\"))

@@ -6,7 +6,7 @@ Every function that acts for someone takes the acting user's ``UserAccess`` and 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -15,6 +15,7 @@ from ..hooktypes import Permission
 from ..notifications import notify
 from ..permissions import UserAccess, can_see_space_exists, user_can
 from ..validation import SLUG, ValidationError, clean_text, slugify
+from .accounts import like_pattern
 from .models import JOIN_POLICIES, ROLES, VISIBILITIES, Membership, Space, SpaceRequest, User
 
 
@@ -390,10 +391,48 @@ def audience_for_slugs(session: Session, slugs: list[str]) -> list[str]:
     return [f"space:{found[slug]}" for slug in wanted]
 
 
-def describe_audience(session: Session, audience: list[str] | tuple[str, ...]) -> list[str]:
-    """Readable names for audience principals: "everyone" and space slugs."""
+def audience_spaces(
+    session: Session, audience: list[str] | tuple[str, ...]
+) -> list[tuple[str, str]]:
+    """The ``(slug, name)`` of the spaces in a rollout audience, by name (a space deleted since
+    shows as its principal)."""
     ids = [int(p.split(":", 1)[1]) for p in audience if p.startswith("space:")]
-    slugs = dict(session.execute(select(Space.id, Space.slug).where(Space.id.in_(ids))).all())
-    return [
-        p if not p.startswith("space:") else slugs.get(int(p.split(":", 1)[1]), p) for p in audience
-    ]
+    found = {
+        f"space:{id_}": (slug, name)
+        for id_, slug, name in session.execute(
+            select(Space.id, Space.slug, Space.name).where(Space.id.in_(ids))
+        )
+    }
+    spaces = [found.get(p, (p, p)) for p in audience if p.startswith("space:")]
+    return sorted(spaces, key=lambda pair: pair[1].lower())
+
+
+def describe_audience(session: Session, audience: list[str] | tuple[str, ...]) -> str:
+    """A rollout audience in words: "disabled" (empty), "everyone", or "pilot: " and the
+    spaces' names ("pilot: HR team, Kubernetes guild")."""
+    if not audience:
+        return "disabled"
+    if "everyone" in audience:
+        return "everyone"
+    return "pilot: " + ", ".join(name for _slug, name in audience_spaces(session, audience))
+
+
+def find_spaces(
+    session: Session, q: str, *, exclude: Iterable[str] = (), limit: int = 50
+) -> list[tuple[str, str]]:
+    """Spaces whose name or slug contains ``q`` (all of them for admins' rollout picker, secret
+    ones included), ``(slug, name)`` by name, at most ``limit``; ``exclude``: slugs left out."""
+    query = select(Space.slug, Space.name).order_by(func.lower(Space.name), Space.slug)
+    term = q.strip().lower()
+    if term:
+        pattern = like_pattern(term)
+        query = query.where(
+            or_(
+                func.lower(Space.name).like(pattern, escape="\\"),
+                Space.slug.like(pattern, escape="\\"),
+            )
+        )
+    skipped = sorted(set(exclude))
+    if skipped:
+        query = query.where(Space.slug.not_in(skipped))
+    return [(slug, name) for slug, name in session.execute(query.limit(limit))]

@@ -13,10 +13,17 @@ from ..content import Content
 from ..enablement import EVERYONE
 from ..hooktypes import Document
 from ..identity.models import Space, User, UserSkill
+from ..permissions import CORE_OWNER
 from ..social import Comment
 
 if TYPE_CHECKING:
     from ..plugins import PluginRegistry
+
+
+def plugin_of_kind(kind: str) -> str:
+    """The plugin a document belongs to: its kind's prefix ("feed" for "feed.post"); bare
+    kinds ("person") are the core's. Search shows a reader only the active plugins' ones."""
+    return kind.split(".", 1)[0] if "." in kind else CORE_OWNER
 
 
 def content_documents(session: Session, ids: list[int] | None = None) -> Iterator[Document]:

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import text
 
 from ..db import Database
+from ..permissions import plugins_of
 from .analysis import fold_accents, query_terms, snippet
 from .backend import COMPARED, Hit, Results
 from .documents import Document
@@ -124,8 +125,8 @@ class PostgresBackend:
         per_page: int = 20,
     ) -> Results:
         """Hits the reader may see; counts, facets and snippets only ever from those."""
-        params: dict[str, Any] = {"q": fold_accents(text_), "principals": sorted(principals)}
-        where = [f"tsv @@ {_QUERY}", "audience = ANY(:principals)"]
+        params: dict[str, Any] = {"q": fold_accents(text_), **_reader(principals)}
+        where = [f"tsv @@ {_QUERY}", _VISIBLE]
         if kind:
             where.append("kind = :kind")
             params["kind"] = kind
@@ -205,11 +206,8 @@ class PostgresBackend:
         if corrected == folded:
             return None
         visible = connection.execute(
-            text(
-                f"SELECT 1 FROM rse_search_document WHERE tsv @@ {_QUERY}"
-                " AND audience = ANY(:principals) LIMIT 1"
-            ),
-            {"q": corrected, "principals": sorted(principals)},
+            text(f"SELECT 1 FROM rse_search_document WHERE tsv @@ {_QUERY} AND {_VISIBLE} LIMIT 1"),
+            {"q": corrected, **_reader(principals)},
         ).first()
         return corrected if visible else None
 
@@ -229,6 +227,23 @@ class PostgresBackend:
 
     def close(self) -> None:
         """Nothing to release: connections belong to the application's engine."""
+
+
+# The reader's audience principals, and the plugins whose documents they may see (a kind's
+# plugin is its prefix, "feed" for "feed.post"; bare kinds such as "person" are the core's).
+_VISIBLE = (
+    "audience = ANY(:principals) AND (:all_plugins OR CASE WHEN strpos(kind, '.') > 0"
+    " THEN split_part(kind, '.', 1) ELSE 'core' END = ANY(:plugins))"
+)
+
+
+def _reader(principals: frozenset[str]) -> dict[str, Any]:
+    plugins = plugins_of(principals)
+    return {
+        "principals": sorted(principals),
+        "all_plugins": plugins is None,
+        "plugins": sorted(plugins or ()),
+    }
 
 
 def _row(doc: Document) -> dict[str, Any]:

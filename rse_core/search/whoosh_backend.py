@@ -29,10 +29,11 @@ from whoosh.query import And, Term
 from whoosh.searching import Searcher
 from whoosh.writing import CLEAR
 
+from ..permissions import plugins_of
 from . import ranking
 from .analysis import bilingual_analyzer, snippet
 from .backend import Hit, Results
-from .documents import Document
+from .documents import Document, plugin_of_kind
 
 # whoosh names segments with the global ``random`` module. The indexer writes from a thread, so
 # it would move everyone else's random state at any moment (hypothesis checks that state and
@@ -89,7 +90,9 @@ class _View:
     """One searcher and what is cached for it: permission sets and facet columns."""
 
     searcher: Searcher
-    allowed: OrderedDict[frozenset[str], set[int]] = field(default_factory=OrderedDict)
+    allowed: OrderedDict[tuple[frozenset[str], frozenset[str] | None], set[int]] = field(
+        default_factory=OrderedDict
+    )
     columns: dict[str, list[str]] = field(default_factory=dict)
     users: int = 0  # queries running on it; a replaced view is closed when the last ends
     replaced: bool = False
@@ -220,16 +223,23 @@ class WhooshBackend:
                 old.searcher.close()
 
     def allowed(self, view: _View, principals: frozenset[str]) -> set[int]:
-        """Document numbers a holder of ``principals`` may see, cached per principal set
-        until the index changes (built from per-segment sets that outlive the change)."""
+        """Document numbers a holder of ``principals`` may see (their audience, and their
+        plugin active for the reader), cached per principal and plugin set until the index
+        changes (built from per-segment sets that outlive the change)."""
+        plugins = plugins_of(principals)
+        key = (frozenset(principals), plugins)
         with self._lock:
-            cached = view.allowed.get(principals)
+            cached = view.allowed.get(key)
             if cached is not None:
-                view.allowed.move_to_end(principals)
+                view.allowed.move_to_end(key)
                 return cached
         docs = ranking.allowed_documents(view.searcher, principals, self._postings)
+        if plugins is not None:
+            kinds = self._column(view, "kind")
+            owners = {kind: plugin_of_kind(kind) for kind in set(kinds)}
+            docs = {d for d in docs if owners[kinds[d]] in plugins}
         with self._lock:
-            view.allowed[principals] = docs
+            view.allowed[key] = docs
             while len(view.allowed) > 512:
                 view.allowed.popitem(last=False)
         return docs

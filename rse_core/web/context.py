@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
-from ..enablement import EVERYONE, active_names
-from ..permissions import UserAccess, load_access, user_can
+from ..enablement import EVERYONE
+from ..permissions import ReadScope, UserAccess, load_access, user_can
 from ..runtime import Runtime
 
 T = TypeVar("T")
@@ -34,13 +34,14 @@ def access(conn: HTTPConnection) -> UserAccess:
     cached = getattr(conn.state, "access", None)
     if cached is None:
         with runtime(conn).db.read() as session:
-            cached = load_access(session, current_user(conn))
+            cached = load_access(session, current_user(conn), plugin_states(conn))
         conn.state.access = cached
     return cached
 
 
-def principals(conn: HTTPConnection) -> frozenset[str]:
-    """The read principals of this request's user (see ``permissions.principals_for``)."""
+def principals(conn: HTTPConnection) -> ReadScope:
+    """What this request's user may see: their read principals and the plugins active for
+    them, one ``ReadScope`` for every read path (see ``permissions.principals_for``)."""
     return access(conn).principals
 
 
@@ -57,11 +58,7 @@ def plugin_states(conn: HTTPConnection) -> dict[str, Any]:
 def active_plugins(conn: HTTPConnection) -> frozenset[str]:
     """Names of the installed plugins visible to this request's user (rollout audience:
     ``everyone`` or a space the user is a member of)."""
-    cached = getattr(conn.state, "active_plugins", None)
-    if cached is None:
-        cached = active_names(plugin_states(conn), access(conn).member_principals)
-        conn.state.active_plugins = cached
-    return cached
+    return access(conn).plugins
 
 
 def active_in_space(conn: HTTPConnection, space_id: int) -> frozenset[str]:

@@ -14,9 +14,9 @@ from .. import notifications as notes
 from ..activity import stream
 from ..identity import tokens
 from ..identity.models import User
-from ..permissions import load_access
+from ..permissions import load_access, plugins_of
 from .api import json_body, page_limit
-from .context import current_user, runtime, write
+from .context import current_user, principals, runtime, write
 from .errors import ApiError
 from .forms import form_dict
 from .templating import render
@@ -54,10 +54,11 @@ async def page(request: Request) -> Response:
         data = await form_dict(request)
         raw = str(data.get("id", ""))
         target = int(raw) if raw.isdigit() else None
-        await write(request, lambda session: notes.mark_read(session, me.id, target))
+        plugins = plugins_of(principals(request))
+        await write(request, lambda session: notes.mark_read(session, me.id, target, plugins))
         return RedirectResponse("/notifications", status_code=303)
     with runtime(request).db.read() as session:
-        items = notes.for_user(session, me, limit=50)
+        items = notes.for_user(session, me, principals=principals(request), limit=50)
     return render(request, "notifications/list.html", {"items": items})
 
 
@@ -91,10 +92,11 @@ async def api_list(request: Request) -> Response:
         items = notes.for_user(
             session,
             me,
+            principals=principals(request),
             before=int(before) if before and before.isdigit() else None,
             limit=limit + 1,
         )
-        unread = notes.unread_count(session, me.id)
+        unread = notes.unread_count(session, me.id, plugins_of(principals(request)))
     more = len(items) > limit
     items = items[:limit]
     return JSONResponse(
@@ -113,7 +115,8 @@ async def api_mark_read(request: Request) -> Response:
     if target is not None and (not isinstance(target, int) or isinstance(target, bool)):
         raise ApiError(422, "invalid", "id must be a number.", {"id": "number"})
     me = current_user(request)
-    changed = await write(request, lambda session: notes.mark_read(session, me.id, target))
+    plugins = plugins_of(principals(request))
+    changed = await write(request, lambda session: notes.mark_read(session, me.id, target, plugins))
     return JSONResponse({"marked": changed})
 
 
@@ -149,7 +152,9 @@ async def atom_feed(request: Request) -> Response:
         user = tokens.user_for_feed_token(session, request.path_params["token"])
         if user is None:
             raise HTTPException(404)
-        entries = stream(session, load_access(session, user).principals, limit=50)
+        entries = stream(
+            session, load_access(session, user, rt.plugin_states()).principals, limit=50
+        )
     base = str(request.base_url).rstrip("/")
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")

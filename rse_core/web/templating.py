@@ -18,7 +18,7 @@ from starlette.responses import HTMLResponse
 from ..i18n import template_callables
 from ..plugins import PluginRegistry
 from ..settings import Settings
-from .context import active_plugins, current_user, runtime
+from .context import active_plugins, current_user, principals, runtime
 
 CORE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -72,7 +72,7 @@ def unread_notifications(request: Request) -> int:
     if user is None:
         return 0
     with runtime(request).db.read() as session:
-        return unread_count(session, user.id)
+        return unread_count(session, user.id, principals(request).plugins)
 
 
 def base_context(request: Request) -> dict[str, Any]:
