@@ -19,7 +19,7 @@ from .identity.spaces import Forbidden, NotFound
 from .identity.spaces import get_space as find_space
 from .jobs.queue import cancel as cancel_job
 from .jobs.queue import enqueue as enqueue_job
-from .markdown import render_markdown
+from .markdown import excerpt, render_markdown
 from .notifications import notify, notify_mentions
 from .permissions import principals_for
 from .runtime import Runtime
@@ -41,6 +41,7 @@ from .web.context import (
     write,
 )
 from .web.errors import ApiError
+from .web.flash import flash
 from .web.openapi import operation as openapi_operation
 from .web.templating import render, render_fragment, static_url
 
@@ -75,7 +76,9 @@ __all__ = [
     "current_user",
     "delete_content",
     "enqueue_job",
+    "excerpt",
     "find_space",
+    "flash",
     "followed",
     "get_visible",
     "hookimpl",

@@ -140,6 +140,7 @@ def publish(
     space: Space | None = None,
     audience: str | None = None,
     tags: list[str] | tuple[str, ...] = (),
+    announce: bool = True,
 ) -> Content:
     """Register a new item: content row, "create" activity and search outbox entry.
 
@@ -149,6 +150,8 @@ def publish(
     :param space: share in this space (the author must belong to it); else ``audience``:
         ``"everyone"`` (default) or ``"user:<author id>"`` (private).
     :param tags: lower-case tags (``#hashtags``) for tag pages and tag following.
+    :param announce: False registers the item (search, comments, likes, its page) without a
+        stream entry, now or when it is edited: a private bookmark, a draft.
     """
     if not type.startswith(f"{plugin}."):
         raise ValueError(f"content type {type!r} must start with {plugin + '.'!r}")
@@ -162,10 +165,15 @@ def publish(
         summary=summary[:20_000],
         url=url,
     )
+    # One instant for both: an item is "edited" only when ``update`` moves ``updated_at``.
+    content.created_at = content.updated_at = utcnow()
     session.add(content)
     session.flush()
     set_tags(session, content, tags)
-    _emit(session, content, author, "create")
+    if announce:
+        _emit(session, content, author, "create")
+    else:
+        session.add(SearchOutbox(content_id=content.id, op="index"))
     return content
 
 
@@ -208,7 +216,10 @@ def update(
         .order_by(Activity.id.desc())
         .limit(1)
     ).scalar_one_or_none()
-    if last is not None and last.verb == "update" and last.actor_id == actor.id:
+    if last is None:  # never announced: no stream entry for its edits either
+        session.add(SearchOutbox(content_id=content.id, op="index"))
+        return content
+    if last.verb == "update" and last.actor_id == actor.id:
         session.delete(last)
     _emit(session, content, actor, "update")
     return content

@@ -23,6 +23,12 @@ COOKIE = "rse_lang"
 LOCALE_DIR = Path(__file__).parent / "locale"
 
 
+def N_(message: str) -> str:
+    """Mark a message for extraction (``pybabel extract`` knows ``N_``) where it is defined;
+    a template translates it where it is shown (``{{ _(error) }}``)."""
+    return message
+
+
 def compile_catalog(locale_dir: Path, lang: str) -> gettext.NullTranslations:
     """The catalog of ``lang`` in ``locale_dir``, compiled in memory (empty when absent)."""
     path = Path(locale_dir) / lang / "LC_MESSAGES" / "messages.po"

@@ -72,3 +72,11 @@ def render_markdown(text: str) -> Markup:
         link_rel="noopener noreferrer nofollow",
     )
     return Markup(clean)
+
+
+def excerpt(text: str, length: int = 140) -> str:
+    """Plain text of at most ``length`` characters, cut at a word, with an ellipsis."""
+    flat = " ".join(text.split())
+    if len(flat) <= length:
+        return flat
+    return flat[:length].rsplit(" ", 1)[0].rstrip(",.;:") + "…"

@@ -6,6 +6,7 @@ again when shown: one about an item its reader can no longer see shows nothing o
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,8 +28,9 @@ from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 from .content import Content, shows
 from .db import Base, UTCDateTime, utcnow
 from .identity.models import Space, User
-from .markdown import MENTION
+from .markdown import MENTION, excerpt
 from .permissions import load_access, plugins_of
+from .social import Comment
 
 KINDS = {
     "comment": "Someone comments on your item",
@@ -56,6 +58,10 @@ class Notification(Base):
     )
     space_id: Mapped[int | None] = mapped_column(
         ForeignKey("rse_space.id", ondelete="CASCADE"), nullable=True
+    )
+    #: The comment this is about (a comment on your item, a mention in a comment).
+    comment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rse_comment.id", ondelete="SET NULL"), nullable=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -109,9 +115,11 @@ def notify(
     actor: User | None = None,
     content: Content | None = None,
     space: Space | None = None,
+    comment: Comment | None = None,
 ) -> Notification | None:
     """Notify ``recipient`` unless it is the actor, they turned the kind off, or the item is
-    one they cannot see."""
+    one they cannot see. ``comment``: the comment the event is about, for the excerpt and a
+    link straight to it."""
     if actor is not None and actor.id == recipient.id:
         return None
     if not recipient.is_active or not preferences(session, recipient.id)[kind]:
@@ -126,20 +134,36 @@ def notify(
         actor_id=actor.id if actor else None,
         content_id=content.id if content else None,
         space_id=space.id if space else None,
+        comment_id=comment.id if comment else None,
     )
     session.add(row)
     return row
 
 
-def notify_mentions(session: Session, text: str, actor: User, content: Content) -> list[str]:
-    """Notify every existing user ``@mentioned`` in ``text`` who can see ``content``."""
+def notify_mentions(
+    session: Session,
+    text: str,
+    actor: User,
+    content: Content,
+    *,
+    comment: Comment | None = None,
+    already: Collection[int] = (),
+) -> list[str]:
+    """Notify every existing user ``@mentioned`` in ``text`` who can see ``content``.
+
+    :param comment: the comment ``text`` is (a mention in a comment links to it).
+    :param already: ids of users this event notified already (the item's author told of a
+        comment): one notification per event.
+    """
     names = mentioned_usernames(text)
     if not names:
         return []
     users = session.execute(select(User).where(User.username.in_(names))).scalars()
     notified = []
     for user in users:
-        if notify(session, user, "mention", actor=actor, content=content):
+        if user.id in already:
+            continue
+        if notify(session, user, "mention", actor=actor, content=content, comment=comment):
             notified.append(user.username)
     return notified
 
@@ -153,6 +177,30 @@ class Shown:
     content: Content | None  # None when gone or no longer visible
     space: Space | None
     hidden: bool  # the item exists no more for this reader
+    comment: Comment | None = None  # the comment it is about, unless deleted or hidden
+
+    @property
+    def link(self) -> str | None:
+        """Where the notification leads: the item's own page (at the comment), or the
+        space."""
+        if self.content is not None:
+            anchor = f"#comment-{self.comment.id}" if self.comment is not None else ""
+            return f"{self.content.url}{anchor}"
+        return None
+
+    @property
+    def excerpt(self) -> str:
+        """What was said, shortened: the comment, else the item's text."""
+        if self.comment is not None:
+            return excerpt(self.comment.body)
+        return excerpt(self.content.summary or self.content.title) if self.content else ""
+
+    @property
+    def about(self) -> str:
+        """The item's title, or its text's first words when it has none."""
+        if self.content is None:
+            return ""
+        return self.content.title or excerpt(self.content.summary, 60)
 
 
 def _of_active_plugins(query: Select[Any], plugins: frozenset[str] | None) -> Select[Any]:
@@ -178,10 +226,11 @@ def for_user(
         principals = load_access(session, user).principals
     actor = aliased(User)
     query = (
-        select(Notification, actor, Content, Space)
+        select(Notification, actor, Content, Space, Comment)
         .outerjoin(actor, actor.id == Notification.actor_id)
         .outerjoin(Content, Content.id == Notification.content_id)
         .outerjoin(Space, Space.id == Notification.space_id)
+        .outerjoin(Comment, Comment.id == Notification.comment_id)
         .where(Notification.user_id == user.id)
     )
     query = _of_active_plugins(query, plugins_of(principals))
@@ -189,10 +238,12 @@ def for_user(
         query = query.where(Notification.id < before)
     rows = session.execute(query.order_by(Notification.id.desc()).limit(limit)).all()
     shown = []
-    for notification, who, content, space in rows:
+    for notification, who, content, space, comment in rows:
         hidden = notification.content_id is not None and (
             content is None or content.deleted_at is not None or not shows(principals, content)
         )
+        if comment is not None and comment.deleted_at is not None:
+            comment = None
         shown.append(
             Shown(
                 notification,
@@ -200,6 +251,7 @@ def for_user(
                 None if hidden else content,
                 None if hidden else space,
                 hidden,
+                None if hidden else comment,
             )
         )
     return shown
@@ -215,6 +267,20 @@ def unread_count(session: Session, user_id: int, plugins: frozenset[str] | None 
         .where(Notification.user_id == user_id, Notification.read_at.is_(None))
     )
     return session.execute(_of_active_plugins(query, plugins)).scalar_one()
+
+
+def mark_read_ids(session: Session, user_id: int, ids: list[int]) -> int:
+    """Mark these notifications of the user read (those a page just showed)."""
+    statement = (
+        update(Notification)
+        .where(
+            Notification.user_id == user_id,
+            Notification.id.in_(ids),
+            Notification.read_at.is_(None),
+        )
+        .values(read_at=utcnow())
+    )
+    return session.execute(statement).rowcount or 0
 
 
 def mark_read(

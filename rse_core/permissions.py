@@ -21,30 +21,34 @@ from sqlalchemy.orm import Session
 
 from .enablement import EVERYONE, PluginState, active_names, load_states
 from .hooktypes import Permission
+from .i18n import N_
 from .identity.models import ROLES, Membership, PermissionOverride, Space, User
 from .validation import ValidationError
 
 CORE_PERMISSIONS = [
-    Permission("core.space.create", "Create spaces", default_roles=(EVERYONE,)),
+    Permission("core.space.create", N_("Create spaces"), default_roles=(EVERYONE,)),
     Permission(
         "core.space.manage",
-        "Change a space's name, description, visibility, join policy and permissions",
+        N_("Change a space's name, description, visibility, join policy and permissions"),
         default_roles=("owner",),
         admins=True,
     ),
     Permission(
         "core.space.members",
-        "Add and remove members, change roles, approve join requests",
+        N_("Add and remove members, change roles, approve join requests"),
         default_roles=("moderator", "owner"),
         admins=True,
     ),
-    Permission("core.space.invite", "Invite people to the space", ("moderator", "owner")),
+    Permission("core.space.invite", N_("Invite people to the space"), ("moderator", "owner")),
     Permission(
-        "core.space.moderate", "Edit or delete others' content in the space", ("moderator", "owner")
+        "core.space.moderate",
+        N_("Edit or delete others' content in the space"),
+        ("moderator", "owner"),
     ),
 ]
 
 GRANTABLE_ROLES = (EVERYONE, *ROLES)
+N_("everyone")  # how the permission table names EVERYONE (translated there)
 #: The owner of items no plugin owns; always active.
 CORE_OWNER = "core"
 

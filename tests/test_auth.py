@@ -62,8 +62,9 @@ def test_wrong_password_is_refused_without_saying_which_part(rse_user, rse_clien
                 "csrf_token": rse_client.cookies["rse_csrf"],
             },
         )
-        assert response.status_code == 400
+        assert response.status_code == 200  # the form again, with the message
         assert "Wrong username or password." in response.text
+        assert 'role="alert"' in response.text
 
 
 def test_session_id_changes_at_login(rse_user, rse_client):
@@ -334,7 +335,8 @@ def test_deactivated_user_is_signed_out_and_cannot_sign_in(rse_user, rse_client_
                 "csrf_token": client.cookies["rse_csrf"],
             },
         )
-        assert response.status_code == 400
+        assert response.status_code == 200 and "Wrong username or password." in response.text
+        assert "rse_session" not in response.cookies
 
 
 def test_security_headers(client):

@@ -41,3 +41,93 @@ def test_the_choice_is_remembered(client):
 def test_unknown_language_is_ignored(client):
     client.post("/language", data={"lang": "xx"})
     assert "Following only" in client.get("/").text
+
+
+CATALOGS = {  # each source tree and the catalogs that answer for it, first first
+    "rse_core": ["rse_core"],
+    "plugins/feed/rse_feed": ["plugins/feed/rse_feed", "rse_core"],
+    "plugins/bookmarks/rse_bookmarks": ["plugins/bookmarks/rse_bookmarks", "rse_core"],
+}
+
+
+def extracted(tree):
+    """Every message ``pybabel extract`` finds in a source tree: ``_()``, ``gettext()`` and
+    ``N_()`` in Python, ``_()`` in templates."""
+    from babel.messages.extract import extract_from_dir
+
+    method_map = [("**/scaffold_template/**", "ignore"), ("**.py", "python")]
+    method_map.append(("**/templates/**.html", "jinja2"))
+    options = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    from tests.conftest import ROOT
+
+    found = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        ROOT / tree, method_map, options
+    ):
+        found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def test_every_message_in_the_sources_is_translated_to_french():
+    from babel.messages.pofile import read_po
+
+    from tests.conftest import ROOT
+
+    for tree, catalog_trees in CATALOGS.items():
+        catalogs = []
+        for catalog_tree in catalog_trees:
+            with (ROOT / catalog_tree / "locale/fr/LC_MESSAGES/messages.po").open("rb") as fh:
+                catalogs.append(read_po(fh))
+        missing = sorted(
+            message
+            for message in extracted(tree)
+            if not any(message in c and c[message].string for c in catalogs)
+        )
+        assert missing == [], f"{tree}: messages without a French translation"
+
+
+def test_templates_hold_no_text_outside_the_catalogs():
+    """Visible text and labelling attributes in templates go through ``_()``."""
+    import re
+    from html.parser import HTMLParser
+
+    from tests.conftest import ROOT
+
+    word = re.compile(r"[A-Za-zÀ-ÿ]{2,}")
+    # Not for translation: the product's name, language names in their own language, "API".
+    allowed = {"rse", "English", "Français", "API"}
+
+    class Finder(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.found, self.skip = [], 0
+
+        def handle_starttag(self, tag, attrs):
+            self.skip += tag in ("script", "style", "code", "pre")
+            for name, value in attrs:
+                if name in ("title", "placeholder", "aria-label", "alt") and value:
+                    self.check(value)
+
+        def handle_endtag(self, tag):
+            self.skip -= tag in ("script", "style", "code", "pre")
+
+        def handle_data(self, data):
+            if not self.skip:
+                self.check(data)
+
+        def check(self, text):
+            words = set(word.findall(text.replace("\x00", " "))) - allowed
+            if words:
+                self.found.append(text.strip())
+
+    roots = [ROOT / "rse_core/templates", *ROOT.glob("plugins/*/rse_*/templates")]
+    untranslated = {}
+    for root in roots:
+        for path in sorted(root.rglob("*.html")):
+            finder = Finder()
+            # Expressions become a marker, statements a space (they may sit inside a tag).
+            source = re.sub(r"\{%.*?%\}|\{#.*?#\}", " ", path.read_text(), flags=re.S)
+            finder.feed(re.sub(r"\{\{.*?\}\}", "\x00", source, flags=re.S))
+            if finder.found:
+                untranslated[str(path.relative_to(ROOT))] = finder.found
+    assert untranslated == {}

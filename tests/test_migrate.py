@@ -16,7 +16,7 @@ def test_upgrade_is_idempotent_and_reports_heads(tmp_path):
     first = migrate.upgrade(rt.db, rt.plugins)
     second = migrate.upgrade(rt.db, rt.plugins)
     assert first == second
-    assert first["core"] == ("core_0007",) and first["example"] == ("example_0003",)
+    assert first["core"] == ("core_0009",) and first["example"] == ("example_0003",)
     assert migrate.pending(rt.db, rt.plugins) == []
     rt.db.dispose()
 
@@ -85,3 +85,38 @@ def _table_of(change):
         if name and hasattr(part, "columns"):
             return name
     return None
+
+
+def test_core_0008_unmarks_items_never_edited(rse_app):
+    """Items written before the fix had times microseconds apart; core_0008 equalises them
+    for items with no update activity, and leaves edited ones alone."""
+    from datetime import timedelta
+
+    from alembic import command
+
+    from rse_core.content import Content, publish, update
+    from rse_core.identity.models import User
+    from rse_core.testing import add_user
+
+    add_user(rse_app, "ann")
+    db = rse_app.state.rse.db
+    with db.write() as session:
+        ann = session.query(User).filter_by(username="ann").one()
+        common = {"plugin": "example", "type": "example.greeting", "author": ann, "url": "/x"}
+        never = publish(session, title="never", **common)
+        edited = publish(session, title="edited", **common)
+        session.flush()
+        update(session, edited, ann, title="edited!")
+        never.updated_at = never.created_at + timedelta(microseconds=7)  # as the old code did
+        ids = never.id, edited.id
+    core = next(c for c in migrate.components(rse_app.state.rse.plugins) if c.name == "core")
+    with db.engine.execution_options(rse_write=True).connect() as connection:
+        cfg = migrate._config(core)
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "core_0007")
+        command.upgrade(cfg, "core_0008")
+        connection.commit()
+    with db.read() as session:
+        never, edited = (session.get(Content, i) for i in ids)
+        assert never.updated_at == never.created_at
+        assert edited.updated_at > edited.created_at

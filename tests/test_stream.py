@@ -166,12 +166,21 @@ def test_comment_and_like_on_pages_with_htmx(rse_app, office):
     fragment = bob.post(f"/content/{item}/comments", data={"body": "Hi <b>ann</b>"}, headers=htmx)
     assert fragment.status_code == 200 and '<li class="comment"' in fragment.text
     assert "&lt;b&gt;" in fragment.text and "<html" not in fragment.text
+    # The box comes back empty (out of band), so a second click cannot post it twice.
+    assert '<div id="comment-box" hx-swap-oob="true">' in fragment.text
+    assert '<textarea id="f-body" name="body" rows="3"\n    ></textarea>' in fragment.text
     button = bob.post(f"/content/{item}/like", headers=htmx)
     assert "♥ Like · 1" in button.text and 'aria-pressed="true"' in button.text
     button = bob.post(f"/content/{item}/like", headers=htmx)
     assert "♥ Like · 0" in button.text
     empty = bob.post(f"/content/{item}/comments", data={"body": "  "}, headers=htmx)
     assert empty.status_code == 422
+    # The error replaces the box, beside the field, instead of joining the comment list.
+    assert empty.headers["hx-retarget"] == "#comment-box"
+    assert 'aria-invalid="true"' in empty.text and 'class="field-error"' in empty.text
+    too_long = "x" * 10_001
+    refused = bob.post(f"/content/{item}/comments", data={"body": too_long}, headers=htmx)
+    assert refused.status_code == 422 and too_long in refused.text  # the text is kept
 
 
 def test_mentions_notify_only_those_who_can_see(rse_app, office):
@@ -300,3 +309,58 @@ def test_home_page_costs_a_constant_number_of_queries(rse_app, office, rse_user)
     many = count_queries(office["bob"])
     assert many == few, f"{few} queries for 1 item, {many} for 20"
     assert many <= 16
+
+
+def test_a_profile_shows_the_person_s_activity_as_the_reader_may_see_it(rse_app, office):
+    """The profile's Activity section was always empty: the page never rendered the stream."""
+    from rse_core.web.stream import PAGE
+
+    share(rse_app, "ann", "ann in public")
+    share(rse_app, "ann", "ann in hr", space="hr")
+    share(rse_app, "bob", "bob speaking")
+    bob_view = office["bob"].get("/people/ann").text.split('id="activity-title"')[1]
+    assert "ann in public" in bob_view and "ann in hr" in bob_view
+    assert "bob speaking" not in bob_view and "Nothing you can see yet." not in bob_view
+    cid_view = office["cid"].get("/people/ann").text.split('id="activity-title"')[1]
+    assert "ann in public" in cid_view and "ann in hr" not in cid_view  # cid is not in hr
+    assert "Nothing you can see yet." in office["ann"].get("/people/cid").text
+    for n in range(PAGE):
+        share(rse_app, "ann", f"more {n}")
+    page = office["bob"].get("/people/ann").text
+    assert 'hx-get="/stream/items?person=ann&amp;before=' in page  # load more, same person
+
+
+def test_one_notification_per_event_with_the_right_words_an_excerpt_and_a_direct_link(
+    rse_app, office
+):
+    item = share(rse_app, "ann", "Quarterly planning")
+    body = "Thanks @ann, and @bob please review the second part of the plan before Friday"
+    comment = office["cid"].post(f"/api/v1/content/{item}/comments", json={"body": body})
+    comment_id = comment.json()["id"]
+    ann = office["ann"].get("/api/v1/notifications").json()["items"]
+    assert [n["kind"] for n in ann] == ["comment"]  # not also "mentioned you"
+    (bob,) = office["bob"].get("/api/v1/notifications").json()["items"]
+    assert bob["kind"] == "mention" and bob["comment"] == {"id": comment_id}
+    assert bob["link"] == f"/example/#comment-{comment_id}"  # the item's own page
+    assert bob["excerpt"] == body  # what was said
+    page = office["bob"].get("/notifications").text
+    assert "mentioned you in a comment on" in page
+    assert f'<a href="/example/#comment-{comment_id}">Quarterly planning</a>' in page
+    assert f'<blockquote class="excerpt">{body}</blockquote>' in page
+
+
+def test_seeing_the_notifications_page_clears_the_bell(rse_app, office):
+    item = share(rse_app, "ann", "Read me")
+    office["bob"].post(f"/api/v1/content/{item}/comments", json={"body": "hello"})
+    assert office["ann"].get("/api/v1/notifications").json()["unread"] == 1
+    page = office["ann"].get("/notifications").text
+    assert 'class="card unread"' in page  # still marked new on the page that shows it
+    assert office["ann"].get("/api/v1/notifications").json()["unread"] == 0
+    assert '<span class="count">' not in office["ann"].get("/").text
+
+
+def test_excerpts_are_cut_at_a_word():
+    from rse_core import excerpt
+
+    assert excerpt("short  text\n") == "short text"
+    assert excerpt("word " * 50, 20) == "word word word word…"

@@ -45,3 +45,25 @@ def test_base_layout_is_accessible_and_loads_htmx(client):
     assert 'src="/static/core/htmx.min.js"' in page
     htmx = client.get("/static/core/htmx.min.js")
     assert htmx.status_code == 200 and "htmx" in htmx.text[:2000]
+
+
+def test_a_flash_message_is_signed_and_shown_once(rse_app, client):
+    from starlette.responses import RedirectResponse
+
+    from rse_core import flash
+    from rse_core.web.flash import COOKIE
+
+    client.cookies.set(COOKIE, "a-forged-value")
+    assert 'id="flash"' not in client.get("/").text  # a forged cookie shows nothing
+
+    class FakeRequest:  # what flash() needs: the app (for the secret) and the scheme
+        app = rse_app
+        url = type("U", (), {"scheme": "http"})()
+
+    response = flash(FakeRequest(), RedirectResponse("/"), "Welcome <b>back</b>")
+    signed = response.headers["set-cookie"].split(";")[0].split("=", 1)[1]
+    client.cookies.set(COOKIE, signed)
+    shown = client.get("/")
+    expected = '<p class="flash" role="status" id="flash">Welcome &lt;b&gt;back&lt;/b&gt;</p>'
+    assert expected in shown.text  # escaped
+    assert f'{COOKIE}=""' in shown.headers["set-cookie"]  # and cleared: shown once

@@ -17,10 +17,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, UTCDateTime, utcnow
+from ..i18n import N_
 
-ROLES = ("member", "moderator", "owner")
-VISIBILITIES = ("public", "private", "secret")
-JOIN_POLICIES = ("open", "request", "invite")
+# Stored as these words; pages translate them (``{{ _(space.visibility) }}``).
+ROLES = (N_("member"), N_("moderator"), N_("owner"))
+VISIBILITIES = (N_("public"), N_("private"), N_("secret"))
+JOIN_POLICIES = (N_("open"), N_("request"), N_("invite"))
 
 
 class User(Base):

@@ -23,9 +23,8 @@ from ..identity.models import Space, User
 from ..permissions import can_read_space, load_access
 from .context import access, current_user, runtime, write
 from .errors import ApiError
+from .forms import page_limit
 from .people import load_profile
-
-MAX_LIMIT = 100
 
 
 async def json_body(request: Request) -> dict[str, Any]:
@@ -57,16 +56,6 @@ def decode_cursor(request: Request) -> str | None:
         raise ApiError(
             400, "bad_cursor", "The cursor is not valid.", {"cursor": "invalid"}
         ) from None
-
-
-def page_limit(request: Request, default: int = 20) -> int:
-    """``?limit=`` bounded to 1..100."""
-    raw = request.query_params.get("limit")
-    if raw is None:
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise ApiError(422, "invalid", "limit must be 1-100.", {"limit": "1-100"})
-    return int(raw)
 
 
 def user_json(user: User) -> dict[str, Any]:

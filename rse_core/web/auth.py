@@ -22,7 +22,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..i18n import COOKIE as LANGUAGE_COOKIE
-from ..i18n import LOCALES
+from ..i18n import LOCALES, N_
 from ..identity import sessions, throttle
 from ..identity.tokens import user_for_token
 from .context import runtime, write
@@ -300,8 +300,10 @@ async def login_submit(request: Request) -> Response:
         return render(
             request,
             "auth/login.html",
-            {"next": next_path, "username": username, "error": "Wrong username or password."},
-            status_code=400,
+            {"next": next_path, "username": username, "error": N_("Wrong username or password.")},
+            # The form again with its message: a wrong password is no malformed request (400),
+            # and 401 would need a WWW-Authenticate challenge a login form does not have.
+            status_code=200,
         )
     return signed_in_response(request, token, next_path)
 

@@ -89,8 +89,15 @@ def _comment_and_notify(request: Request, content: Content, body: object) -> Any
         author = session.get(User, me.id)
         comment = add_comment(session, fresh, author, body)
         owner = session.get(User, fresh.author_id)
-        notify(session, owner, "comment", actor=author, content=fresh)
-        notify_mentions(session, comment.body, author, fresh)
+        told = notify(session, owner, "comment", actor=author, content=fresh, comment=comment)
+        notify_mentions(
+            session,
+            comment.body,
+            author,
+            fresh,
+            comment=comment,
+            already={owner.id} if told else (),
+        )
         return comment, author
 
     return run
@@ -147,23 +154,28 @@ async def comment_submit(request: Request) -> Response:
         )
     except ValidationError as exc:
         if request.headers.get("hx-request"):
-            return HTMLResponse(
-                f'<p class="field-error">{Markup.escape(exc.fields["body"])}</p>', status_code=422
+            # The box again, with the text kept and the error beside it (nothing appended).
+            box = render_fragment(
+                request,
+                "content/_comment_box.html",
+                {"value": data.get("body") or "", "errors": exc.fields},
             )
+            headers = {"hx-retarget": "#comment-box", "hx-reswap": "outerHTML"}
+            return HTMLResponse(box, status_code=422, headers=headers)
         raise
     if request.headers.get("hx-request"):
-        return HTMLResponse(
-            render_fragment(
-                request,
-                "content/_comment.html",
-                {
-                    "comment": comment,
-                    "author": author,
-                    "can_moderate": True,
-                    "render_markdown": render_markdown,
-                },
-            )
+        added = render_fragment(
+            request,
+            "content/_comment.html",
+            {
+                "comment": comment,
+                "author": author,
+                "can_moderate": True,
+                "render_markdown": render_markdown,
+            },
         )
+        emptied = render_fragment(request, "content/_comment_box.html", {"oob": True})
+        return HTMLResponse(added + emptied)
     return RedirectResponse(f"/content/{content.id}#comment-{comment.id}", status_code=303)
 
 

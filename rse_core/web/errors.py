@@ -14,17 +14,32 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from ..i18n import N_
+
 log = logging.getLogger(__name__)
 
 MESSAGES = {
-    400: "The request could not be understood.",
-    403: "You are not allowed to do this.",
-    404: "There is nothing here, or you are not allowed to see it.",
-    405: "This address does not accept that method.",
-    413: "The request is too large.",
-    422: "Some fields are not valid.",
-    429: "Too many attempts. Wait a moment and try again.",
-    500: "Something went wrong on our side. It has been logged.",
+    400: N_("The request could not be understood."),
+    403: N_("You are not allowed to do this."),
+    404: N_("There is nothing here, or you are not allowed to see it."),
+    405: N_("This address does not accept that method."),
+    413: N_("The request is too large."),
+    422: N_("Some fields are not valid."),
+    429: N_("Too many attempts. Wait a moment and try again."),
+    500: N_("Something went wrong on our side. It has been logged."),
+}
+#: The error page's titles (HTTP's own phrases, translated on the page).
+TITLES = {
+    400: N_("Bad Request"),
+    401: N_("Unauthorized"),
+    403: N_("Forbidden"),
+    404: N_("Not Found"),
+    405: N_("Method Not Allowed"),
+    409: N_("Conflict"),
+    413: N_("Content Too Large"),
+    422: N_("Unprocessable Content"),
+    429: N_("Too Many Requests"),
+    500: N_("Internal Server Error"),
 }
 
 
@@ -70,7 +85,7 @@ def _response(request: Request, status: int, detail: str | None = None, **kw: An
             # language_next: the footer's language switch must not echo the requested path
             {
                 "status": status,
-                "title": HTTPStatus(status).phrase,
+                "title": TITLES.get(status, HTTPStatus(status).phrase),
                 "message": message,
                 "language_next": "/",
             },

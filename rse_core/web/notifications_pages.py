@@ -15,10 +15,10 @@ from ..activity import stream
 from ..identity import tokens
 from ..identity.models import User
 from ..permissions import load_access, plugins_of
-from .api import json_body, page_limit
+from .api import json_body
 from .context import current_user, principals, runtime, write
 from .errors import ApiError
-from .forms import form_dict
+from .forms import form_dict, page_limit
 from .templating import render
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -42,6 +42,10 @@ def shown_json(item: notes.Shown) -> dict[str, object]:
             "title": item.content.title,
             "url": item.content.url,
         }
+        body["link"] = item.link
+        body["excerpt"] = item.excerpt
+    if item.comment is not None:
+        body["comment"] = {"id": item.comment.id}
     if item.space is not None:
         body["space"] = {"slug": item.space.slug, "name": item.space.name}
     return body
@@ -59,7 +63,12 @@ async def page(request: Request) -> Response:
         return RedirectResponse("/notifications", status_code=303)
     with runtime(request).db.read() as session:
         items = notes.for_user(session, me, principals=principals(request), limit=50)
-    return render(request, "notifications/list.html", {"items": items})
+    page = render(request, "notifications/list.html", {"items": items})
+    # Seen now: the page still marks them new, the bell counts them no more.
+    unread = [item.notification.id for item in items if item.notification.read_at is None]
+    if unread:
+        await write(request, lambda session: notes.mark_read_ids(session, me.id, unread))
+    return page
 
 
 async def preferences_page(request: Request) -> Response:

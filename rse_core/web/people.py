@@ -20,6 +20,7 @@ from ..validation import ValidationError
 from .auth import signed_in_response
 from .context import active_plugins, current_user, runtime, write
 from .forms import form_dict
+from .stream import render_items
 from .templating import render
 
 PAGE_SIZE = 24
@@ -62,10 +63,18 @@ async def profile(request: Request) -> Response:
         )
         for html in results
     ]
+    # The person's own stream, as this reader may see it, with "load more".
+    stream_html, _next, newest = render_items(request, person=person.username)
     return render(
         request,
         "people/profile.html",
-        {"person": person, "bio_html": render_markdown(person.bio), "sections": sections},
+        {
+            "person": person,
+            "bio_html": render_markdown(person.bio),
+            "sections": sections,
+            "stream_html": stream_html,
+            "newest": newest,
+        },
     )
 
 

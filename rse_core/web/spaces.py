@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from ..hooktypes import SpaceTab
+from ..i18n import N_
 from ..identity import accounts
 from ..identity import spaces as svc
 from ..identity.models import JOIN_POLICIES, VISIBILITIES, Space
@@ -41,8 +42,8 @@ def space_context(request: Request, space: Space, current_tab: str) -> dict[str,
     acc = access(request)
     readable = can_read_space(acc, space)
     tabs = [
-        SpaceTab("Home", f"/spaces/{space.slug}", 0),
-        SpaceTab("Members", f"/spaces/{space.slug}/members", 900),
+        SpaceTab(N_("Home"), f"/spaces/{space.slug}", 0),
+        SpaceTab(N_("Members"), f"/spaces/{space.slug}/members", 900),
     ]
     if readable:
         for _name, result in runtime(request).plugins.collect(
@@ -51,7 +52,7 @@ def space_context(request: Request, space: Space, current_tab: str) -> dict[str,
             tabs.extend(result)
     manage = can(request, "core.space.manage", space)
     if manage:
-        tabs.append(SpaceTab("Settings", f"/spaces/{space.slug}/settings", 1000))
+        tabs.append(SpaceTab(N_("Settings"), f"/spaces/{space.slug}/settings", 1000))
     with runtime(request).db.read() as session:
         pending_invite = any(s.id == space.id for s in svc.invitations_for(session, acc.user))
         requested = any(u.id == acc.user.id for u, _ in svc.pending(session, space, "request"))

@@ -19,9 +19,9 @@ from ..identity import accounts
 from ..identity import spaces as svc
 from ..permissions import can_read_space
 from ..social import comment_counts, followed, reaction_summary
-from .api import page_limit
 from .context import access, active_plugins, current_user, principals, runtime
 from .errors import ApiError
+from .forms import page_limit
 from .templating import render_fragment
 
 PAGE = 20

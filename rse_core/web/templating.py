@@ -19,6 +19,8 @@ from ..i18n import template_callables
 from ..plugins import PluginRegistry
 from ..settings import Settings
 from .context import active_plugins, current_user, principals, runtime
+from .flash import COOKIE as FLASH_COOKIE
+from .flash import pending_flash
 
 CORE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -85,6 +87,7 @@ def base_context(request: Request) -> dict[str, Any]:
         "nav_items": nav_items(request),
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "settings": runtime(request).settings,
+        "flash_message": pending_flash(request),
     }
 
 
@@ -99,7 +102,10 @@ def render(
     """Render a full page with the base context."""
     template = request.app.state.templates.get_template(name)
     html = template.render({**base_context(request), **(context or {})})
-    return HTMLResponse(html, status_code=status_code, headers=headers)
+    response = HTMLResponse(html, status_code=status_code, headers=headers)
+    if FLASH_COOKIE in request.cookies:
+        response.delete_cookie(FLASH_COOKIE)  # shown once
+    return response
 
 
 def render_fragment(request: Request, name: str, context: dict[str, Any] | None = None) -> Markup:

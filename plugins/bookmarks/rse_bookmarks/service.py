@@ -92,6 +92,8 @@ def save(
         space=space if visibility == "space" else None,
         audience=f"user:{author.id}" if visibility == "private" else None,
         tags=clean,
+        # A link kept for oneself is no news: searchable by its owner, not in any stream.
+        announce=visibility != "private",
     )
     bookmark = Bookmark(
         content_id=content.id,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from rse_core import (
@@ -21,11 +21,14 @@ from rse_core import (
     access,
     can,
     current_user,
+    excerpt,
     find_space,
+    flash,
     get_visible,
     json_body,
     principals,
     render,
+    render_fragment,
     render_social,
     runtime,
     utcnow,
@@ -147,7 +150,6 @@ async def my_bookmarks(request: Request) -> Response:
             "next_before": rows[29][0].id if len(rows) > 30 else None,
             "errors": {},
             "values": {},
-            "notice": request.query_params.get("notice", "")[:200],
         },
     )
 
@@ -181,7 +183,6 @@ async def add(request: Request) -> Response:
                 "next_before": None,
                 "errors": exc.fields,
                 "values": data,
-                "notice": "",
             },
             status_code=422,
         )
@@ -212,7 +213,6 @@ async def space_bookmarks(request: Request) -> Response:
             "errors": {},
             "values": {},
             "next_before": rows[29][0].id if len(rows) > 30 else None,
-            "notice": "",
         },
     )
 
@@ -261,19 +261,19 @@ async def save_for_later(request: Request) -> Response:
         item = get_visible(session, int(raw), principals(request))
         if item is None:
             raise HTTPException(404)
-        title = item.title or " ".join(item.summary.split())[:80] or "Saved item"
         service.save(
             session,
             session.get(User, me.id),
             url=item.url,
-            title=title,
+            title=item.title or excerpt(item.summary, 80) or "Saved item",
             visibility="private",
             saved_content_id=item.id,
-            tags=["saved"],
         )
 
     await write(request, run)
-    return RedirectResponse("/bookmarks?notice=Saved+for+later", status_code=303)
+    if request.headers.get("hx-request"):  # stay on the page: the button says it is done
+        return HTMLResponse(render_fragment(request, "bookmarks/saved.html", {}))
+    return flash(request, RedirectResponse("/bookmarks", status_code=303), "Saved for later")
 
 
 async def import_page(request: Request) -> Response:
@@ -305,7 +305,7 @@ async def import_page(request: Request) -> Response:
     notice = f"Imported {saved} bookmarks" + (
         f", skipped {skipped} unsafe links" if skipped else ""
     )
-    return RedirectResponse(f"/bookmarks?notice={notice.replace(' ', '+')}", status_code=303)
+    return flash(request, RedirectResponse("/bookmarks", status_code=303), notice)
 
 
 async def export_file(request: Request) -> Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rse_core.testing import enable
+from rse_core.testing import enable, wait_for_index
 
 NETSCAPE = """<!DOCTYPE NETSCAPE-Bookmark-file-1>
 <META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=UTF-8">
@@ -40,6 +40,10 @@ def save(client, **body):
     response = client.post("/api/v1/bookmarks", json=body)
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def stream(client):
+    return client.get("/api/v1/stream?limit=100").json()["items"]
 
 
 def urls(client, query=""):
@@ -129,6 +133,7 @@ def test_save_for_later_any_visible_item(people):
     assert response.status_code == 303
     saved = people["bob"].get("/api/v1/bookmarks").json()["items"][0]
     assert saved["url"] == post["url"] and saved["visibility"] == "private"
+    assert saved["title"] == "Read me #later"
     assert (
         people["cid"].post("/bookmarks/save", data={"content_id": post["content_id"]}).status_code
         == 404
@@ -141,8 +146,13 @@ def test_import_a_browser_file(people):
         files={"file": ("bookmarks.html", NETSCAPE, "text/html")},
         follow_redirects=False,
     )
-    assert response.status_code == 303 and "Imported+2" in response.headers["location"]
-    assert "skipped+1" in response.headers["location"]
+    assert response.status_code == 303 and response.headers["location"] == "/bookmarks"
+    # The result is a one-time message (a signed cookie), never text read from the URL.
+    page = people["ann"].get("/bookmarks").text
+    assert '<p class="flash" role="status" id="flash">Imported 2 bookmarks, skipped 1' in page
+    assert 'id="flash"' not in people["ann"].get("/bookmarks").text  # shown once
+    crafted = people["ann"].get("/bookmarks?notice=Your+password+expired").text
+    assert "Your password expired" not in crafted
     items = people["ann"].get("/api/v1/bookmarks").json()["items"]
     assert [(i["url"], i["title"]) for i in items] == [
         ("https://news.example.org/", "News & more"),
@@ -226,3 +236,27 @@ def test_titles_are_escaped_on_output(people):
     )
     page = people["cid"].get("/").text
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+
+def test_save_for_later_stays_on_the_page_and_stays_quiet(rse_app, people):
+    body = "A long post about the new onboarding checklist for engineers joining the platform team"
+    post = people["ann"].post("/api/v1/feed/posts", json={"body": body}).json()
+    saved = people["bob"].post(
+        "/bookmarks/save", data={"content_id": post["content_id"]}, headers={"hx-request": "1"}
+    )
+    assert saved.status_code == 200 and "<html" not in saved.text  # htmx swaps the button
+    assert 'class="save-later saved"' in saved.text
+    (bookmark,) = people["bob"].get("/api/v1/bookmarks").json()["items"]
+    # Whole words, cut with an ellipsis (it was cut mid-word at 80 characters).
+    assert (
+        bookmark["title"]
+        == "A long post about the new onboarding checklist for engineers joining the…"
+    )
+    # No "bob shared ..." entry in anyone's stream, no #saved in trending tags.
+    verbs = [(i["actor"]["preferredUsername"], i["rse:verb"]) for i in stream(people["bob"])]
+    assert ("bob", "create") not in verbs
+    assert "#saved" not in people["bob"].get("/").text
+    # A private bookmark is still found by its owner in search.
+    wait_for_index(rse_app)
+    found = people["bob"].get("/api/v1/search", params={"q": "onboarding"}).json()["hits"]
+    assert {hit["type"] for hit in found} == {"feed.post", "bookmarks.link"}

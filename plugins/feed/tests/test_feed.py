@@ -171,3 +171,12 @@ def test_demo_posts(rse_app):
     load_demo(rse_app.state.rse, actor="test")
     with rse_app.state.rse.db.read() as session:
         assert session.execute(select(func.count()).select_from(Post)).scalar_one() >= 5
+
+
+def test_only_a_real_edit_marks_a_post_edited(people):
+    created = post(people["ann"], "fresh")
+    assert created["created_at"] == created["updated_at"]
+    page = people["bob"].get(created["url"]).text
+    assert "· edited" not in page
+    people["ann"].patch(f"/api/v1/feed/posts/{created['id']}", json={"body": "fresher"})
+    assert "· edited" in people["bob"].get(created["url"]).text
