@@ -87,14 +87,15 @@ class ContentTag(Base):
 
 
 class SearchOutbox(Base):
-    """A content item (or a person) whose search entry must be (re)written or removed after
-    commit."""
+    """A content item (or a person, or a space) whose search entry must be (re)written or
+    removed after commit."""
 
     __tablename__ = "rse_search_outbox"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     content_id: Mapped[int | None] = mapped_column(Integer, index=True, nullable=True)
     user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # a person's entry
+    space_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # a space's entry
     op: Mapped[str] = mapped_column(String(10))  # "index" or "delete"
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

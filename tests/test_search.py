@@ -123,6 +123,10 @@ def test_type_and_space_filters(rse_app, world):
     assert search(world["bob"], "budget", space="board")["total"] == 1
     assert search(world["bob"], "budget", type="example.greeting")["total"] == 2
     assert search(world["bob"], "budget", type="person")["total"] == 0
+    # The page names the space ("Board"), in the hit and in the filter, never its slug.
+    page = world["bob"].get("/search", params={"q": "budget"}).text
+    assert '<span class="muted">in Board</span>' in page
+    assert '&amp;space=board">Board</a>' in page and ">board<" not in page
 
 
 def test_check_and_fix_repair_a_lost_index(rse_app, world, tmp_path):
@@ -212,3 +216,29 @@ def test_an_indexer_killed_mid_batch_loses_nothing(rse_app_factory):
         assert session.execute(select(func.count()).select_from(SearchOutbox)).scalar_one() == 0
     hits = rt.search.search("crash", frozenset({"everyone"}))
     assert hits.total == 5
+
+
+def test_spaces_themselves_are_found_by_name_and_description(rse_app, world):
+    ann = world["ann"]
+    ann.post(
+        "/api/v1/spaces",
+        json={"name": "Kubernetes guild", "slug": "k8s", "description": "Cluster know-how"},
+    )
+    ann.post("/api/v1/spaces", json={"name": "Guild of secrets", "visibility": "secret"})
+    wait_for_index(rse_app)
+    hits = search(world["cid"], "guild")["hits"]
+    assert [(h["title"], h["type"], h["url"]) for h in hits] == [
+        ("Kubernetes guild", "space", "/spaces/k8s")
+    ]  # the secret one is found by its members only
+    assert {h["title"] for h in search(ann, "guild")["hits"]} == {
+        "Kubernetes guild",
+        "Guild of secrets",
+    }
+    assert search(world["cid"], "know-how")["total"] == 1
+    # Renamed: the index follows.
+    renamed = ann.post("/spaces/k8s/settings", data={"name": "Platform guild"})
+    assert renamed.status_code in (200, 303)
+    wait_for_index(rse_app)
+    assert [h["title"] for h in search(world["cid"], "guild")["hits"]] == ["Platform guild"]
+    page = world["cid"].get("/search", params={"q": "platform"}).text
+    assert '<span class="badge off">Space</span>' in page

@@ -145,8 +145,16 @@ def create_space(
     session.add(space)
     session.flush()
     session.add(Membership(space_id=space.id, user_id=access.user.id, role="owner"))
+    reindex_space(session, space)
     session.flush()
     return space
+
+
+def reindex_space(session: Session, space: Space) -> None:
+    """Queue the space's own search entry (name, description) to be rewritten."""
+    from ..content import SearchOutbox  # content imports identity: import at call time
+
+    session.add(SearchOutbox(space_id=space.id, op="index"))
 
 
 def update_space(
@@ -177,6 +185,7 @@ def update_space(
                 setattr(space, field, data[field])
     if errors:
         raise ValidationError(errors)
+    reindex_space(session, space)
 
 
 def members(session: Session, space: Space) -> list[tuple[User, str]]:

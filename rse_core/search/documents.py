@@ -112,6 +112,26 @@ def people_documents(session: Session, ids: list[int] | None = None) -> Iterator
         )
 
 
+def space_documents(session: Session, ids: list[int] | None = None) -> Iterator[Document]:
+    """Documents for spaces themselves, found by name and description: public and private
+    spaces are listed to every employee, a secret one only to its members."""
+    query = select(Space).order_by(Space.id)
+    if ids is not None:
+        query = query.where(Space.id.in_(ids))
+    for s in session.execute(query).scalars():
+        yield Document(
+            key=f"s:{s.id}",
+            kind="space",
+            title=s.name,
+            text=f"{s.slug} {s.description}",
+            audience=s.principal if s.visibility == "secret" else EVERYONE,
+            url=f"/spaces/{s.slug}",
+            space="",  # a space is not "in" a space: it stays out of the space facet
+            author="",
+            created=s.created_at,
+        )
+
+
 def all_documents(session: Session, plugins: PluginRegistry) -> Iterator[Document]:
     """Everything the index should hold, from the database: what every plugin's
     ``rse_index_documents`` yields (the core's own: content items and people)."""
@@ -120,9 +140,11 @@ def all_documents(session: Session, plugins: PluginRegistry) -> Iterator[Documen
 
 
 def core_documents(session: Session) -> Iterator[Document]:
-    """The content registry's live items (with their comments) and the active people."""
+    """The content registry's live items (with their comments), the active people and the
+    spaces."""
     yield from content_documents(session)
     yield from people_documents(session)
+    yield from space_documents(session)
 
 
 def count_documents(session: Session) -> int:
@@ -135,4 +157,5 @@ def count_documents(session: Session) -> int:
     people = session.execute(
         select(func.count()).select_from(User).where(User.is_active.is_(True))
     ).scalar_one()
-    return contents + people
+    spaces = session.execute(select(func.count()).select_from(Space)).scalar_one()
+    return contents + people + spaces

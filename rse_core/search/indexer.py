@@ -21,7 +21,13 @@ from ..content import SearchOutbox
 from ..db import Database
 from ..plugins import PluginRegistry
 from .backend import SearchBackend
-from .documents import all_documents, content_documents, count_documents, people_documents
+from .documents import (
+    all_documents,
+    content_documents,
+    count_documents,
+    people_documents,
+    space_documents,
+)
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -35,21 +41,33 @@ def drain(db: Database, backend: SearchBackend, *, batch: int = BATCH) -> int:
         with db.read() as session:
             rows = list(
                 session.execute(
-                    select(SearchOutbox.id, SearchOutbox.content_id, SearchOutbox.user_id)
+                    select(
+                        SearchOutbox.id,
+                        SearchOutbox.content_id,
+                        SearchOutbox.user_id,
+                        SearchOutbox.space_id,
+                    )
                     .order_by(SearchOutbox.id)
                     .limit(batch)
                 ).all()
             )
             if not rows:
                 return handled
-            ids = sorted({row.content_id for row in rows if row.content_id is not None})
-            people = sorted({row.user_id for row in rows if row.user_id is not None})
-            documents = list(content_documents(session, ids)) + list(
-                people_documents(session, people)
-            )
+            wanted = {
+                prefix: sorted({getattr(row, column) for row in rows} - {None})
+                for prefix, column in (("c", "content_id"), ("u", "user_id"), ("s", "space_id"))
+            }
+            documents = [
+                *content_documents(session, wanted["c"]),
+                *people_documents(session, wanted["u"]),
+                *space_documents(session, wanted["s"]),
+            ]
         present = {d.key for d in documents}
-        gone = [f"c:{i}" for i in ids if f"c:{i}" not in present] + [
-            f"u:{i}" for i in people if f"u:{i}" not in present
+        gone = [
+            key
+            for prefix, ids in wanted.items()
+            for key in (f"{prefix}:{i}" for i in ids)
+            if key not in present
         ]
         backend.write(documents, gone)
         with db.write() as session:

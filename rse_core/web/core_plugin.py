@@ -94,8 +94,8 @@ def rse_demo_data(session: Session, settings: Settings) -> None:
 
 @hookimpl
 def rse_content_types() -> dict[str, str]:
-    """People are found by search beside the plugins' items."""
-    return {"person": "Person"}
+    """People and spaces are found by search beside the plugins' items."""
+    return {"person": "Person", "space": "Space"}
 
 
 @hookimpl

@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..content import Content
+from ..identity.models import Space
 from .context import principals, runtime
 from .errors import ApiError
 from .templating import render
@@ -62,6 +63,7 @@ def run_search(request: Request) -> tuple[str, Any]:
 async def search_page(request: Request) -> Response:
     """GET /search?q=&type=&space=&cursor=."""
     q, results = run_search(request)
+    space = request.query_params.get("space", "")
     return render(
         request,
         "search/results.html",
@@ -69,10 +71,24 @@ async def search_page(request: Request) -> Response:
             "q": q,
             "results": results,
             "type": request.query_params.get("type", ""),
-            "space": request.query_params.get("space", ""),
+            "space": space,
             "type_names": runtime(request).content_types,
+            "space_names": _space_names(request, results, space),
         },
     )
+
+
+def _space_names(request: Request, results: Any, chosen: str) -> dict[str, str]:
+    """Names for the space slugs a results page shows (hits, facet, filter): one query."""
+    slugs = {chosen} if chosen else set()
+    if results is not None:
+        slugs |= {h.space for h in results.hits if h.space}
+        slugs |= set(results.facets.get("space", {}))
+    if not slugs:
+        return {}
+    with runtime(request).db.read() as session:
+        rows = session.execute(select(Space.slug, Space.name).where(Space.slug.in_(slugs)))
+        return dict(rows.all())
 
 
 async def search_api(request: Request) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from html import escape
 from html.parser import HTMLParser
 
@@ -23,6 +24,7 @@ class Entry:
     title: str
     tags: list[str] = field(default_factory=list)
     description: str = ""
+    added: datetime | None = None  # ADD_DATE: when the browser saved it
 
 
 class _Parser(HTMLParser):
@@ -46,7 +48,7 @@ class _Parser(HTMLParser):
         elif tag == "a":
             tags = [t for t in self.folders if t]
             tags += [t.strip() for t in values.get("tags", "").split(",") if t.strip()]
-            self.current = Entry(values.get("href", ""), "", tags)
+            self.current = Entry(values.get("href", ""), "", tags, added=_when(values))
             self.entries.append(self.current)
             self.in_a = True
         elif tag == "dd" and self.current is not None:
@@ -72,6 +74,20 @@ class _Parser(HTMLParser):
             self.current.title += data
         elif self.in_dd and self.current is not None:
             self.current.description += data.strip()
+
+
+def _when(values: dict[str, str]) -> datetime | None:
+    """ADD_DATE in seconds since 1970 (some browsers write microseconds); None if absent or
+    not a plausible time."""
+    raw = values.get("add_date", "").strip()
+    if not raw.isdigit():
+        return None
+    seconds = int(raw)
+    if seconds > 10**11:  # microseconds (Chrome-style)
+        seconds //= 1_000_000
+    if not 0 < seconds < 4_102_444_800:  # before 2100
+        return None
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 def parse(data: bytes) -> list[Entry]:

@@ -118,7 +118,7 @@ def import_entries(session: Session, author: User, entries: list[Entry]) -> tupl
         except UnsafeURL:
             skipped += 1
             continue
-        save(
+        bookmark = save(
             session,
             author,
             url=entry.url,
@@ -126,6 +126,9 @@ def import_entries(session: Session, author: User, entries: list[Entry]) -> tupl
             description=entry.description[:2000],
             tags=entry.tags[:MAX_TAGS],
         )
+        if entry.added is not None:  # saved when the browser saved it, not today
+            content = session.get(Content, bookmark.content_id)
+            content.created_at = content.updated_at = entry.added
         saved += 1
     return saved, skipped
 

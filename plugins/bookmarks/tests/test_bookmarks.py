@@ -260,3 +260,48 @@ def test_save_for_later_stays_on_the_page_and_stays_quiet(rse_app, people):
     wait_for_index(rse_app)
     found = people["bob"].get("/api/v1/search", params={"q": "onboarding"}).json()["hits"]
     assert {hit["type"] for hit in found} == {"feed.post", "bookmarks.link"}
+
+
+FIREFOX = """<!DOCTYPE NETSCAPE-Bookmark-file-1>
+<!-- This is an automatically generated file. -->
+<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=UTF-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'none'">
+<TITLE>Bookmarks</TITLE>
+<H1>Bookmarks Menu</H1>
+
+<DL><p>
+    <DT><H3 ADD_DATE="1700000000" LAST_MODIFIED="1700000100">Mozilla Firefox</H3>
+    <DL><p>
+        <DT><A HREF="https://support.mozilla.org/" ADD_DATE="1700000001">Get Help</A>
+        <DT><A HREF="https://www.mozilla.org/about/" ADD_DATE="1700000002">About Us</A>
+    </DL><p>
+    <DT><H3 ADD_DATE="1700000000" PERSONAL_TOOLBAR_FOLDER="true">Bookmarks Toolbar</H3>
+    <DL><p>
+        <DT><H3 ADD_DATE="1700000000">Work</H3>
+        <DL><p>
+            <DT><A HREF="https://ci.example.com/" ADD_DATE="1600000000" TAGS="ci">CI</A>
+            <DD>Our build server
+        </DL><p>
+        <DT><A HREF="https://example.org/" ADD_DATE="1600000003">Example</A>
+    </DL><p>
+    <DT><A HREF="https://news.example.org/" ADD_DATE="1600000004">News</A>
+</DL>
+"""
+
+
+def test_a_firefox_export_keeps_folders_as_tags_and_dates_as_saved_times(people):
+    response = people["ann"].post(
+        "/bookmarks/import", files={"file": ("bookmarks.html", FIREFOX, "text/html")}
+    )
+    assert response.status_code == 200
+    items = {i["url"]: i for i in people["ann"].get("/api/v1/bookmarks?limit=100").json()["items"]}
+    assert len(items) == 5
+    assert urls(people["ann"], "?tag=work") == ["https://ci.example.com/"]
+    assert urls(people["ann"], "?tag=ci") == ["https://ci.example.com/"]
+    toolbar = sorted(urls(people["ann"], "?tag=bookmarks+toolbar"))
+    assert toolbar == ["https://ci.example.com/", "https://example.org/"]
+    firefox = sorted(urls(people["ann"], "?tag=mozilla+firefox"))
+    assert firefox == ["https://support.mozilla.org/", "https://www.mozilla.org/about/"]
+    assert items["https://ci.example.com/"]["description"] == "Our build server"
+    assert items["https://ci.example.com/"]["created_at"].startswith("2020-09-13T12:26:40")
+    assert items["https://www.mozilla.org/about/"]["created_at"].startswith("2023-11-14")
