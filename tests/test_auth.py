@@ -343,3 +343,21 @@ def test_security_headers(client):
     headers = client.get("/").headers
     assert "'unsafe-inline'" not in headers["content-security-policy"]
     assert headers["x-frame-options"] == "DENY"
+
+
+def test_an_admin_sets_a_new_password_for_someone_who_forgot_theirs(rse_app):
+    from tests.conftest import signed_in
+
+    with signed_in(rse_app, "erin") as erin, signed_in(rse_app, "boss", admin=True) as boss:
+        short = boss.post("/admin/users/erin", data={"action": "password", "password": "x"})
+        assert short.status_code == 422 and "Use at least" in short.text
+        assert erin.get("/api/v1/me").status_code == 200  # nothing changed
+        done = boss.post(
+            "/admin/users/erin",
+            data={"action": "password", "password": "a brand new passphrase"},
+        )
+        assert done.status_code == 200 and "The new password is set" in done.text
+        assert erin.get("/api/v1/me").status_code == 401  # her sessions ended
+    with TestClient(rse_app) as client:
+        login(client, "erin", "a brand new passphrase")
+        assert client.get("/api/v1/me").json()["username"] == "erin"

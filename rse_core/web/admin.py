@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from ..enablement import EVERYONE, PluginState, audience_of, recent_log
 from ..identity.models import Space
-from ..identity.spaces import audience_for_slugs, audience_spaces, describe_audience, find_spaces
+from ..identity.spaces import audience_for_slugs, audience_spaces, find_spaces
 from ..runtime import Runtime, UnknownPlugin, change_plugin
 from ..validation import ValidationError
 from .context import current_user, runtime
@@ -83,10 +83,11 @@ def log_entries(session: Session, limit: int = 50) -> list[dict[str, Any]]:
 
 def _described(session: Session, audience: list[str]) -> dict[str, Any]:
     """An audience for templates: ``kind`` (disabled, everyone, pilot) and space names."""
-    text = describe_audience(session, audience)
-    kind = text.split(":", 1)[0]
-    names = [name for _slug, name in audience_spaces(session, audience)] if kind == "pilot" else []
-    return {"kind": kind, "names": names}
+    if not audience:
+        return {"kind": "disabled", "names": []}
+    if EVERYONE in audience:
+        return {"kind": "everyone", "names": []}
+    return {"kind": "pilot", "names": [name for _slug, name in audience_spaces(session, audience)]}
 
 
 def _row(request: Request, name: str) -> dict[str, Any]:

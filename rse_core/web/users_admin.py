@@ -10,11 +10,13 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from ..enablement import EVERYONE
+from ..i18n import N_
 from ..identity import accounts, sessions
 from ..identity.models import User
 from ..permissions import overrides, set_override
 from ..validation import ValidationError
 from .context import current_user, runtime, write
+from .flash import flash
 from .forms import form_dict
 from .guards import require_admin
 from .templating import render
@@ -59,7 +61,8 @@ async def users_create(request: Request) -> Response:
 
 
 async def user_change(request: Request) -> Response:
-    """POST /admin/users/{username}: activate, deactivate, promote or demote."""
+    """POST /admin/users/{username}: activate, deactivate, promote or demote, or set a new
+    ``password`` (``action=password``: someone who forgot theirs; their sessions end)."""
     require_admin(request)
     data = await form_dict(request)
     action = data.get("action")
@@ -79,12 +82,23 @@ async def user_change(request: Request) -> Response:
             user.is_active = True
         elif action in ("promote", "demote"):
             user.is_admin = action == "promote"
+        elif action == "password":
+            accounts.set_password(session, user, str(data.get("password", "")))
+            return
         else:
             raise HTTPException(400, "Unknown action.")
         accounts.reindex_person(session, user)
 
-    await write(request, change)
-    return RedirectResponse("/admin/users", status_code=303)
+    try:
+        await write(request, change)
+    except ValidationError as exc:
+        ctx = _users_context(request)
+        ctx["errors"] = {f"password-{username}": next(iter(exc.fields.values()))}
+        return render(request, "admin/users.html", ctx, status_code=422)
+    response = RedirectResponse("/admin/users", status_code=303)
+    if action == "password":
+        flash(request, response, N_("The new password is set; their sessions ended."))
+    return response
 
 
 async def site_policy(request: Request) -> Response:
