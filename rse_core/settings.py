@@ -38,6 +38,8 @@ class Settings:
     #: Run background jobs in a thread of each web process ("inprocess", the default), or
     #: "external" when ``rse worker`` runs as its own process(es); "off" runs none (tests).
     jobs_worker: str = "inprocess"
+    #: The site's time zone (IANA name): times are shown in it unless a person chose theirs.
+    time_zone: str = "UTC"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

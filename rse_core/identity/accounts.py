@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from zoneinfo import available_timezones
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -120,7 +121,7 @@ def parse_skills(raw: str | Iterable[str]) -> list[str]:
 
 def update_profile(session: Session, user: User, data: dict[str, object]) -> None:
     """Apply profile fields present in ``data`` (unknown keys are refused)."""
-    unknown = set(data) - set(PROFILE_FIELDS) - {"skills"}
+    unknown = set(data) - set(PROFILE_FIELDS) - {"skills", "time_zone"}
     if unknown:
         raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
     errors: dict[str, str] = {}
@@ -133,6 +134,12 @@ def update_profile(session: Session, user: User, data: dict[str, object]) -> Non
                 setattr(user, name, value)
             except ValidationError as exc:
                 errors.update(exc.fields)
+    if "time_zone" in data:
+        zone = data["time_zone"]
+        if zone == "" or (isinstance(zone, str) and zone in available_timezones()):
+            user.time_zone = zone
+        else:
+            errors["time_zone"] = "Choose a time zone from the list."
     if "skills" in data:
         try:
             skills = parse_skills(data["skills"])  # type: ignore[arg-type]

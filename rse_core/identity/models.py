@@ -42,6 +42,8 @@ class User(Base):
     location: Mapped[str] = mapped_column(String(120), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     bio: Mapped[str] = mapped_column(Text, default="")
+    #: IANA time zone for showing times ("Europe/Paris"); "" follows the site's.
+    time_zone: Mapped[str] = mapped_column(String(60), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     skills: Mapped[list[UserSkill]] = relationship(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from zoneinfo import available_timezones
 
 from markupsafe import escape
 from sqlalchemy import select
@@ -85,6 +86,7 @@ async def edit_profile(request: Request) -> Response:
     errors: dict[str, str] = {}
     values = {name: getattr(person, name) for name in accounts.PROFILE_FIELDS}
     values["skills"] = ", ".join(s.skill for s in person.skills)
+    values["time_zone"] = person.time_zone
     if request.method == "POST":
         data = await form_dict(request)
         values.update({k: v for k, v in data.items() if k in values})
@@ -102,7 +104,12 @@ async def edit_profile(request: Request) -> Response:
     return render(
         request,
         "people/edit.html",
-        {"values": values, "errors": errors},
+        {
+            "values": values,
+            "errors": errors,
+            "zones": sorted(available_timezones()),
+            "site_zone": runtime(request).settings.time_zone,
+        },
         status_code=422 if errors else 200,
     )
 

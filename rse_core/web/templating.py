@@ -21,6 +21,7 @@ from ..settings import Settings
 from .context import active_plugins, current_user, principals, runtime
 from .flash import COOKIE as FLASH_COOKIE
 from .flash import pending_flash
+from .times import when
 
 CORE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -77,10 +78,20 @@ def unread_notifications(request: Request) -> int:
         return unread_count(session, user.id, principals(request).plugins)
 
 
+def request_callables(request: Request) -> dict[str, Any]:
+    """What templates call for this reader: ``_``/``gettext``/``ngettext`` in their language,
+    ``lang``, and ``when(dt)`` for a time ("5 minutes ago", exact local time on hover)."""
+
+    def when_for(moment: Any, relative: bool = True) -> Markup:
+        return when(request, moment, relative=relative)
+
+    return {**template_callables(request), "when": when_for}
+
+
 def base_context(request: Request) -> dict[str, Any]:
     """What every page template may use."""
     return {
-        **template_callables(request),
+        **request_callables(request),
         "request": request,
         "user": current_user(request),
         "unread": unread_notifications(request),
@@ -112,7 +123,7 @@ def render_fragment(request: Request, name: str, context: dict[str, Any] | None 
     """Render a template to safe markup (a widget, an htmx partial) with the request in scope."""
     template = request.app.state.templates.get_template(name)
     base = {
-        **template_callables(request),
+        **request_callables(request),
         "request": request,
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "user": current_user(request),
