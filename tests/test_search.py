@@ -99,6 +99,16 @@ def test_suggestions_never_reveal_a_private_word(rse_app, world):
     assert search(world["cid"], "calender")["suggestion"] == "calendar"
 
 
+def test_did_you_mean_proposes_written_words_not_stems(rse_app, world):
+    """The index holds stems: "kubrnetes" was answered "did you mean kubernet"."""
+    share(rse_app, "ann", "Kubernetes upgrade notes")
+    share(rse_app, "ann", "Quarterly réunions schedule")
+    wait_for_index(rse_app)
+    assert search(world["cid"], "kubrnetes")["suggestion"] == "kubernetes"
+    assert search(world["cid"], "kubrnetes upgrade")["suggestion"] == "kubernetes upgrade"
+    assert search(world["cid"], "scedule")["suggestion"] == "schedule"
+
+
 def test_search_page_and_api_validation(rse_app, world):
     share(rse_app, "ann", "Hello <b>world</b>")
     wait_for_index(rse_app)

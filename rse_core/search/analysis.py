@@ -68,6 +68,15 @@ class BilingualStemFilter(Filter):
                 yield token
 
 
+def written_form(analyzer: Any, text: str, term: str) -> str | None:
+    """The word of ``text`` that ``analyzer`` indexes as ``term`` (a stem), lowercased:
+    "kubernetes" for "kubernet". None when no word of ``text`` gives that term."""
+    for token in analyzer(text, chars=True, mode="index"):
+        if token.text == term:
+            return text[token.startchar : token.endchar].lower()
+    return None
+
+
 def bilingual_analyzer() -> Any:
     """Tokenize, lowercase, drop English and French stop words, stem both ways, fold accents."""
     return (

@@ -31,7 +31,7 @@ from whoosh.writing import CLEAR
 
 from ..permissions import plugins_of
 from . import ranking
-from .analysis import bilingual_analyzer, snippet
+from .analysis import bilingual_analyzer, snippet, written_form
 from .backend import Hit, Results
 from .documents import Document, plugin_of_kind
 
@@ -46,6 +46,7 @@ WRITER_TIMEOUT = 10.0
 # copied the whole index: 58 ms per index change at 100,000 documents, 0.5 ms without.
 WRITER_OPTIONS: dict[str, Any] = {"timeout": WRITER_TIMEOUT, "compound": False}
 FACETS = ("kind", "space")
+SUGGESTION_SOURCE_CHARS = 20_000  # how much of a document to read for a word's written form
 
 
 def schema() -> Schema:
@@ -332,16 +333,32 @@ class WhooshBackend:
 
     def _visible_suggestion(self, searcher: Searcher, text: str, allowed: set[int]) -> str | None:
         """A corrected query, offered only if it finds documents this reader may see: words
-        that appear only in private documents are never suggested."""
+        that appear only in private documents are never suggested. The index holds stems
+        ("kubernet"), so each corrected word is proposed as a visible document writes it
+        ("kubernetes")."""
         try:
             corrected = searcher.correct_query(self._parser.parse(text), text)
         except Exception:
             return None
         if corrected.string == text:
             return None
-        if not any(d in allowed for d in searcher.docs_for_query(corrected.query)):
+        seen = next((d for d in searcher.docs_for_query(corrected.query) if d in allowed), None)
+        if seen is None:
             return None
-        return corrected.string
+        stored = searcher.stored_fields(seen)
+        written = f"{stored['title']} {stored['text'][:SUGGESTION_SOURCE_CHARS]}"
+        asked, proposed = text.split(), corrected.string.split()
+        if len(asked) != len(proposed):
+            return None
+        words = []
+        for old, new in zip(asked, proposed, strict=True):
+            if old != new:
+                new = written_form(searcher.schema["body"].analyzer, written, new) or ""
+                if not new:
+                    return None
+            words.append(new)
+        suggestion = " ".join(words)
+        return suggestion if suggestion != text else None
 
     def count(self) -> int:
         """How many documents the index holds (0 for an outdated one: it must be rebuilt)."""
