@@ -8,16 +8,17 @@ row's audience against the reader's principals (an in-memory set), and stops at 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from .content import Activity, Content, ContentTag, visible
 from .identity.models import Space, User
 
 MAX_PAGE = 100
+FOLD_NAMES = 10
 AS2_TYPES = {"create": "Create", "update": "Update", "comment": "Create"}
 
 
@@ -29,6 +30,10 @@ class StreamEntry:
     content: Content
     actor: User
     space: Space | None
+    #: In a folded stream, the other people who did the same on this item, newest first
+    #: (``(username, display name)``, at most :data:`FOLD_NAMES`), and how many there are.
+    others: tuple[tuple[str, str], ...] = ()
+    others_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,37 @@ class Following:
         return cls(tuple(users), tuple(spaces), tuple(tags))
 
 
+def _following(activity: Any, following: Following) -> ColumnElement[bool] | None:
+    """Activities (of the ``Activity`` entity or an alias) by followed people, in followed
+    spaces or on items with a followed tag; None when nothing is followed."""
+    conditions = []
+    if following.user_ids:
+        conditions.append(activity.actor_id.in_(following.user_ids))
+    if following.space_ids:
+        conditions.append(activity.space_id.in_(following.space_ids))
+    if following.tags:
+        tagged = select(ContentTag.content_id).where(ContentTag.tag.in_(following.tags))
+        conditions.append(activity.content_id.in_(tagged))
+    return or_(*conditions) if conditions else None
+
+
+def _newest_of_its_item(
+    actor_id: int | None = None, following: Following | None = None
+) -> ColumnElement[bool]:
+    """The activity is the newest one on its item among those the stream's filters keep.
+
+    Activities of one item share its audience, space and plugin, so only the filters on the
+    activity itself (actor, following) need repeating; each row costs one probe of the
+    ``(content_id, id)`` index, so a folded page costs what an unfolded one does."""
+    later = aliased(Activity)
+    conditions = [later.content_id == Activity.content_id, later.id > Activity.id]
+    if actor_id is not None:
+        conditions.append(later.actor_id == actor_id)
+    if following is not None and (matches := _following(later, following)) is not None:
+        conditions.append(matches)
+    return ~exists().where(*conditions)
+
+
 def _filtered(
     query: Select[Any],
     principals: frozenset[str],
@@ -63,8 +99,10 @@ def _filtered(
     space_id: int | None = None,
     actor_id: int | None = None,
     following: Following | None = None,
+    fold: bool = False,
 ) -> Select[Any] | None:
-    """Add the visibility predicate and the filters; None when nothing can match."""
+    """Add the visibility predicate and the filters; None when nothing can match. With
+    ``fold``, only each item's newest matching activity is kept."""
     query = query.where(visible(Activity.audience, principals), Content.deleted_at.is_(None))
     if before is not None:
         query = query.where(Activity.id < before)
@@ -75,17 +113,12 @@ def _filtered(
     if actor_id is not None:
         query = query.where(Activity.actor_id == actor_id)
     if following is not None:
-        conditions = []
-        if following.user_ids:
-            conditions.append(Activity.actor_id.in_(following.user_ids))
-        if following.space_ids:
-            conditions.append(Activity.space_id.in_(following.space_ids))
-        if following.tags:
-            tagged = select(ContentTag.content_id).where(ContentTag.tag.in_(following.tags))
-            conditions.append(Activity.content_id.in_(tagged))
-        if not conditions:
+        matches = _following(Activity, following)
+        if matches is None:
             return None
-        query = query.where(or_(*conditions))
+        query = query.where(matches)
+    if fold:
+        query = query.where(_newest_of_its_item(actor_id, following))
     return query
 
 
@@ -104,9 +137,10 @@ def stream_ids(
 def stream(
     session: Session, principals: frozenset[str], *, limit: int = 20, **filters: Any
 ) -> list[StreamEntry]:
-    """A page of a stream, newest first, in one query: the activities with their content,
-    actor and space. See :func:`_filtered` for the filters (``before``, ``after``,
-    ``space_id``, ``actor_id``, ``following``)."""
+    """A page of a stream, newest first: the activities with their content, actor and space.
+    See :func:`_filtered` for the filters (``before``, ``after``, ``space_id``, ``actor_id``,
+    ``following``). With ``fold=True`` an item appears once, at its newest activity, with the
+    other people who did the same (``others``; one more query for the page)."""
     actor = aliased(User)
     base = (
         select(Activity, Content, actor, Space)
@@ -119,11 +153,39 @@ def stream(
         return []
     limit = max(1, min(limit, MAX_PAGE))
     rows = session.execute(query.order_by(Activity.id.desc()).limit(limit)).all()
-    return [StreamEntry(*row) for row in rows]
+    entries = [StreamEntry(*row) for row in rows]
+    if filters.get("fold") and filters.get("actor_id") is None and entries:
+        entries = _with_others(session, entries)
+    return entries
+
+
+def _with_others(session: Session, entries: list[StreamEntry]) -> list[StreamEntry]:
+    """Add to each folded entry the other people who did the same on its item (one query)."""
+    last = func.max(Activity.id).label("last")
+    query = (
+        select(Activity.content_id, Activity.verb, User.id, User.username, User.display_name, last)
+        .join(User, User.id == Activity.actor_id)
+        .where(Activity.content_id.in_({e.content.id for e in entries}))
+        .group_by(Activity.content_id, Activity.verb, User.id, User.username, User.display_name)
+        .order_by(last.desc())
+    )
+    people: dict[tuple[int, str], list[tuple[int, str, str]]] = {}
+    for content_id, verb, user_id, username, name, _last in session.execute(query):
+        people.setdefault((content_id, verb), []).append((user_id, username, name))
+    folded = []
+    for entry in entries:
+        others = [
+            (username, name)
+            for user_id, username, name in people.get((entry.content.id, entry.activity.verb), [])
+            if user_id != entry.actor.id
+        ]
+        folded.append(replace(entry, others=tuple(others[:FOLD_NAMES]), others_count=len(others)))
+    return folded
 
 
 def count_newer(session: Session, principals: frozenset[str], after: int, **filters: Any) -> int:
-    """How many visible activities are newer than ``after`` (capped at 100)."""
+    """How many visible activities (with ``fold=True``, items) are newer than ``after``
+    (capped at 100)."""
     return len(stream_ids(session, principals, after=after, limit=MAX_PAGE, **filters))
 
 

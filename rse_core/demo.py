@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .content import Content
 from .enablement import EVERYONE, set_enablement
+from .identity.accounts import get_user
 from .identity.demo import demo_logins
 from .meta import get_meta, set_meta
 from .runtime import Runtime
+from .social import add_comment, react
+
+#: A conversation under the first company-wide item the plugins created, so that the home
+#: stream shows comments, likes and an item's activity folded into one entry.
+CONVERSATION = (
+    ("hugo", "Staging looks good from the data side, thanks!"),
+    ("emma", "Could you share the upgrade notes in the guild space?"),
+    ("alice", "Great work, @bruno. Nice to see the release notes here rather than by e-mail."),
+)
+LIKES = ("alice", "chloe", "david", "hugo")
 
 DEMO_KEY = "demo_loaded"
 
@@ -18,5 +33,20 @@ def load_demo(rt: Runtime, *, actor: str) -> tuple[bool, list[str]]:
         for name in rt.plugins.plugin_names():
             set_enablement(session, name, enabled=True, audience=(EVERYONE,), actor=actor)
         rt.plugins.hook.rse_demo_data(session=session, settings=rt.settings)
+        _add_conversation(session)
         set_meta(session, DEMO_KEY, "1")
     return True, demo_logins()
+
+
+def _add_conversation(session: Session) -> None:
+    first = session.execute(
+        select(Content).where(Content.audience == EVERYONE).order_by(Content.id).limit(1)
+    ).scalar_one_or_none()
+    if first is None:  # no plugin made any content
+        return
+    for username, text in CONVERSATION:
+        if (person := get_user(session, username)) is not None:
+            add_comment(session, first, person, text)
+    for username in LIKES:
+        if (person := get_user(session, username)) is not None:
+            react(session, first, person, "like")

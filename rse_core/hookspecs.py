@@ -300,7 +300,10 @@ def rse_render_activity(request: Request, entry: StreamEntry) -> str | None:
 
     :param request: the current request.
     :param entry: ``entry.activity`` (verb ``create``, ``update`` or ``comment``),
-        ``entry.content``, ``entry.actor`` and ``entry.space``.
+        ``entry.content``, ``entry.actor`` and ``entry.space``; on the pages an item's
+        activities are folded into its newest, with ``entry.others`` (``(username, name)``
+        pairs) and ``entry.others_count``, the other people who did the same (templates say
+        it with ``{{ who(entry) }}``: "Bruno and 2 others").
 
     Stops at the first non-None result. Called only on the plugin that owns the content
     (``entry.content.plugin``) when it is active for the reader. A rendering hook: if it raises,

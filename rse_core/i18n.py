@@ -83,7 +83,15 @@ def language(conn: HTTPConnection) -> str:
 
 
 def template_callables(conn: HTTPConnection) -> dict[str, object]:
-    """``_``, ``gettext``, ``ngettext`` and ``lang`` for a template rendered for ``conn``."""
+    """``_``, ``gettext``, ``ngettext``, ``pgettext`` (a word whose translation depends on
+    its use: "shared" by one person or several) and ``lang`` for a template rendered for
+    ``conn``."""
     lang = language(conn)
     t = conn.app.state.rse.catalogs.get(lang)
-    return {"_": t.gettext, "gettext": t.gettext, "ngettext": t.ngettext, "lang": lang}
+    return {
+        "_": t.gettext,
+        "gettext": t.gettext,
+        "ngettext": t.ngettext,
+        "pgettext": t.pgettext,
+        "lang": lang,
+    }

@@ -52,7 +52,7 @@ CATALOGS = {  # each source tree and the catalogs that answer for it, first firs
 
 def extracted(tree):
     """Every message ``pybabel extract`` finds in a source tree: ``_()``, ``gettext()`` and
-    ``N_()`` in Python, ``_()`` in templates."""
+    ``N_()`` in Python, ``_()`` and ``pgettext()`` in templates; ``(message, context)``."""
     from babel.messages.extract import extract_from_dir
 
     method_map = [("**/scaffold_template/**", "ignore"), ("**.py", "python")]
@@ -61,10 +61,10 @@ def extracted(tree):
     from tests.conftest import ROOT
 
     found = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
+    for _file, _line, message, _comments, context in extract_from_dir(
         ROOT / tree, method_map, options
     ):
-        found.add(message if isinstance(message, str) else message[0])
+        found.add((message if isinstance(message, str) else message[0], context))
     return found
 
 
@@ -79,9 +79,12 @@ def test_every_message_in_the_sources_is_translated_to_french():
             with (ROOT / catalog_tree / "locale/fr/LC_MESSAGES/messages.po").open("rb") as fh:
                 catalogs.append(read_po(fh))
         missing = sorted(
-            message
-            for message in extracted(tree)
-            if not any(message in c and c[message].string for c in catalogs)
+            (message, context or "")
+            for message, context in extracted(tree)
+            if not any(
+                (found := c.get(message, context=context)) is not None and found.string
+                for c in catalogs
+            )
         )
         assert missing == [], f"{tree}: messages without a French translation"
 

@@ -364,3 +364,57 @@ def test_excerpts_are_cut_at_a_word():
 
     assert excerpt("short  text\n") == "short text"
     assert excerpt("word " * 50, 20) == "word word word word…"
+
+
+def _headlines(html: str) -> list[str]:
+    """Each stream entry's header as plain text, whitespace collapsed."""
+    import re
+
+    heads = re.findall(r'<header class="entry-head">(.*?)</header>', html, flags=re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", head).split()) for head in heads]
+
+
+def test_an_item_s_activity_folds_into_one_entry_newest_first(rse_app, office):
+    """The home stream repeated one item once per comment, each with its full text."""
+    share(rse_app, "ann", "Older news")
+    item = share(rse_app, "ann", "Roadmap")
+    for author, text in (("bob", "first"), ("cid", "second"), ("bob", "third")):
+        office[author].post(f"/api/v1/content/{item}/comments", json={"body": text})
+    office["ann"].post(f"/api/v1/content/{item}/comments", json={"body": "thanks"})
+    heads = _headlines(office["cid"].get("/").text)
+    assert len(heads) == 2, heads
+    assert heads[0].startswith("Ann and 2 others commented on Roadmap"), heads
+    assert heads[1].startswith("Ann shared Older news"), heads
+    page = office["cid"].get("/").text
+    assert 'title="Bob, Cid"' in page  # the others' names on hover, newest first
+    # The API keeps every activity, each with its own id.
+    verbs = [i["rse:verb"] for i in office["cid"].get("/api/v1/stream").json()["items"]]
+    assert verbs == ["comment"] * 4 + ["create", "create"]
+    # Each person counts once, at their newest; French agrees the verb with several people.
+    office["cid"].post(f"/api/v1/content/{item}/comments", json={"body": "again"})
+    assert _headlines(office["ann"].get("/").text)[0].startswith(
+        "Cid and 2 others commented on Roadmap"
+    )
+    assert 'title="Ann, Bob"' in office["ann"].get("/").text
+    office["bob"].cookies.set("rse_lang", "fr")
+    assert _headlines(office["bob"].get("/").text)[0].startswith(
+        "Cid et 2 autres ont commenté Roadmap"
+    )
+
+
+def test_a_folded_item_never_comes_back_on_a_later_page(rse_app, office):
+    from rse_core.web.stream import PAGE
+
+    oldest = share(rse_app, "ann", "item 0")
+    for i in range(1, PAGE + 5):
+        share(rse_app, "ann", f"item {i}")
+    home = office["cid"].get("/").text
+    newest = home.split("after=")[1].split('"')[0]
+    office["bob"].post(f"/api/v1/content/{oldest}/comments", json={"body": "revived"})
+    office["ann"].post(f"/api/v1/content/{oldest}/comments", json={"body": "indeed"})
+    assert "1 new item" in office["cid"].get(f"/stream/new?after={newest}").text
+    home = office["cid"].get("/").text
+    assert _headlines(home)[0].startswith("Ann and Bob commented on item 0")
+    before = home.split('hx-get="/stream/items?before=')[1].split('"')[0]
+    more = office["cid"].get(f"/stream/items?before={before}").text
+    assert "item 0<" not in more and "item 1<" in more

@@ -111,7 +111,12 @@ def render_items(request: Request, **fixed: str) -> tuple[Markup, int | None, in
     with runtime(request).db.read() as session:
         filters = stream_filters(request, session, params)
         entries = stream(
-            session, principals(request), before=_int(params, "before"), limit=PAGE + 1, **filters
+            session,
+            principals(request),
+            before=_int(params, "before"),
+            limit=PAGE + 1,
+            fold=True,
+            **filters,
         )
         more = len(entries) > PAGE
         entries = entries[:PAGE]
@@ -141,10 +146,12 @@ async def items_partial(request: Request) -> Response:
 
 
 async def new_count(request: Request) -> Response:
-    """GET /stream/new?after=&...: the "N new items" notice (htmx poll)."""
+    """GET /stream/new?after=&...: the "N new items" notice (htmx poll), counting items as the
+    folded stream shows them."""
     after = _int(request.query_params, "after") or 0
     with runtime(request).db.read() as session:
-        count = count_newer(session, principals(request), after, **stream_filters(request, session))
+        filters = stream_filters(request, session)
+        count = count_newer(session, principals(request), after, fold=True, **filters)
     return HTMLResponse(
         render_fragment(
             request,
@@ -155,7 +162,9 @@ async def new_count(request: Request) -> Response:
 
 
 async def stream_api(request: Request) -> Response:
-    """GET /api/v1/stream?space=&person=&following=&before=&limit=: Activity Streams 2.0."""
+    """GET /api/v1/stream?space=&person=&following=&before=&limit=: Activity Streams 2.0,
+    every activity (the pages fold an item's activities into one entry; the API does not, so
+    each activity keeps its id)."""
     limit = page_limit(request)
     with runtime(request).db.read() as session:
         entries = stream(

@@ -21,6 +21,7 @@ from ..settings import Settings
 from .context import active_plugins, current_user, principals, runtime
 from .flash import COOKIE as FLASH_COOKIE
 from .flash import pending_flash
+from .names import who
 from .times import when
 
 CORE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -80,12 +81,16 @@ def unread_notifications(request: Request) -> int:
 
 def request_callables(request: Request) -> dict[str, Any]:
     """What templates call for this reader: ``_``/``gettext``/``ngettext`` in their language,
-    ``lang``, and ``when(dt)`` for a time ("5 minutes ago", exact local time on hover)."""
+    ``lang``, ``when(dt)`` for a time ("5 minutes ago", exact local time on hover) and
+    ``who(entry)`` for the people of a folded stream entry ("Bruno and 2 others")."""
 
     def when_for(moment: Any, relative: bool = True) -> Markup:
         return when(request, moment, relative=relative)
 
-    return {**template_callables(request), "when": when_for}
+    def who_for(entry: Any) -> Markup:
+        return who(request, entry)
+
+    return {**template_callables(request), "when": when_for, "who": who_for}
 
 
 def base_context(request: Request) -> dict[str, Any]:
