@@ -40,6 +40,15 @@ class Settings:
     jobs_worker: str = "inprocess"
     #: The site's time zone (IANA name): times are shown in it unless a person chose theirs.
     time_zone: str = "UTC"
+    #: The address people reach the site at (``https://intranet.example.com``), for links in
+    #: e-mails and absolute IRIs in the API; each request's own address when empty.
+    public_url: str = ""
+    #: Outgoing mail: ``smtp://user:password@host:587`` (STARTTLS when the server offers it)
+    #: or ``smtps://...`` (TLS from the start); when empty, mails are written as ``.eml``
+    #: files under ``data_dir/mail`` (the embedded default: read them there).
+    smtp_url: str = ""
+    #: The sender of the site's mails.
+    mail_from: str = "rse@localhost"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

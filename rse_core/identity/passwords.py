@@ -8,7 +8,9 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-MIN_PASSWORD_LENGTH = 10
+from ..i18n import N_
+
+MIN_PASSWORD_LENGTH = 10  # said in password_problem()
 
 _state = {"hasher": PasswordHasher()}  # argon2id, the library's recommended parameters
 
@@ -53,8 +55,9 @@ def verify_password(stored_hash: str, password: str) -> tuple[bool, str | None]:
 
 def password_problem(password: str) -> str | None:
     """Why ``password`` is not acceptable, or None."""
+    # Literal messages (not f-strings) so that the catalogs can translate them.
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
+        return N_("Use at least 10 characters.")
     if len(password) > 1024:
-        return "Use at most 1024 characters."
+        return N_("Use at most 1024 characters.")
     return None

@@ -34,7 +34,7 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # /feeds/ carries its own secret in the URL (feed readers have no session).
-PUBLIC_PREFIXES = ("/login", "/static/", "/favicon.ico", "/feeds/", "/language")
+PUBLIC_PREFIXES = ("/login", "/static/", "/favicon.ico", "/feeds/", "/language", "/password/")
 MAX_FORM_BYTES = 25 * 1024 * 1024
 
 

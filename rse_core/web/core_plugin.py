@@ -10,10 +10,11 @@ from starlette.requests import Request
 from starlette.routing import BaseRoute
 
 from ..hookspecs import hookimpl
-from ..hooktypes import NavItem, Permission
+from ..hooktypes import Job, NavItem, Permission
 from ..identity.accounts import authenticate_local
 from ..identity.demo import load_core_demo
 from ..identity.models import User
+from ..mail import MAIL
 from ..permissions import CORE_PERMISSIONS
 from ..search.documents import Document, core_documents
 from ..settings import Settings
@@ -26,6 +27,7 @@ from . import (
     notifications_pages,
     openapi,
     pages,
+    password_reset,
     people,
     search_pages,
     spaces,
@@ -41,6 +43,7 @@ def rse_routes(settings: Settings) -> list[BaseRoute]:
     return [
         *pages.ROUTES,
         *auth.ROUTES,
+        *password_reset.ROUTES,
         *people.ROUTES,
         *spaces.ROUTES,
         *stream.ROUTES,
@@ -72,6 +75,12 @@ def rse_api_routes(settings: Settings) -> list[BaseRoute]:
 def rse_openapi_paths() -> dict[str, dict[str, Any]]:
     """The core API's description."""
     return openapi.CORE_PATHS
+
+
+@hookimpl
+def rse_jobs() -> list[Job]:
+    """The core's background jobs: sending mail."""
+    return [MAIL]
 
 
 @hookimpl

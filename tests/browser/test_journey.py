@@ -290,8 +290,10 @@ def test_every_page_fits_a_phone(server, browser, locale):
     the navigation folds into a menu that opens."""
     context = browser.new_context(viewport={"width": 390, "height": 800}, locale=locale)
     page = context.new_page()
-    page.goto(f"{server}/login")
-    widths = {"/login": page.evaluate("document.documentElement.scrollWidth")}
+    widths = {}
+    for path in ("/password/forgot", "/password/reset?token=expired", "/login"):
+        page.goto(f"{server}{path}")
+        widths[path] = page.evaluate("document.documentElement.scrollWidth")
     page.fill("#f-username", "alice")  # an admin: the admin pages too
     page.fill("#f-password", DEMO_PASSWORD)
     page.click("main form button")
