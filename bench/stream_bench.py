@@ -1,4 +1,5 @@
-"""Benchmark: the home stream at 10k, 100k and 1M activities (10,000 users, 500 spaces).
+"""Benchmark: the home stream at 10k, 100k and 1M activities (10,000 users, 500 spaces; 40 %
+of activities are comments on recent items).
 
     .venv/bin/python bench/stream_bench.py [--sizes 10000,100000,1000000] [--seconds 10]
 
@@ -24,25 +25,41 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 VENV_BIN = Path(sys.executable).parent
 USERS, SPACES, SPACES_PER_USER = 10_000, 500, 5
+HISTORY = timedelta(days=365)  # the activities span a year, as an installation's would
+COMMENT_SHARE = 0.4  # activities that comment on one of the RECENT_ITEMS newest items
+RECENT_ITEMS = 200
 
 
 def build(data_dir: Path, activities: int, seed: int = 7) -> None:
     """A migrated database filled with realistic rows, written with plain sqlite3 for speed."""
     from rse_core import migrate
     from rse_core.app import create_runtime
+    from rse_core.enablement import set_enablement
     from rse_core.testing import make_settings
 
-    rt = create_runtime(make_settings(data_dir, load_entry_points=False))
+    # The installed plugins (feed renders the items, as on a real home page), enabled for
+    # everyone: an item of a plugin not active for the reader is shown nowhere.
+    rt = create_runtime(make_settings(data_dir))
     migrate.upgrade(rt.db, rt.plugins)
+    with rt.db.write() as session:
+        for name in rt.plugins.plugin_names():
+            set_enablement(session, name, enabled=True, actor="bench")
     rt.db.dispose()
     rng = random.Random(seed)
     now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    started = datetime.now(UTC).replace(tzinfo=None) - HISTORY
+    step = HISTORY / activities
+
+    def at(activity_id: int) -> str:
+        """Activities spread evenly over the last year, oldest first (as ids grow)."""
+        return (started + step * activity_id).isoformat(sep=" ")
+
     con = sqlite3.connect(data_dir / "rse.db")
     con.execute("PRAGMA synchronous = OFF")
     con.executemany(
@@ -73,9 +90,18 @@ def build(data_dir: Path, activities: int, seed: int = 7) -> None:
     for s, u in memberships:
         members_of.setdefault(s, []).append(u)
     batch = 50_000
+    recent: list[tuple[int, int | None, str]] = []  # the newest items, for comments
+    cid = 0
     for start in range(1, activities + 1, batch):
         content, activity = [], []
-        for cid in range(start, min(start + batch, activities + 1)):
+        for aid in range(start, min(start + batch, activities + 1)):
+            if recent and rng.random() < COMMENT_SHARE:
+                # A comment on one of the last items, by a member of its space.
+                item, space, audience = rng.choice(recent)
+                actor = rng.choice(members_of[space]) if space else rng.randint(1, USERS)
+                activity.append((aid, actor, "comment", item, space, audience, at(aid)))
+                continue
+            cid += 1
             roll = rng.random()
             if roll < 0.30:
                 space, author, audience = None, rng.randint(1, USERS), "everyone"
@@ -96,20 +122,25 @@ def build(data_dir: Path, activities: int, seed: int = 7) -> None:
                     title,
                     f"Some text about {title}.",
                     f"/content/{cid}",
-                    now,
-                    now,
+                    at(aid),
+                    at(aid),
                 )
             )
-            activity.append((cid, author, cid, space, audience, now))
+            activity.append((aid, author, "create", cid, space, audience, at(aid)))
+            if audience.startswith("user:"):
+                continue
+            recent.append((cid, space, audience))
+            if len(recent) > RECENT_ITEMS:
+                recent.pop(0)
         con.executemany(
             "INSERT INTO rse_content (id, type, plugin, space_id, author_id, audience, title,"
-            " summary, url, created_at, updated_at) VALUES (?, 'bench.item', 'bench', ?, ?, ?,"
+            " summary, url, created_at, updated_at) VALUES (?, 'feed.post', 'feed', ?, ?, ?,"
             " ?, ?, ?, ?, ?)",
             content,
         )
         con.executemany(
             "INSERT INTO rse_activity (id, actor_id, verb, content_id, space_id, audience,"
-            " plugin, created_at) VALUES (?, ?, 'create', ?, ?, ?, 'bench', ?)",
+            " plugin, created_at) VALUES (?, ?, ?, ?, ?, ?, 'feed', ?)",
             activity,
         )
         con.commit()
@@ -132,7 +163,7 @@ def time_queries(data_dir: Path, readers: int = 60, repeat: int = 10) -> dict[st
 
     db = Database(f"sqlite:///{data_dir / 'rse.db'}")
     rng = random.Random(11)
-    home, space = [], []
+    home, folded, space = [], [], []
     with db.read() as session:
         for _ in range(readers):
             user = session.get(User, rng.randint(1, USERS))
@@ -144,12 +175,18 @@ def time_queries(data_dir: Path, readers: int = 60, repeat: int = 10) -> dict[st
                 home.append((time.perf_counter() - t) * 1000)
                 assert len(entries) == 20
                 t = time.perf_counter()
+                entries = stream(session, access.principals, limit=20, fold=True)
+                folded.append((time.perf_counter() - t) * 1000)
+                assert len({e.content.id for e in entries}) == 20
+                t = time.perf_counter()
                 stream(session, access.principals, limit=20, space_id=member_space)
                 space.append((time.perf_counter() - t) * 1000)
     db.dispose()
     return {
         "home_p50": statistics.median(home),
         "home_p95": percentile(home, 0.95),
+        "folded_p50": statistics.median(folded),
+        "folded_p95": percentile(folded, 0.95),
         "space_p50": statistics.median(space),
         "space_p95": percentile(space, 0.95),
     }
@@ -159,7 +196,6 @@ def sign_in(data_dir: Path, user_id: int = 42) -> str:
     """A session cookie for a bench user, written straight into the session table."""
     import hashlib
     import secrets
-    from datetime import timedelta
 
     token = secrets.token_urlsafe(32)
     expires = (datetime.now(UTC) + timedelta(days=1)).replace(tzinfo=None).isoformat(sep=" ")
@@ -227,6 +263,17 @@ def sequential(url: str, token: str, csrf: str, requests: int = 400) -> dict[str
     }
 
 
+def check_page(url: str, token: str, csrf: str) -> None:
+    """The page measured is the real one: 20 entries, not an empty or error page."""
+    import httpx2
+
+    cookies = {"rse_session": token, "rse_csrf": csrf}
+    page = httpx2.get(url, cookies=cookies, timeout=10).text
+    entries = page.count('class="card entry"')
+    if entries != 20:
+        raise RuntimeError(f"{url} shows {entries} stream entries, not 20")
+
+
 def serve(cmd: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
     proc = subprocess.Popen(
         cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
@@ -243,7 +290,7 @@ def stop(proc: subprocess.Popen) -> None:
 def measure_pages(data_dir: Path, seconds: int) -> dict[str, dict[str, float]]:
     token = sign_in(data_dir)
     csrf = "b" * 43
-    env = {**os.environ, "RSE_DATA_DIR": str(data_dir), "RSE_LOAD_ENTRY_POINTS": "0"}
+    env = {**os.environ, "RSE_DATA_DIR": str(data_dir)}
     rse_port, base_port = free_port(), free_port()
     rse = serve([str(VENV_BIN / "rse"), "serve", "--port", str(rse_port)], env, rse_port)
     baseline = serve(
@@ -262,6 +309,7 @@ def measure_pages(data_dir: Path, seconds: int) -> dict[str, dict[str, float]]:
     )
     try:
         cookie = f"Cookie: rse_session={token}; rse_csrf={csrf}"
+        check_page(f"http://127.0.0.1:{rse_port}/", token, csrf)
         wrk(f"http://127.0.0.1:{rse_port}/", 2, [cookie])  # warm up
         result = {
             "rse": wrk(f"http://127.0.0.1:{rse_port}/", seconds, [cookie]),
@@ -299,15 +347,16 @@ def main() -> None:
         )
     print()
     print(
-        "| activities | home query p50 / p95 | space query p50 / p95 "
+        "| activities | home query p50 / p95 | folded home p50 / p95 | space query p50 / p95 "
         "| page alone p50 / p95 / p99 | page, 8 clients p50 / p99 | rse req/s "
         "| baseline req/s | ratio |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size, _built, q, p in rows:
         r, a, b = p["rse"], p["rse_alone"], p["baseline"]
         print(
             f"| {size:,} | {q['home_p50']:.2f} / {q['home_p95']:.2f} ms "
+            f"| {q['folded_p50']:.2f} / {q['folded_p95']:.2f} ms "
             f"| {q['space_p50']:.2f} / {q['space_p95']:.2f} ms "
             f"| {a['p50']:.1f} / {a['p95']:.1f} / {a['p99']:.1f} ms "
             f"| {r['p50']:.1f} / {r['p99']:.1f} ms | {r['rps']:.0f} "

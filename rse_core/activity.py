@@ -73,6 +73,17 @@ def _following(activity: Any, following: Following) -> ColumnElement[bool] | Non
     return or_(*conditions) if conditions else None
 
 
+def _item_deleted() -> ColumnElement[bool]:
+    """The activity's item is deleted. A correlated probe of the content's primary key, not a
+    join: with a join SQLite builds a Bloom filter over the whole content table before the
+    walk (12 ms at 100,000 items, growing with them; 0.1 ms this way)."""
+    return (
+        select(Content.id)
+        .where(Content.id == Activity.content_id, Content.deleted_at.is_not(None))
+        .exists()
+    )
+
+
 def _newest_of_its_item(
     actor_id: int | None = None, following: Following | None = None
 ) -> ColumnElement[bool]:
@@ -103,7 +114,7 @@ def _filtered(
 ) -> Select[Any] | None:
     """Add the visibility predicate and the filters; None when nothing can match. With
     ``fold``, only each item's newest matching activity is kept."""
-    query = query.where(visible(Activity.audience, principals), Content.deleted_at.is_(None))
+    query = query.where(visible(Activity.audience, principals), ~_item_deleted())
     if before is not None:
         query = query.where(Activity.id < before)
     if after is not None:
@@ -126,8 +137,7 @@ def stream_ids(
     session: Session, principals: frozenset[str], *, limit: int = 20, **filters: Any
 ) -> list[int]:
     """Ids of the newest visible activities matching the filters (one query)."""
-    base = select(Activity.id).join(Content, Content.id == Activity.content_id)
-    query = _filtered(base, principals, **filters)
+    query = _filtered(select(Activity.id), principals, **filters)
     if query is None:
         return []
     limit = max(1, min(limit, MAX_PAGE))
@@ -141,18 +151,23 @@ def stream(
     See :func:`_filtered` for the filters (``before``, ``after``, ``space_id``, ``actor_id``,
     ``following``). With ``fold=True`` an item appears once, at its newest activity, with the
     other people who did the same (``others``; one more query for the page)."""
+    ids = _filtered(select(Activity.id), principals, **filters)
+    if ids is None:
+        return []
+    limit = max(1, min(limit, MAX_PAGE))
+    # The page's ids first (the walk), then their rows: joined to the walk itself, the
+    # content table would be scanned to build a Bloom filter (see _item_deleted).
+    page = ids.order_by(Activity.id.desc()).limit(limit).subquery()
     actor = aliased(User)
-    base = (
+    query = (
         select(Activity, Content, actor, Space)
+        .join(page, page.c.id == Activity.id)
         .join(Content, Content.id == Activity.content_id)
         .join(actor, actor.id == Activity.actor_id)
         .outerjoin(Space, Space.id == Activity.space_id)
+        .order_by(Activity.id.desc())
     )
-    query = _filtered(base, principals, **filters)
-    if query is None:
-        return []
-    limit = max(1, min(limit, MAX_PAGE))
-    rows = session.execute(query.order_by(Activity.id.desc()).limit(limit)).all()
+    rows = session.execute(query).all()
     entries = [StreamEntry(*row) for row in rows]
     if filters.get("fold") and filters.get("actor_id") is None and entries:
         entries = _with_others(session, entries)

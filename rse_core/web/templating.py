@@ -82,7 +82,12 @@ def unread_notifications(request: Request) -> int:
 def request_callables(request: Request) -> dict[str, Any]:
     """What templates call for this reader: ``_``/``gettext``/``ngettext`` in their language,
     ``lang``, ``when(dt)`` for a time ("5 minutes ago", exact local time on hover) and
-    ``who(entry)`` for the people of a folded stream entry ("Bruno and 2 others")."""
+    ``who(entry)`` for the people of a folded stream entry ("Bruno and 2 others").
+
+    Built once per request: a stream page renders a fragment per entry."""
+    made = getattr(request.state, "rse_callables", None)
+    if made is not None:
+        return made
 
     def when_for(moment: Any, relative: bool = True) -> Markup:
         return when(request, moment, relative=relative)
@@ -90,7 +95,9 @@ def request_callables(request: Request) -> dict[str, Any]:
     def who_for(entry: Any) -> Markup:
         return who(request, entry)
 
-    return {**template_callables(request), "when": when_for, "who": who_for}
+    made = {**template_callables(request), "when": when_for, "who": who_for}
+    request.state.rse_callables = made
+    return made
 
 
 def base_context(request: Request) -> dict[str, Any]:
