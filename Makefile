@@ -8,7 +8,7 @@ EXAMPLE := tests/example_plugin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast test-browser test-load test-postgres lint install bench clean help
+.PHONY: run test test-fast test-browser test-load test-postgres test-api lint install bench clean help
 
 help:
 	@echo "make run        set up .venv and ./var, load demo data, serve http://$(HOST):$(PORT)"
@@ -17,6 +17,7 @@ help:
 	@echo "make test-browser  the real-browser journeys (Playwright + Debian chromium)"
 	@echo "make test-postgres the suite on PostgreSQL (a private server on loopback)"
 	@echo "make test-load  the load tests (uvicorn workers, concurrent posts)"
+	@echo "make test-api   the API contract: schemathesis against a real server"
 	@echo "make lint       ruff"
 	@echo "make bench      benchmarks (bench/), several minutes"
 
@@ -55,6 +56,10 @@ test-load: $(VENV)/.installed-test
 test-postgres: $(VENV)/.installed-test
 	scripts/ensure-postgres >/dev/null
 	RSE_TEST_DATABASE_URL=$$(scripts/ensure-postgres) $(BIN)/python -m pytest -q -m "not browser"
+
+# The API contract alone: schemathesis, every check and phase, against a server on loopback.
+test-api: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q tests/test_api_contract.py
 
 test-fast: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q -m "not slow and not browser" -x

@@ -27,7 +27,6 @@ from .search.documents import Document as SearchDocument
 from .settings import Settings
 from .social import followed
 from .validation import ValidationError
-from .web.api import json_body
 from .web.auth import signed_in_response
 from .web.content_pages import may_moderate, render_social
 from .web.context import (
@@ -40,14 +39,27 @@ from .web.context import (
     runtime,
     write,
 )
+from .web.contract import MAX_ID, api, api_routes
+from .web.contract import Body as ApiBody
+from .web.contract import Id as ApiId
+from .web.contract import Link as ApiLink
+from .web.contract import Query as ApiQuery
+from .web.contract import Shape as ApiShape
+from .web.contract import Text as ApiText
 from .web.errors import ApiError
 from .web.flash import flash
-from .web.openapi import operation as openapi_operation
 from .web.templating import render, render_fragment, static_url
 
 __all__ = [
     "EVERYONE",
+    "MAX_ID",
+    "ApiBody",
     "ApiError",
+    "ApiId",
+    "ApiLink",
+    "ApiQuery",
+    "ApiShape",
+    "ApiText",
     "Base",
     "Content",
     "ContentTag",
@@ -69,6 +81,8 @@ __all__ = [
     "__version__",
     "access",
     "active_plugins",
+    "api",
+    "api_routes",
     "call_hook",
     "can",
     "cancel_job",
@@ -83,11 +97,9 @@ __all__ = [
     "get_visible",
     "hookimpl",
     "hookspec",
-    "json_body",
     "may_moderate",
     "notify",
     "notify_mentions",
-    "openapi_operation",
     "principals",
     "principals_for",
     "publish",

@@ -71,7 +71,7 @@ def create_app(
         if rt.indexer is None and rt.search is not None and settings.search_indexer == "inprocess":
             from .search.indexer import BackgroundIndexer
 
-            rt.indexer = BackgroundIndexer(rt.db, rt.search, rt.plugins)
+            rt.indexer = BackgroundIndexer(rt.db, rt.search, rt.plugins, settings=settings)
             rt.indexer.start()
         if rt.job_worker is None and settings.jobs_worker == "inprocess":
             rt.job_worker = JobWorker(rt)
@@ -85,7 +85,9 @@ def create_app(
                     rt.indexer.stop()
                     rt.indexer = None
                 if rt.job_worker is not None:
-                    rt.job_worker.stop()
+                    # A job cut short is taken again once its lease runs out: stopping
+                    # quickly matters more (within 5 s of SIGTERM, whatever is running).
+                    rt.job_worker.stop(timeout=2.0)
                     rt.job_worker = None
                 rt.close()
 

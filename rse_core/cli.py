@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -241,27 +242,47 @@ def _search_runtime() -> Runtime:
 
 
 @search.command("reindex")
-def search_reindex() -> None:
+@click.option(
+    "--background",
+    is_flag=True,
+    help="As a web worker starts it: at a lower priority, quietly, one process.",
+)
+def search_reindex(background: bool) -> None:
     """Rebuild the whole index from the database (a progress bar shows how far)."""
     from rich.progress import Progress
 
     from .search.documents import all_documents
+    from .search.indexer import mark_rebuild
 
     rt = _search_runtime()
-    with rt.db.read() as session:
-        total = count_documents(session)
-        with rt.search.writer_lock(wait=True), Progress(console=console) as bar:
-            task = bar.add_task("indexing", total=total)
-            started = time.perf_counter()
-            # whoosh indexes in two processes here (never in a web worker, which must not fork).
-            parallel = (
-                {"procs": 2, "limitmb": 1024} if rt.settings.search_backend == "whoosh" else {}
-            )
-            count = rt.search.rebuild(
-                all_documents(session, rt.plugins),
-                progress=lambda n: bar.advance(task, n),
-                **parallel,
-            )
+    if background:
+        os.nice(10)  # the web workers first
+        # Stopped with the worker that started it: end cleanly, so the mark is cleared.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        with rt.db.read() as session:
+            total = count_documents(session)
+            with (
+                rt.search.writer_lock(wait=True),
+                Progress(console=console, disable=background) as bar,
+            ):
+                task = bar.add_task("indexing", total=total)
+                started = time.perf_counter()
+                # whoosh indexes in two processes here (never in a web worker, which must not
+                # fork), unless in the background, where one is kinder to the web workers.
+                parallel = (
+                    {"procs": 2, "limitmb": 1024}
+                    if rt.settings.search_backend == "whoosh" and not background
+                    else {}
+                )
+                count = rt.search.rebuild(
+                    all_documents(session, rt.plugins),
+                    progress=lambda n: bar.advance(task, n),
+                    **parallel,
+                )
+    finally:
+        if background:
+            mark_rebuild(rt.db, None)
     elapsed = time.perf_counter() - started
     console.print(
         f"indexed {count} documents in {elapsed:.1f} s "
@@ -422,3 +443,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     registry.hook.rse_cli(cli=cli)
     cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="rse")
+
+
+if __name__ == "__main__":  # ``python -m rse_core.cli``: how a web worker starts a rebuild
+    main()

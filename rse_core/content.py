@@ -16,7 +16,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, and_, select
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, and_, bindparam, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -24,7 +24,7 @@ from .db import Base, UTCDateTime, utcnow
 from .enablement import EVERYONE
 from .identity.models import Membership, Space, User
 from .permissions import plugins_of
-from .validation import ValidationError, clean_text
+from .validation import Forbidden, ValidationError, clean_text
 
 AUDIENCE = re.compile(r"^(everyone|space:\d+|user:\d+)$")
 
@@ -104,7 +104,9 @@ def visible(column: Any, principals: frozenset[str]) -> ColumnElement[bool]:
     """The one visibility predicate: an audience column among the reader's principals, and
     the ``plugin`` column of the same table (``Content``, ``Activity``) among the plugins
     active for the reader (when ``principals`` is a ``ReadScope`` that carries them)."""
-    predicate = column.in_(sorted(principals))
+    # One expanding parameter holding the list: building one literal per principal costs
+    # ~20 µs each in SQLAlchemy, 3 ms for someone in 150 spaces.
+    predicate = column.in_(bindparam(None, sorted(principals), expanding=True))
     plugins = plugins_of(principals)
     if plugins is None:
         return predicate
@@ -112,7 +114,7 @@ def visible(column: Any, principals: frozenset[str]) -> ColumnElement[bool]:
     plugin_column = getattr(owner, "plugin", None)
     if plugin_column is None:
         raise TypeError("visible() needs the audience column of a table with a plugin column")
-    return and_(predicate, plugin_column.in_(sorted(plugins)))
+    return and_(predicate, plugin_column.in_(bindparam(None, sorted(plugins), expanding=True)))
 
 
 def audience_for(session: Session, author: User, space: Space | None, audience: str | None) -> str:
@@ -121,7 +123,7 @@ def audience_for(session: Session, author: User, space: Space | None, audience: 
     if space is not None:
         member = session.get(Membership, (space.id, author.id))
         if member is None:
-            raise ValidationError({"space": "You can only share in spaces you belong to."})
+            raise Forbidden("You can only share in spaces you belong to.")
         return space.principal
     audience = audience or EVERYONE
     if audience not in (EVERYONE, f"user:{author.id}"):

@@ -59,12 +59,16 @@ def rse_routes(settings: Settings) -> list[BaseRoute] | None:
 
 @hookspec
 def rse_api_routes(settings: Settings) -> list[BaseRoute] | None:
-    """Return the plugin's JSON API routes, with full paths under ``/api/v1/<plugin>``.
+    """Return the plugin's JSON API routes, with full paths under ``/api/v1/<plugin>``: its
+    handlers declared with ``rse_core.api(...)`` (parameters, body and responses as pydantic
+    models) and turned into routes by ``rse_core.api_routes(...)``.
 
     :param settings: the installation's settings.
 
-    A path outside ``/api/v1/<plugin name>`` is refused at start-up. The routes are gated like
-    :func:`rse_routes`. Results from all plugins are concatenated.
+    A path outside ``/api/v1/<plugin name>``, or a route not declared with ``api``, is refused
+    at start-up. The declarations validate each request and write ``/api/openapi.json`` (for
+    the readers the plugin is active for). The routes are gated like :func:`rse_routes`.
+    Results from all plugins are concatenated.
     """
 
 
@@ -230,15 +234,6 @@ def rse_authenticate(
     installed plugin (sign-in happens before anyone's audience is known). An exception refuses
     the sign-in (fails closed). A plugin with a redirect flow (OpenID Connect) adds its own routes
     instead and finishes with ``rse_core.signed_in_response``.
-    """
-
-
-@hookspec
-def rse_openapi_paths() -> dict[str, dict[str, object]] | None:
-    """Return OpenAPI path items for the plugin's API routes: ``{path: {method: operation}}``.
-
-    Merged into ``/api/openapi.json`` for the plugins active for the reader. A test checks that
-    every API route in the route table is described.
     """
 
 

@@ -49,6 +49,9 @@ class Settings:
     smtp_url: str = ""
     #: The sender of the site's mails.
     mail_from: str = "rse@localhost"
+    #: Check every API response against its declared shape and statuses (the tests do): a
+    #: drift from the OpenAPI document becomes an error instead of a surprise for clients.
+    check_api_responses: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -98,10 +101,13 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
 
+BOOLEANS = {"trace_hooks", "debug", "load_entry_points", "check_api_responses"}
+
+
 def _coerce(name: str, value: Any) -> Any:
     if name in {"data_dir", "site_templates_dir"}:
         return Path(value) if value not in (None, "") else None
-    if name in {"trace_hooks", "debug", "load_entry_points"} and isinstance(value, str):
+    if name in BOOLEANS and isinstance(value, str):
         return value.strip().lower() in {"1", "true", "yes", "on"}
     if name == "allowed_hosts" and isinstance(value, str):
         return tuple(h.strip() for h in value.split(",") if h.strip())

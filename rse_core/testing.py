@@ -59,6 +59,7 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
         overrides["database_url"] = fresh_postgres_schema(server)
         overrides.setdefault("search_backend", "postgres")
     overrides.setdefault("jobs_worker", "off")  # tests run jobs with run_jobs()
+    overrides.setdefault("check_api_responses", True)  # every API answer as declared
     return Settings.load(
         env={}, data_dir=data_dir, secret_key="test-secret-key-" + "x" * 32, **overrides
     )

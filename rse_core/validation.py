@@ -1,4 +1,5 @@
-"""Validation errors raised by services and shown field by field by pages and the API."""
+"""The errors services raise, which pages and the API turn into answers: invalid input (422,
+field by field), a conflict with what exists (409), a refusal (403), nothing to see (404)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,19 @@ class ValidationError(ValueError):
     def __init__(self, fields: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in fields.items()))
         self.fields = fields
+
+
+class Conflict(ValidationError):
+    """Input that is well-formed but conflicts with what exists (a taken address, the last
+    owner leaving): pages show it like any field error, the API answers 409."""
+
+
+class NotFound(LookupError):
+    """No such object, or the user may not know it exists."""
+
+
+class Forbidden(PermissionError):
+    """The user may see the object but not do this to it."""
 
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,39}$")

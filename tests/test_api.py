@@ -51,7 +51,8 @@ def test_validation_errors_name_the_field(client):
     assert set(fields) >= {"name", "visibility"}
     client.post("/api/v1/spaces", json={"name": "Taken"})
     again = client.post("/api/v1/spaces", json={"name": "Taken"})
-    assert again.status_code == 422 and "slug" in again.json()["error"]["fields"]
+    assert again.status_code == 409 and "slug" in again.json()["error"]["fields"]
+    assert again.json()["error"]["code"] == "conflict"
 
 
 def test_malformed_json_is_400(client):
@@ -89,7 +90,7 @@ def test_cursor_paging_visits_every_user_once(client, rse_user):
         if cursor is None:
             break
     assert seen == sorted(seen) and len(seen) == len(set(seen)) == 8
-    assert client.get("/api/v1/users?cursor=%%%").status_code == 400
+    assert client.get("/api/v1/users?cursor=%%%").status_code == 422  # not a cursor's alphabet
     assert client.get("/api/v1/users?limit=0").status_code == 422
 
 
@@ -104,3 +105,20 @@ def test_arbitrary_space_bodies_never_cause_a_500(client, body):
     assert response.status_code in (201, 400, 422), (body, response.text)
     if response.status_code != 201:
         assert "error" in response.json()
+
+
+def test_a_wrong_method_names_every_method_of_the_path(client):
+    """OPTIONS /api/v1/spaces said "HEAD, GET" although the path takes POST too."""
+    response = client.request("OPTIONS", "/api/v1/spaces")
+    assert response.status_code == 405
+    assert set(response.headers["allow"].split(", ")) == {"GET", "HEAD", "POST"}
+    assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_a_schema_violating_body_is_refused(client):
+    """POST /api/v1/notifications/read with an id of the wrong type answered 200."""
+    wrong = client.post("/api/v1/notifications/read", json={"id": "7"})
+    assert wrong.status_code == 422 and "id" in wrong.json()["error"]["fields"]
+    assert client.post("/api/v1/notifications/read", json={"id": 7.0}).status_code == 200
+    assert client.post("/api/v1/notifications/read", json={"id": True}).status_code == 422
+    assert client.post("/api/v1/notifications/read", json={}).json() == {"marked": 0}

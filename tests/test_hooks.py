@@ -163,21 +163,69 @@ def test_hook_rse_authenticate(rse_app_factory):
         assert client.get("/api/v1/me").json()["username"] == "local"
 
 
-def test_hook_rse_openapi_paths(rse_app_factory):
+def test_declared_api_operations_make_the_document_and_validate(rse_app_factory):
+    """The API contract is declared once, on the handler: it writes the plugin's part of
+    /api/openapi.json (for readers it is active for) and validates requests."""
+    from starlette.responses import JSONResponse
+
+    from rse_core import ApiBody, ApiShape, ApiText, api, api_routes
     from tests.conftest import signed_in
+
+    class ThingIn(ApiBody):
+        name: ApiText(20, required=True)
+
+    class ThingOut(ApiShape):
+        """A thing"""
+
+        name: str
+
+    @api(
+        "POST",
+        "/api/v1/documented/things",
+        summary="Make a thing",
+        operation_id="documented.make",
+        body=ThingIn,
+        responses={201: ThingOut},
+    )
+    async def make(request, body: ThingIn):
+        return JSONResponse({"name": body.name}, status_code=201)
 
     class Documented:
         @hookimpl
-        def rse_openapi_paths(self):
-            return {"/api/v1/documented/things": {"get": {"summary": "Things"}}}
+        def rse_api_routes(self, settings):
+            return api_routes(make)
 
     app = rse_app_factory(extra_plugins=[("documented", Documented())], load_entry_points=False)
     with signed_in(app) as client:
         assert "/api/v1/documented/things" not in client.get("/api/openapi.json").json()["paths"]
         change_plugin(app.state.rse, "documented", enabled=True, actor="t")
-        paths = client.get("/api/openapi.json").json()["paths"]
-    assert paths["/api/v1/documented/things"]["get"]["summary"] == "Things"
-    assert "/api/v1/spaces" in paths
+        document = client.get("/api/openapi.json").json()
+        made = client.post("/api/v1/documented/things", json={"name": "a"})
+        assert made.status_code == 201 and made.json() == {"name": "a"}
+        refused = client.post("/api/v1/documented/things", json={"name": "a", "extra": 1})
+        assert refused.status_code == 422 and "extra" in refused.json()["error"]["fields"]
+        assert client.post("/api/v1/documented/things", json={"name": 3}).status_code == 422
+        wrong = client.get("/api/v1/documented/things")
+        assert wrong.status_code == 405 and wrong.headers["allow"] == "POST"
+    operation = document["paths"]["/api/v1/documented/things"]["post"]
+    assert operation["summary"] == "Make a thing"
+    body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    name = document["components"]["schemas"][body.rsplit("/", 1)[1]]["properties"]["name"]
+    assert name["maxLength"] == 20
+    assert {"201", "400", "401", "403", "422"} <= set(operation["responses"])
+    assert "/api/v1/spaces" in document["paths"]
+
+
+def test_an_undeclared_api_route_stops_the_start_up(rse_app_factory):
+    from starlette.routing import Route
+
+    class Undeclared:
+        @hookimpl
+        def rse_api_routes(self, settings):
+            return [Route("/api/v1/undeclared/x", lambda request: None)]
+
+    with pytest.raises(ValueError, match="is not declared"):
+        rse_app_factory(extra_plugins=[("undeclared", Undeclared())], load_entry_points=False)
 
 
 def test_hook_rse_profile_sections(rse_app_factory):

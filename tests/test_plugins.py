@@ -6,10 +6,10 @@ import logging
 
 import pytest
 from markupsafe import Markup
-from starlette.responses import PlainTextResponse
-from starlette.routing import Route
+from starlette.responses import PlainTextResponse, Response
 
-from rse_core import NavItem, hookimpl
+import rse_core
+from rse_core import NavItem, api, api_routes, hookimpl
 from rse_core.plugins import make_plugin_registry
 from rse_core.runtime import change_plugin
 from tests.conftest import signed_in
@@ -144,6 +144,11 @@ def test_rendering_hook_that_raises_costs_only_its_part(rse_app_factory, caplog)
     assert "widget exploded" in caplog.text and "nav exploded" in caplog.text
 
 
+@api("GET", "/api/v1/someone-else/x", summary="x", operation_id="x", responses={204: None})
+async def _declared_elsewhere(request):
+    return Response(status_code=204)
+
+
 async def _ok(request):
     return PlainTextResponse("ok")
 
@@ -151,7 +156,7 @@ async def _ok(request):
 class WrongApiPath:
     @hookimpl
     def rse_api_routes(self, settings):
-        return [Route("/api/v1/someone-else/x", _ok)]
+        return api_routes(_declared_elsewhere)
 
 
 def test_plugin_api_routes_must_live_under_their_prefix(rse_app_factory):
@@ -234,7 +239,9 @@ def test_a_plugin_built_for_another_core_is_listed_not_loaded(tmp_path, monkeypa
     registry = make_plugin_registry()
     old = registry.installed["old"]
     assert not old.loaded and old.status == "incompatible"
-    assert old.error.startswith("built for rse-core <0.2; this installation runs rse-core 0.2")
+    assert old.error.startswith(
+        f"built for rse-core <0.2; this installation runs rse-core {rse_core.__version__}"
+    )
     assert old.summary == "A test plugin" and old.distribution == "rse-old"
     assert "old" not in registry.plugin_names()
     assert registry.installed["anyver"].loaded  # no range: no constraint
@@ -243,7 +250,7 @@ def test_a_plugin_built_for_another_core_is_listed_not_loaded(tmp_path, monkeypa
 
     for dist in ("rse-feed", "rse-bookmarks", "rse-example"):
         assert compatibility_problem(importlib.metadata.distribution(dist)) is None
-    assert "0.3.0" in compatibility_problem(importlib.metadata.distribution("rse-feed"), "0.3.0")
+    assert "0.4.0" in compatibility_problem(importlib.metadata.distribution("rse-feed"), "0.4.0")
 
 
 def test_an_incompatible_plugin_cannot_be_enabled_and_says_why(

@@ -60,7 +60,26 @@ def test_activity_streams_json(rse_app, office):
     item = office["bob"].get("/api/v1/stream").json()["items"][0]
     assert item["@context"] == "https://www.w3.org/ns/activitystreams"
     assert item["type"] == "Create" and item["actor"]["preferredUsername"] == "ann"
-    assert item["object"]["name"] == "Hello" and item["target"]["id"] == "/spaces/hr"
+    assert item["object"]["name"] == "Hello"
+    # Absolute IRIs, as the vocabulary requires: the request's address, or public_url.
+    assert item["target"]["id"] == "http://testserver/spaces/hr"
+    assert item["actor"]["id"] == "http://testserver/people/ann"
+    assert item["id"].startswith("http://testserver/api/v1/activities/")
+    assert item["object"]["id"].startswith("http://testserver/")
+
+
+def test_activity_streams_iris_use_the_public_url(rse_app_factory):
+    from rse_core.testing import add_user, login
+
+    app = rse_app_factory(public_url="https://intranet.example.com/")
+    add_user(app, "ann")
+    enable(app, "example")
+    share(app, "ann", "Hello")
+    with TestClient(app) as client:
+        login(client, "ann")
+        item = client.get("/api/v1/stream").json()["items"][0]
+    assert item["actor"]["id"] == "https://intranet.example.com/people/ann"
+    assert item["object"]["url"].startswith("https://intranet.example.com/")
 
 
 def test_cursor_paging(rse_app, office):
@@ -78,7 +97,7 @@ def test_cursor_paging(rse_app, office):
         if not cursor:
             break
     assert seen == [f"item {i}" for i in reversed(range(45))]
-    assert office["cid"].get("/api/v1/stream?before=abc").status_code == 400
+    assert office["cid"].get("/api/v1/stream?before=abc").status_code == 422
 
 
 def test_load_more_and_new_items_partials(rse_app, office):
@@ -257,7 +276,8 @@ def test_following_stream(rse_app, office):
     cid.delete(f"/api/v1/follows/user:{bob_id}")
     cid.post("/api/v1/follows", json={"target": "tag:kubernetes"})
     assert titles(cid, "/api/v1/stream?following=1") == ["tagged"]
-    assert cid.post("/api/v1/follows", json={"target": "space:999"}).status_code == 422
+    assert cid.post("/api/v1/follows", json={"target": "space:999"}).status_code == 404
+    assert cid.post("/api/v1/follows", json={"target": "nothing"}).status_code == 422
     # following a space you cannot read shows nothing of it
     hr_id = office["ann"].get("/api/v1/me").json()["spaces"][0]
     share(rse_app, "ann", "hr news", space="hr")

@@ -6,6 +6,7 @@ Every function that acts for someone takes the acting user's ``UserAccess`` and 
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Mapping
 
 from sqlalchemy import func, or_, select
@@ -14,17 +15,17 @@ from sqlalchemy.orm import Session
 from ..hooktypes import Permission
 from ..notifications import notify
 from ..permissions import UserAccess, can_see_space_exists, user_can
-from ..validation import SLUG, ValidationError, clean_text, slugify
+from ..validation import (  # Forbidden and NotFound: raised here, imported from here too
+    SLUG,
+    Conflict,
+    Forbidden,
+    NotFound,
+    ValidationError,
+    clean_text,
+    slugify,
+)
 from .accounts import like_pattern
 from .models import JOIN_POLICIES, ROLES, VISIBILITIES, Membership, Space, SpaceRequest, User
-
-
-class NotFound(LookupError):
-    """No such object, or the user may not know it exists."""
-
-
-class Forbidden(PermissionError):
-    """The user may see the object but not do this to it."""
 
 
 def get_space(session: Session, access: UserAccess, slug: str) -> Space:
@@ -114,15 +115,18 @@ def create_space(
         except ValidationError as exc:
             errors.update(exc.fields)
     if slug in (None, ""):
-        slug_value = slugify(fields.get("name", ""))
+        # A name of no Latin letters ("日本") still gets an address.
+        slug_value = slugify(fields.get("name", "")) or f"space-{secrets.token_hex(3)}"
     elif isinstance(slug, str):
         slug_value = slug.strip().lower()
     else:
         slug_value = ""
     if not SLUG.match(slug_value):
         errors["slug"] = "Use lower-case letters, digits and dashes (at most 60)."
-    elif session.execute(select(Space.id).where(Space.slug == slug_value)).first():
-        errors["slug"] = "This address is taken."
+    taken = bool(
+        SLUG.match(slug_value)
+        and session.execute(select(Space.id).where(Space.slug == slug_value)).first()
+    )
     if visibility is None:
         visibility = "public"
     if visibility not in VISIBILITIES:
@@ -134,6 +138,8 @@ def create_space(
         errors["join_policy"] = f"Choose one of: {', '.join(JOIN_POLICIES)}."
     if errors:
         raise ValidationError(errors)
+    if taken:
+        raise Conflict({"slug": "This address is taken."})
     space = Space(
         slug=slug_value,
         name=fields["name"],
@@ -294,7 +300,7 @@ def add_member(
     """
     _check_choice(role, ROLES, "role")
     if not user.is_active:
-        raise ValidationError({"username": "This account is deactivated."})
+        raise Conflict({"username": "This account is deactivated."})
     if _membership(session, space, user):
         return "already"
     row = _request(session, space, user)
@@ -347,7 +353,7 @@ def _keep_an_owner(session: Session, space: Space) -> None:
         select(func.count()).where(Membership.space_id == space.id, Membership.role == "owner")
     ).scalar_one()
     if owners <= 1:
-        raise ValidationError({"role": "A space keeps at least one owner."})
+        raise Conflict({"role": "A space keeps at least one owner."})
 
 
 def remove_member(

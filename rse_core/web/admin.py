@@ -22,6 +22,7 @@ from ..identity.spaces import audience_for_slugs, audience_spaces, find_spaces
 from ..runtime import Runtime, UnknownPlugin, change_plugin
 from ..validation import ValidationError
 from .context import current_user, runtime
+from .contract import Shape, api, api_routes
 from .errors import ApiError
 from .forms import form_dict
 from .guards import require_admin
@@ -227,6 +228,46 @@ def _as_described(row: dict[str, Any]) -> dict[str, Any]:
     return {"kind": "pilot", "names": row["audience_names"]}
 
 
+class AudienceSpace(Shape):
+    """A space of a pilot audience"""
+
+    slug: str
+    name: str
+
+
+class PluginOut(Shape):
+    """An installed plugin: what it is, whether it runs, and for whom"""
+
+    name: str
+    version: str
+    distribution: str
+    summary: str
+    loaded: bool
+    status: str
+    error: str | None
+    enabled: bool
+    audience: list[str]
+    everyone: bool
+    audience_spaces: list[AudienceSpace]
+    audience_names: list[str]
+    changed_at: str | None
+    changed_by: str
+
+
+class PluginsOut(Shape):
+    """The installed plugins"""
+
+    items: list[PluginOut]
+
+
+@api(
+    "GET",
+    "/api/v1/admin/plugins",
+    summary="Installed plugins (admins)",
+    operation_id="listPlugins",
+    responses={200: PluginsOut},
+    errors=(403,),
+)
 async def plugins_api(request: Request) -> Response:
     """GET /api/v1/admin/plugins: the same rows as JSON."""
     require_admin(request)
@@ -239,4 +280,4 @@ PAGE_ROUTES = [
     Route("/admin/plugins/{name}", plugins_change, methods=["POST"], name="admin_plugin_change"),
     Route("/admin/plugins/{name}/spaces", plugin_spaces, methods=["GET"]),
 ]
-API_ROUTES = [Route("/api/v1/admin/plugins", plugins_api, methods=["GET"])]
+API_ROUTES = api_routes(plugins_api)

@@ -3,9 +3,10 @@ comments/reactions/follows API. Every action first checks that the reader can se
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from markupsafe import Markup
+from pydantic import Field
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -18,6 +19,7 @@ from ..markdown import render_markdown
 from ..notifications import notify, notify_mentions
 from ..permissions import load_access, user_can
 from ..social import (
+    MAX_COMMENT,
     Comment,
     add_comment,
     comments_for,
@@ -31,8 +33,8 @@ from ..social import (
     unreact,
 )
 from ..validation import ValidationError
-from .api import json_body
 from .context import current_user, principals, runtime, write
+from .contract import MAX_ID, WHITESPACE, Body, Link, Shape, Text, api, api_routes
 from .errors import ApiError
 from .forms import form_dict
 from .stream import item_actions
@@ -266,7 +268,7 @@ def _check_target(request: Request, target: str) -> None:
     kind, _, value = target.partition(":")
     if kind == "tag" and 0 < len(value) <= 60:
         return
-    if kind in ("user", "space") and value.isdigit():
+    if kind in ("user", "space") and value.isdigit() and int(value) <= MAX_ID:
         with runtime(request).db.read() as session:
             if kind == "user" and session.get(User, int(value)) is not None:
                 return
@@ -277,12 +279,99 @@ def _check_target(request: Request, target: str) -> None:
                     or session.get(Membership, (space.id, current_user(request).id))
                 ):
                     return
-    raise ApiError(422, "invalid", "Follow a person, a space or a tag.", {"target": "invalid"})
+    raise ApiError(404, "not_found", "No such person or space to follow.", {"target": "unknown"})
 
 
 # --- API -------------------------------------------------------------------------------------
 
 
+class AuthorOut(Shape):
+    """Who wrote it"""
+
+    username: str
+    display_name: str
+
+
+class CommentOut(Shape):
+    """A comment: its Markdown and the sanitised HTML it renders to"""
+
+    id: int
+    content_id: int
+    body: str
+    html: str
+    author: AuthorOut
+    created_at: str
+    updated_at: str
+
+
+class CommentsPage(Shape):
+    """An item's comments, oldest first"""
+
+    items: list[CommentOut]
+    next: str | None
+
+
+class CommentIn(Body):
+    body: Text(MAX_COMMENT, required=True)
+
+
+class LikesOut(Shape):
+    """Likes on an item: how many, whether the caller's is among them, up to 5 names"""
+
+    count: int
+    mine: bool
+    names: list[str]
+
+
+class ReactionOut(LikesOut):
+    """The item's likes after yours"""
+
+    kind: Literal["like"]
+
+
+class ReactionsOut(Shape):
+    """An item's reactions, by kind"""
+
+    like: LikesOut
+
+
+class ReactionIn(Body):
+    kind: Literal["like"]
+
+
+FOLLOW_TARGET = rf"^(user:[0-9]{{1,18}}|space:[0-9]{{1,18}}|tag:[^\x00{WHITESPACE}]{{1,60}})$"
+
+
+class FollowIn(Body):
+    target: Annotated[str, Field(pattern=FOLLOW_TARGET)]
+
+
+class FollowOut(Shape):
+    """What you now follow"""
+
+    target: str
+
+
+class FollowsOut(Shape):
+    """What you follow: ``user:<id>``, ``space:<id>`` and ``tag:<name>``"""
+
+    items: list[str]
+
+
+COMMENT_LINKS = {
+    "EditComment": Link("editComment", {"comment_id": "$response.body#/id"}),
+    "DeleteComment": Link("deleteComment", {"comment_id": "$response.body#/id"}),
+    "ListComments": Link("listComments", {"content_id": "$response.body#/content_id"}),
+}
+
+
+@api(
+    "GET",
+    "/api/v1/content/{content_id:int}/comments",
+    summary="Comments on an item",
+    operation_id="listComments",
+    responses={200: CommentsPage},
+)
 async def api_comments(request: Request) -> Response:
     """GET /api/v1/content/{id}/comments."""
     content = load_content(request)
@@ -291,29 +380,53 @@ async def api_comments(request: Request) -> Response:
     return JSONResponse({"items": [comment_json(c, u) for c, u in rows], "next": None})
 
 
-async def api_comment_create(request: Request) -> Response:
+@api(
+    "POST",
+    "/api/v1/content/{content_id:int}/comments",
+    summary="Comment on an item",
+    operation_id="createComment",
+    body=CommentIn,
+    responses={201: CommentOut},
+    links={201: COMMENT_LINKS},
+)
+async def api_comment_create(request: Request, body: CommentIn) -> Response:
     """POST /api/v1/content/{id}/comments {"body"}."""
     content = load_content(request)
-    data = await json_body(request)
-    comment, author = await write(request, _comment_and_notify(request, content, data.get("body")))
+    comment, author = await write(request, _comment_and_notify(request, content, body.body))
     return JSONResponse(comment_json(comment, author), status_code=201)
 
 
-async def api_comment_update(request: Request) -> Response:
+@api(
+    "PATCH",
+    "/api/v1/comments/{comment_id:int}",
+    summary="Edit your comment",
+    operation_id="editComment",
+    body=CommentIn,
+    responses={200: CommentOut},
+    errors=(403,),
+)
+async def api_comment_update(request: Request, body: CommentIn) -> Response:
     """PATCH /api/v1/comments/{id} {"body"} (author only)."""
-    data = await json_body(request)
     me = current_user(request)
 
     def run(session: Session) -> dict[str, Any]:
         comment, _content = _load_comment(session, request)
         if comment.author_id != me.id:
             raise ApiError(403, "forbidden", "Only its author edits a comment.")
-        edit_comment(session, comment, data.get("body"))
+        edit_comment(session, comment, body.body)
         return comment_json(comment, session.get(User, me.id))
 
     return JSONResponse(await write(request, run))
 
 
+@api(
+    "DELETE",
+    "/api/v1/comments/{comment_id:int}",
+    summary="Delete a comment (author or moderator)",
+    operation_id="deleteComment",
+    responses={204: None},
+    errors=(403,),
+)
 async def api_comment_delete(request: Request) -> Response:
     """DELETE /api/v1/comments/{id} (author or space moderator)."""
 
@@ -327,16 +440,29 @@ async def api_comment_delete(request: Request) -> Response:
     return Response(status_code=204)
 
 
-async def api_react(request: Request) -> Response:
+@api(
+    "POST",
+    "/api/v1/content/{content_id:int}/reactions",
+    summary="Like an item (201; 200 if you already did)",
+    operation_id="react",
+    body=ReactionIn,
+    responses={200: ReactionOut, 201: ReactionOut},
+    links={
+        201: {
+            "Unreact": Link("unreact", {"content_id": "$request.path.content_id", "kind": "like"}),
+            "ListReactions": Link("listReactions", {"content_id": "$request.path.content_id"}),
+        }
+    },
+)
+async def api_react(request: Request, body: ReactionIn) -> Response:
     """POST /api/v1/content/{id}/reactions {"kind": "like"}."""
     content = load_content(request)
-    data = await json_body(request)
     me = current_user(request)
 
     def run(session: Session) -> bool:
         fresh = session.get(Content, content.id)
         user = session.get(User, me.id)
-        added = react(session, fresh, user, data.get("kind"))
+        added = react(session, fresh, user, body.kind)
         if added:
             notify(
                 session, session.get(User, fresh.author_id), "reaction", actor=user, content=fresh
@@ -349,6 +475,14 @@ async def api_react(request: Request) -> Response:
     return JSONResponse({"kind": "like", **summary}, status_code=201 if added else 200)
 
 
+@api(
+    "DELETE",
+    "/api/v1/content/{content_id:int}/reactions/{kind}",
+    summary="Take your like back",
+    operation_id="unreact",
+    responses={204: None},
+    path_schemas={"kind": {"enum": ["like"]}},
+)
 async def api_unreact(request: Request) -> Response:
     """DELETE /api/v1/content/{id}/reactions/{kind}."""
     content = load_content(request)
@@ -365,6 +499,13 @@ async def api_unreact(request: Request) -> Response:
     return Response(status_code=204)
 
 
+@api(
+    "GET",
+    "/api/v1/content/{content_id:int}/reactions",
+    summary="Likes on an item: count and who",
+    operation_id="listReactions",
+    responses={200: ReactionsOut},
+)
 async def api_reactions(request: Request) -> Response:
     """GET /api/v1/content/{id}/reactions: counts and who."""
     content = load_content(request)
@@ -373,24 +514,44 @@ async def api_reactions(request: Request) -> Response:
     return JSONResponse({"like": summary})
 
 
+@api(
+    "GET",
+    "/api/v1/follows",
+    summary="What you follow",
+    operation_id="listFollows",
+    responses={200: FollowsOut},
+)
 async def api_follows(request: Request) -> Response:
     """GET /api/v1/follows: what the caller follows."""
     with runtime(request).db.read() as session:
         return JSONResponse({"items": followed(session, current_user(request).id)})
 
 
-async def api_follow(request: Request) -> Response:
+@api(
+    "POST",
+    "/api/v1/follows",
+    summary="Follow user:<id>, space:<id> or tag:<name> (404 for a person or space unknown)",
+    operation_id="follow",
+    body=FollowIn,
+    responses={201: FollowOut},
+    errors=(404,),
+    links={201: {"Unfollow": Link("unfollow", {"target": "$response.body#/target"})}},
+)
+async def api_follow(request: Request, body: FollowIn) -> Response:
     """POST /api/v1/follows {"target"}."""
-    data = await json_body(request)
-    target = data.get("target")
-    if not isinstance(target, str):
-        raise ApiError(422, "invalid", "target is required.", {"target": "required"})
-    _check_target(request, target)
+    _check_target(request, body.target)
     me = current_user(request)
-    await write(request, lambda session: follow(session, session.get(User, me.id), target))
-    return JSONResponse({"target": target}, status_code=201)
+    await write(request, lambda session: follow(session, session.get(User, me.id), body.target))
+    return JSONResponse({"target": body.target}, status_code=201)
 
 
+@api(
+    "DELETE",
+    "/api/v1/follows/{target}",
+    summary="Stop following",
+    operation_id="unfollow",
+    responses={204: None},
+)
 async def api_unfollow(request: Request) -> Response:
     """DELETE /api/v1/follows/{target}."""
     me = current_user(request)
@@ -406,15 +567,15 @@ ROUTES = [
     Route("/comments/{comment_id:int}", comment_change, methods=["POST"]),
     Route("/follow", follow_toggle, methods=["POST"]),
 ]
-API_ROUTES = [
-    Route("/api/v1/content/{content_id:int}/comments", api_comments, methods=["GET"]),
-    Route("/api/v1/content/{content_id:int}/comments", api_comment_create, methods=["POST"]),
-    Route("/api/v1/comments/{comment_id:int}", api_comment_update, methods=["PATCH"]),
-    Route("/api/v1/comments/{comment_id:int}", api_comment_delete, methods=["DELETE"]),
-    Route("/api/v1/content/{content_id:int}/reactions", api_reactions, methods=["GET"]),
-    Route("/api/v1/content/{content_id:int}/reactions", api_react, methods=["POST"]),
-    Route("/api/v1/content/{content_id:int}/reactions/{kind}", api_unreact, methods=["DELETE"]),
-    Route("/api/v1/follows", api_follows, methods=["GET"]),
-    Route("/api/v1/follows", api_follow, methods=["POST"]),
-    Route("/api/v1/follows/{target}", api_unfollow, methods=["DELETE"]),
-]
+API_ROUTES = api_routes(
+    api_comments,
+    api_comment_create,
+    api_comment_update,
+    api_comment_delete,
+    api_reactions,
+    api_react,
+    api_unreact,
+    api_follows,
+    api_follow,
+    api_unfollow,
+)

@@ -103,3 +103,9 @@ def call_hook(conn: HTTPConnection, hook_name: str, **kwargs: Any) -> list[Any]:
     """
     active = active_plugins(conn)
     return [result for _name, result in runtime(conn).plugins.collect(hook_name, active, **kwargs)]
+
+
+def public_base(conn: HTTPConnection) -> str:
+    """The site's address for links that leave it (mails, feeds, Activity Streams IRIs): the
+    configured ``public_url``, else this request's own."""
+    return (runtime(conn).settings.public_url or str(conn.base_url)).rstrip("/")

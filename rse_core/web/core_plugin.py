@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from sqlalchemy.orm import Session
 from starlette.requests import Request
@@ -69,12 +68,6 @@ def rse_api_routes(settings: Settings) -> list[BaseRoute]:
         *jobs_admin.API_ROUTES,
         *openapi.ROUTES,
     ]
-
-
-@hookimpl
-def rse_openapi_paths() -> dict[str, dict[str, Any]]:
-    """The core API's description."""
-    return openapi.CORE_PATHS
 
 
 @hookimpl

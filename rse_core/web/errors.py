@@ -24,6 +24,7 @@ MESSAGES = {
     404: N_("There is nothing here, or you are not allowed to see it."),
     405: N_("This address does not accept that method."),
     413: N_("The request is too large."),
+    409: N_("This conflicts with what exists."),
     422: N_("Some fields are not valid."),
     429: N_("Too many attempts. Wait a moment and try again."),
     500: N_("Something went wrong on our side. It has been logged."),
@@ -122,6 +123,13 @@ async def validation_error(request: Request, exc: Exception) -> Response:
     )
 
 
+async def conflict(request: Request, exc: Exception) -> Response:
+    """A service refused input that conflicts with the current state: 409 naming the field."""
+    fields = getattr(exc, "fields", {})
+    message = next(iter(fields.values()), MESSAGES[409])
+    return _response(request, 409, message, exc=ApiError(409, "conflict", message, fields))
+
+
 async def forbidden(request: Request, exc: Exception) -> Response:
     """A service refused the action: 403."""
     return _response(request, 403, None, exc=ApiError(403, "forbidden", MESSAGES[403]))
@@ -133,10 +141,14 @@ async def not_found(request: Request, exc: Exception) -> Response:
 
 
 def _service_handlers() -> dict[Any, Any]:
-    from ..identity.spaces import Forbidden, NotFound
-    from ..validation import ValidationError
+    from ..validation import Conflict, Forbidden, NotFound, ValidationError
 
-    return {ValidationError: validation_error, Forbidden: forbidden, NotFound: not_found}
+    return {
+        ValidationError: validation_error,
+        Conflict: conflict,
+        Forbidden: forbidden,
+        NotFound: not_found,
+    }
 
 
 EXCEPTION_HANDLERS.update(_service_handlers())

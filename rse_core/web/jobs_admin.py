@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from ..jobs import queue
 from ..jobs.models import FAILED, JobRow, JobScheduleRow
 from ..runtime import Runtime
 from .context import runtime, write
+from .contract import MAX_ID, Link, Query, Shape, api, api_routes
 from .errors import ApiError
 from .guards import require_admin
 from .templating import render
@@ -88,23 +89,81 @@ async def job_retry(request: Request) -> Response:
     return RedirectResponse("/admin/jobs", status_code=303)
 
 
-async def jobs_api(request: Request) -> Response:
+class JobOut(Shape):
+    """A background job"""
+
+    id: int
+    name: str
+    status: Literal["queued", "running", "failed"]
+    due: bool
+    handled: bool
+    run_at: str
+    attempts: int
+    max_attempts: int | None
+    last_error: str | None
+    payload: str
+    updated_at: str
+
+
+class JobCounts(Shape):
+    """How many jobs are due, scheduled later, running, failed, and waiting for a handler
+    no installed plugin provides"""
+
+    due: int
+    scheduled: int
+    running: int
+    failed: int
+    no_handler: int
+
+
+class JobsOut(Shape):
+    """Counts, and the jobs (failed first, then the others by time)"""
+
+    counts: JobCounts
+    items: list[JobOut]
+
+
+class JobsQuery(Query):
+    status: Literal["", "queued", "running", "failed"] = ""
+
+
+class RetriedOut(Shape):
+    """The job, queued again"""
+
+    id: int
+    status: Literal["queued"]
+
+
+@api(
+    "GET",
+    "/api/v1/admin/jobs",
+    summary="Background jobs: counts, failed and waiting jobs (admins)",
+    operation_id="listJobs",
+    query=JobsQuery,
+    responses={200: JobsOut},
+    errors=(403,),
+    links={200: {"RetryJob": Link("retryJob", {"job_id": "$response.body#/items/0/id"})}},
+)
+async def jobs_api(request: Request, query: JobsQuery) -> Response:
     """GET /api/v1/admin/jobs?status=queued|running|failed: counts and jobs as JSON."""
     require_admin(request)
-    status = request.query_params.get("status") or None
-    if status not in (None, "queued", "running", "failed"):
-        raise ApiError(
-            400, "bad_status", "status must be queued, running or failed", {"status": "bad"}
-        )
     rt = runtime(request)
     with rt.db.read() as session:
-        return JSONResponse(jobs_overview(rt, session, status))
+        return JSONResponse(jobs_overview(rt, session, query.status or None))
 
 
+@api(
+    "POST",
+    "/api/v1/admin/jobs/{job_id:int}/retry",
+    summary="Queue a failed job again (admins)",
+    operation_id="retryJob",
+    responses={200: RetriedOut},
+    errors=(403,),
+)
 async def job_retry_api(request: Request) -> Response:
     """POST /api/v1/admin/jobs/{job_id}/retry: queue a failed job again now."""
     require_admin(request)
-    job_id = _job_id(request)
+    job_id = request.path_params["job_id"]
     if not await write(request, lambda session: queue.retry(session, [job_id])):
         raise ApiError(404, "not_found", "No failed job has this number.")
     return JSONResponse({"id": job_id, "status": "queued"})
@@ -112,7 +171,7 @@ async def job_retry_api(request: Request) -> Response:
 
 def _job_id(request: Request) -> int:
     raw = request.path_params["job_id"]
-    if not raw.isdigit() or len(raw) > 18:
+    if not raw.isdigit() or int(raw) > MAX_ID:
         raise HTTPException(404, "No failed job has this number.")
     return int(raw)
 
@@ -121,7 +180,4 @@ PAGE_ROUTES = [
     Route("/admin/jobs", jobs_page, methods=["GET"], name="admin_jobs"),
     Route("/admin/jobs/{job_id}/retry", job_retry, methods=["POST"], name="admin_job_retry"),
 ]
-API_ROUTES = [
-    Route("/api/v1/admin/jobs", jobs_api, methods=["GET"]),
-    Route("/api/v1/admin/jobs/{job_id}/retry", job_retry_api, methods=["POST"]),
-]
+API_ROUTES = api_routes(jobs_api, job_retry_api)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from xml.etree import ElementTree as ET
 
+from pydantic import Field
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -15,10 +17,9 @@ from ..activity import stream
 from ..identity import tokens
 from ..identity.models import User
 from ..permissions import load_access, plugins_of
-from .api import json_body
-from .context import current_user, principals, runtime, write
-from .errors import ApiError
-from .forms import form_dict, page_limit
+from .context import current_user, principals, public_base, runtime, write
+from .contract import MAX_ID, Body, Id, Query, Shape, api, api_routes
+from .forms import form_dict
 from .templating import render
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -57,7 +58,7 @@ async def page(request: Request) -> Response:
     if request.method == "POST":
         data = await form_dict(request)
         raw = str(data.get("id", ""))
-        target = int(raw) if raw.isdigit() else None
+        target = int(raw) if raw.isdigit() and int(raw) <= MAX_ID else None
         plugins = plugins_of(principals(request))
         await write(request, lambda session: notes.mark_read(session, me.id, target, plugins))
         return RedirectResponse("/notifications", status_code=303)
@@ -92,22 +93,95 @@ async def preferences_page(request: Request) -> Response:
     )
 
 
-async def api_list(request: Request) -> Response:
+class PersonRef(Shape):
+    """Who did it"""
+
+    username: str
+    display_name: str
+
+
+class ContentRef(Shape):
+    """The item it is about"""
+
+    id: int
+    title: str
+    url: str
+
+
+class CommentRef(Shape):
+    """The comment it is about"""
+
+    id: int
+
+
+class SpaceRef(Shape):
+    """The space it is about"""
+
+    slug: str
+    name: str
+
+
+class NotificationOut(Shape):
+    """A notification; what it is about only while you may see it (``hidden`` otherwise)"""
+
+    id: int
+    kind: str
+    created_at: str
+    read: bool
+    hidden: bool
+    actor: PersonRef | None = None
+    content: ContentRef | None = None
+    link: str | None = None
+    excerpt: str | None = None
+    comment: CommentRef | None = None
+    space: SpaceRef | None = None
+
+
+class NotificationsPage(Shape):
+    """Your notifications, newest first, and how many are unread"""
+
+    items: list[NotificationOut]
+    unread: int
+    next: str | None
+
+
+class NotificationsQuery(Query):
+    before: Id | None = None
+    limit: Annotated[int, Field(ge=1, le=100)] = 30
+
+
+class MarkReadIn(Body):
+    id: Id | None = None
+
+
+class MarkedOut(Shape):
+    """How many notifications were marked read"""
+
+    marked: int
+
+
+@api(
+    "GET",
+    "/api/v1/notifications",
+    summary="Your notifications, each re-checked against what you may see",
+    operation_id="listNotifications",
+    query=NotificationsQuery,
+    responses={200: NotificationsPage},
+)
+async def api_list(request: Request, query: NotificationsQuery) -> Response:
     """GET /api/v1/notifications?before=&limit=."""
-    limit = page_limit(request, 30)
-    before = request.query_params.get("before")
     me = current_user(request)
     with runtime(request).db.read() as session:
         items = notes.for_user(
             session,
             me,
             principals=principals(request),
-            before=int(before) if before and before.isdigit() else None,
-            limit=limit + 1,
+            before=query.before,
+            limit=query.limit + 1,
         )
         unread = notes.unread_count(session, me.id, plugins_of(principals(request)))
-    more = len(items) > limit
-    items = items[:limit]
+    more = len(items) > query.limit
+    items = items[: query.limit]
     return JSONResponse(
         {
             "items": [shown_json(i) for i in items],
@@ -117,15 +191,21 @@ async def api_list(request: Request) -> Response:
     )
 
 
-async def api_mark_read(request: Request) -> Response:
+@api(
+    "POST",
+    "/api/v1/notifications/read",
+    summary="Mark one notification (id) or all read",
+    operation_id="markNotificationsRead",
+    body=MarkReadIn,
+    responses={200: MarkedOut},
+)
+async def api_mark_read(request: Request, body: MarkReadIn) -> Response:
     """POST /api/v1/notifications/read {"id"?}: mark one, or all, read."""
-    data = await json_body(request)
-    target = data.get("id")
-    if target is not None and (not isinstance(target, int) or isinstance(target, bool)):
-        raise ApiError(422, "invalid", "id must be a number.", {"id": "number"})
     me = current_user(request)
     plugins = plugins_of(principals(request))
-    changed = await write(request, lambda session: notes.mark_read(session, me.id, target, plugins))
+    changed = await write(
+        request, lambda session: notes.mark_read(session, me.id, body.id, plugins)
+    )
     return JSONResponse({"marked": changed})
 
 
@@ -143,7 +223,7 @@ async def feed_settings(request: Request) -> Response:
         secret = await write(
             request, lambda session: tokens.reset_feed_token(session, session.get(User, me.id))
         )
-        url = f"{request.base_url}feeds/{secret}.atom"
+        url = f"{public_base(request)}/feeds/{secret}.atom"
     with runtime(request).db.read() as session:
         enabled = tokens.has_feed_token(session, me)
     return render(
@@ -164,7 +244,7 @@ async def atom_feed(request: Request) -> Response:
         entries = stream(
             session, load_access(session, user, rt.plugin_states()).principals, limit=50
         )
-    base = str(request.base_url).rstrip("/")
+    base = public_base(request)
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     ET.SubElement(feed, f"{{{ATOM}}}title").text = f"rse · {user.display_name}"
@@ -196,7 +276,4 @@ ROUTES = [
     Route("/profile/feed", feed_settings, methods=["GET", "POST"]),
     Route("/feeds/{token}.atom", atom_feed, methods=["GET"]),
 ]
-API_ROUTES = [
-    Route("/api/v1/notifications", api_list, methods=["GET"]),
-    Route("/api/v1/notifications/read", api_mark_read, methods=["POST"]),
-]
+API_ROUTES = api_routes(api_list, api_mark_read)

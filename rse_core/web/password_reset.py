@@ -16,17 +16,11 @@ from ..identity.password_reset import account_for_reset, reset_token, user_for_r
 from ..mail import send_mail
 from ..validation import ValidationError
 from .auth import client_ip
-from .context import runtime, write
+from .context import public_base, runtime, write
 from .flash import flash
 from .templating import render
 
 EXPIRED = N_("This link has expired or was already used. Ask for a new one.")
-
-
-def public_base(request: Request) -> str:
-    """The site's address for links that leave it (mails): the configured ``public_url``,
-    else this request's own."""
-    return (runtime(request).settings.public_url or str(request.base_url)).rstrip("/")
 
 
 async def forgot_page(request: Request) -> Response:

@@ -13,6 +13,7 @@ from starlette.types import Receive, Scope, Send
 from ..plugins import CORE_PREFIX, PluginRegistry
 from ..settings import Settings
 from .context import active_plugins
+from .contract import ApiRoute
 
 API_PREFIX = "/api/v1"
 
@@ -68,6 +69,12 @@ def plugin_routes(registry: PluginRegistry, settings: Settings) -> list[BaseRout
 
 
 def _check_api_path(plugin: str, route: BaseRoute) -> None:
+    if not isinstance(route, ApiRoute):
+        path = getattr(route, "path", route)
+        raise ValueError(
+            f"plugin {plugin!r} API route {path!r} is not declared: make it with"
+            " rse_core.api_routes() from handlers declared with @rse_core.api(...)"
+        )
     prefix = f"{API_PREFIX}/{plugin}"
     for path in _route_paths(route):
         if path != prefix and not path.startswith(prefix + "/"):

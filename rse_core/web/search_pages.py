@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field
 from sqlalchemy import select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -12,35 +13,41 @@ from starlette.routing import Route
 
 from ..content import Content
 from ..identity.models import Space
+from ..search.indexer import rebuild_in_progress
 from .context import principals, runtime
+from .contract import Query, Shape, Text, api, api_routes
 from .errors import ApiError
 from .templating import render
 
 PER_PAGE = 20
 MAX_QUERY = 200
+MAX_PAGE = 1000
 
 
 def _page(request: Request) -> int:
     raw = request.query_params.get("cursor") or request.query_params.get("page") or "1"
-    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
         raise ApiError(400, "bad_cursor", "The cursor is not valid.", {"cursor": "invalid"})
     return int(raw)
 
 
-def run_search(request: Request) -> tuple[str, Any]:
-    """Run the query in the request's ``q``, ``type``, ``space`` and ``cursor``."""
+def run_search(
+    request: Request, q: str, kind: str = "", space: str = "", page: int = 1
+) -> tuple[str, Any]:
+    """Run query ``q`` filtered by ``kind`` and ``space`` (slug): the page's results, or None
+    for an empty query."""
     rt = runtime(request)
     if rt.search is None:
         raise HTTPException(404)
-    q = request.query_params.get("q", "").strip()[:MAX_QUERY]
+    q = q.strip()[:MAX_QUERY]
     if not q:
         return q, None
     results = rt.search.search(
         q,
         principals(request),
-        kind=request.query_params.get("type") or None,
-        space=request.query_params.get("space") or None,
-        page=_page(request),
+        kind=kind or None,
+        space=space or None,
+        page=page,
         per_page=PER_PAGE,
     )
     # The index lags the database by up to a second: drop hits deleted meanwhile.
@@ -62,8 +69,11 @@ def run_search(request: Request) -> tuple[str, Any]:
 
 async def search_page(request: Request) -> Response:
     """GET /search?q=&type=&space=&cursor=."""
-    q, results = run_search(request)
-    space = request.query_params.get("space", "")
+    params = request.query_params
+    space = params.get("space", "")
+    q, results = run_search(
+        request, params.get("q", ""), params.get("type", ""), space, _page(request)
+    )
     return render(
         request,
         "search/results.html",
@@ -74,6 +84,7 @@ async def search_page(request: Request) -> Response:
             "space": space,
             "type_names": runtime(request).content_types,
             "space_names": _space_names(request, results, space),
+            "rebuilding": rebuild_in_progress(runtime(request).db, runtime(request).search),
         },
     )
 
@@ -91,11 +102,66 @@ def _space_names(request: Request, results: Any, chosen: str) -> dict[str, str]:
         return dict(rows.all())
 
 
-async def search_api(request: Request) -> Response:
-    """GET /api/v1/search?q=&type=&space=&cursor=."""
-    _q, results = run_search(request)
+class HitOut(Shape):
+    """One result; ``snippet`` is safe HTML (``<mark>`` around the words found)"""
+
+    type: str
+    id: str
+    title: str
+    url: str
+    snippet: str
+    space: str | None
+    author: str
+
+
+class FacetsOut(Shape):
+    """How many results of each type and in each space (slug)"""
+
+    type: dict[str, int]
+    space: dict[str, int]
+
+
+class SearchOut(Shape):
+    """What the caller may see that matches: a page of hits, the total, facets and a
+    spelling suggestion"""
+
+    hits: list[HitOut]
+    total: int
+    facets: FacetsOut
+    suggestion: str | None
+    next: str | None
+
+
+class SearchQuery(Query):
+    q: Text(MAX_QUERY) = ""
+    type: Text(60) = ""
+    space: Text(60) = ""
+    cursor: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 1
+
+
+@api(
+    "GET",
+    "/api/v1/search",
+    summary="Everything the caller may see: hits, total, facets (type, space), suggestion"
+    " (an empty q finds nothing)",
+    operation_id="search",
+    query=SearchQuery,
+    responses={200: SearchOut},
+    errors=(404,),
+)
+async def search_api(request: Request, query: SearchQuery) -> Response:
+    """GET /api/v1/search?q=&type=&space=&cursor=; 404 when search is turned off."""
+    _q, results = run_search(request, query.q, query.type, query.space, query.cursor)
     if results is None:
-        raise ApiError(422, "invalid", "q is required.", {"q": "required"})
+        return JSONResponse(
+            {
+                "hits": [],
+                "total": 0,
+                "facets": {"type": {}, "space": {}},
+                "suggestion": None,
+                "next": None,
+            }
+        )
     return JSONResponse(
         {
             "hits": [
@@ -122,4 +188,4 @@ async def search_api(request: Request) -> Response:
 
 
 ROUTES = [Route("/search", search_page, methods=["GET"])]
-API_ROUTES = [Route("/api/v1/search", search_api, methods=["GET"])]
+API_ROUTES = api_routes(search_api)

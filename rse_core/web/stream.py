@@ -4,10 +4,11 @@ more" and the "N new items" poll."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from markupsafe import Markup
+from pydantic import Field
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -19,9 +20,9 @@ from ..identity import accounts
 from ..identity import spaces as svc
 from ..permissions import can_read_space
 from ..social import comment_counts, followed, reaction_summary
-from .context import access, active_plugins, current_user, principals, runtime
+from .context import access, active_plugins, current_user, principals, public_base, runtime
+from .contract import MAX_ID, Id, Query, Shape, Text, api, api_routes
 from .errors import ApiError
-from .forms import page_limit
 from .templating import render_fragment
 
 PAGE = 20
@@ -31,8 +32,8 @@ def _int(params: Mapping[str, str], name: str) -> int | None:
     raw = params.get(name)
     if raw in (None, ""):
         return None
-    if not raw.isdigit():
-        raise ApiError(400, "bad_parameter", f"{name} must be a number.", {name: "number"})
+    if not raw.isdigit() or int(raw) > MAX_ID:
+        raise ApiError(400, "bad_parameter", f"{name} must be an id.", {name: "number"})
     return int(raw)
 
 
@@ -161,24 +162,100 @@ async def new_count(request: Request) -> Response:
     )
 
 
-async def stream_api(request: Request) -> Response:
+#: An absolute IRI, as the Activity Streams vocabulary requires.
+IRI = Annotated[str, Field(pattern=r"^https?://")]
+
+
+class AS2Person(Shape):
+    """The actor"""
+
+    type: Literal["Person"]
+    id: IRI
+    name: str
+    preferredUsername: str
+
+
+class AS2Object(Shape):
+    """The item acted on"""
+
+    type: Literal["Note", "Article"]
+    id: IRI
+    url: IRI
+    name: str
+    summary: str
+    rse_type: str = Field(alias="rse:type")
+    rse_content_id: int = Field(alias="rse:contentId")
+    published: str
+    updated: str
+
+
+class AS2Group(Shape):
+    """The space it happened in"""
+
+    type: Literal["Group"]
+    id: IRI
+    name: str
+
+
+class ActivityOut(Shape):
+    """One activity (Activity Streams 2.0)"""
+
+    context: Literal["https://www.w3.org/ns/activitystreams"] = Field(alias="@context")
+    id: IRI
+    type: Literal["Create", "Update", "Activity"]
+    rse_verb: Literal["create", "update", "comment"] = Field(alias="rse:verb")
+    actor: AS2Person
+    object: AS2Object
+    published: str
+    target: AS2Group | None = None
+
+
+class StreamPage(Shape):
+    """Activities, newest first"""
+
+    items: list[ActivityOut]
+    next: str | None
+
+
+class StreamQuery(Query):
+    space: Text(60) = ""
+    person: Text(60) = ""
+    following: bool = False
+    before: Id | None = None
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+
+
+@api(
+    "GET",
+    "/api/v1/stream",
+    summary="Activities the caller may see, newest first (Activity Streams 2.0); a space or"
+    " person the caller may not see is a 404",
+    operation_id="stream",
+    query=StreamQuery,
+    responses={200: StreamPage},
+    errors=(404,),
+)
+async def stream_api(request: Request, query: StreamQuery) -> Response:
     """GET /api/v1/stream?space=&person=&following=&before=&limit=: Activity Streams 2.0,
     every activity (the pages fold an item's activities into one entry; the API does not, so
     each activity keeps its id)."""
-    limit = page_limit(request)
+    params = {"space": query.space, "person": query.person}
+    if query.following:
+        params["following"] = "1"
     with runtime(request).db.read() as session:
         entries = stream(
             session,
             principals(request),
-            before=_int(request.query_params, "before"),
-            limit=limit + 1,
-            **stream_filters(request, session),
+            before=query.before,
+            limit=query.limit + 1,
+            **stream_filters(request, session, params),
         )
-    more = len(entries) > limit
-    entries = entries[:limit]
+    more = len(entries) > query.limit
+    entries = entries[: query.limit]
+    base = public_base(request)
     return JSONResponse(
         {
-            "items": [as_activity_streams(e) for e in entries],
+            "items": [as_activity_streams(e, base) for e in entries],
             "next": str(entries[-1].activity.id) if more and entries else None,
         }
     )
@@ -188,4 +265,4 @@ ROUTES = [
     Route("/stream/items", items_partial, methods=["GET"]),
     Route("/stream/new", new_count, methods=["GET"]),
 ]
-API_ROUTES = [Route("/api/v1/stream", stream_api, methods=["GET"])]
+API_ROUTES = api_routes(stream_api)

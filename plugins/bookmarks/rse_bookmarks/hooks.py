@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from rse_core import NavItem, Permission, SpaceTab, hookimpl, render_fragment
-from rse_core import openapi_operation as op
 
 from . import views
 from .demo import load_demo
@@ -19,38 +18,6 @@ def rse_routes(settings):
 def rse_api_routes(settings):
     """The bookmarks API under /api/v1/bookmarks."""
     return list(views.API_ROUTES)
-
-
-@hookimpl
-def rse_openapi_paths():
-    """The bookmarks API's description."""
-    body = {
-        "type": "object",
-        "required": ["url"],
-        "properties": {
-            "url": {"type": "string", "description": "http, https or mailto"},
-            "title": {"type": "string"},
-            "description": {"type": "string"},
-            "tags": {"type": "array", "items": {"type": "string"}},
-            "space": {"type": "string"},
-            "visibility": {"type": "string", "enum": ["private", "space", "everyone"]},
-        },
-    }
-    return {
-        "/api/v1/bookmarks": {
-            "post": op("Save a link", body=body, status=201, errors=(400, 401, 404, 422)),
-            "get": op(
-                "Your bookmarks, or a space's (?space=), by tag (?tag=)",
-                query=("space", "tag", "before"),
-                errors=(400, 401, 404),
-            ),
-        },
-        "/api/v1/bookmarks/{bookmark_id}": {
-            "delete": op(
-                "Delete a bookmark", params=("bookmark_id",), status=204, errors=(401, 403, 404)
-            ),
-        },
-    }
 
 
 @hookimpl

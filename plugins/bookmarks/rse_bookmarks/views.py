@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, timedelta
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
@@ -13,19 +14,27 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from rse_core import (
+    MAX_ID,
+    ApiBody,
     ApiError,
+    ApiId,
+    ApiLink,
+    ApiQuery,
+    ApiShape,
+    ApiText,
     Content,
     Space,
     User,
     ValidationError,
     access,
+    api,
+    api_routes,
     can,
     current_user,
     excerpt,
     find_space,
     flash,
     get_visible,
-    json_body,
     principals,
     render,
     render_fragment,
@@ -37,7 +46,7 @@ from rse_core import (
 
 from . import netscape, service
 from .models import Bookmark
-from .urls import fetch_title
+from .urls import MAX_URL, fetch_title
 
 
 def fetching_enabled(request: Request) -> bool:
@@ -120,8 +129,8 @@ def _before(request: Request) -> int | None:
     raw = request.query_params.get("before")
     if raw is None:
         return None
-    if not raw.isdigit():
-        raise ApiError(400, "bad_parameter", "before must be a number.", {"before": "number"})
+    if not raw.isdigit() or int(raw) > MAX_ID:
+        raise ApiError(400, "bad_parameter", "before must be an id.", {"before": "number"})
     return int(raw)
 
 
@@ -253,8 +262,8 @@ async def save_for_later(request: Request) -> Response:
     """POST /bookmarks/save: ``content_id`` of any visible intranet item, saved privately."""
     form = await request.form()
     raw = str(form.get("content_id", ""))
-    if not raw.isdigit():
-        raise HTTPException(400, "content_id must be a number.")
+    if not raw.isdigit() or int(raw) > MAX_ID:
+        raise HTTPException(400, "content_id must be an id.")
     me = current_user(request)
 
     def run(session: Session) -> None:
@@ -341,35 +350,107 @@ def week_top(request: Request) -> list[tuple[str, str, int]]:
 
 # --- API -------------------------------------------------------------------------------------
 
+#: What ``check_saveable`` accepts: an http(s) link with a host, or mailto.
+SAVEABLE_URL = r"^(?:[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9._~-]+(?::[0-9]{1,5})?(?:[/?#][^\s\x00]*)?|[Mm][Aa][Ii][Ll][Tt][Oo]:[^\s\x00]+)$"
 
-async def api_create(request: Request) -> Response:
+
+class BookmarkOut(ApiShape):
+    """A saved link; ``page`` is its page here"""
+
+    id: int
+    url: str
+    title: str
+    description: str
+    visibility: Literal["private", "space", "everyone"]
+    space: str | None
+    page: str
+    created_at: str
+
+
+class BookmarksPage(ApiShape):
+    """Bookmarks, newest first"""
+
+    items: list[BookmarkOut]
+    next: str | None
+
+
+class BookmarkIn(ApiBody):
+    """A link to save: for yourself (the default), a space you belong to, or everyone;
+    ``visibility: space`` needs ``space``"""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"visibility": {"const": "space"}}, "required": ["visibility"]},
+            "then": {"required": ["space"], "properties": {"space": {"type": "string"}}},
+        }
+    )
+
+    url: Annotated[str, Field(max_length=MAX_URL, pattern=SAVEABLE_URL)]
+    title: ApiText(300) = ""
+    description: ApiText(2000) = ""
+    tags: Annotated[list[ApiText(60)], Field(max_length=service.MAX_TAGS)] = []
+    visibility: Literal["private", "space", "everyone"] | None = None
+    space: Annotated[
+        str | None,
+        Field(min_length=1, max_length=60, pattern=r"^[^\x00]+$", validate_default=True),
+    ] = None
+
+    @field_validator("space")
+    @classmethod
+    def _needed_for_space(cls, space: str | None, info: ValidationInfo) -> str | None:
+        if space is None and info.data.get("visibility") == "space":
+            raise ValueError("Choose the space to share with.")
+        return space
+
+
+class BookmarksQuery(ApiQuery):
+    space: ApiText(60) = ""
+    tag: ApiText(60) = ""
+    before: ApiId | None = None
+
+
+@api(
+    "POST",
+    "/api/v1/bookmarks",
+    summary="Save a link",
+    operation_id="bookmarks.create",
+    body=BookmarkIn,
+    responses={201: BookmarkOut},
+    errors=(403, 404),
+    links={201: {"Delete": ApiLink("bookmarks.delete", {"bookmark_id": "$response.body#/id"})}},
+)
+async def api_create(request: Request, body: BookmarkIn) -> Response:
     """POST /api/v1/bookmarks."""
-    data = await json_body(request)
-    unknown = set(data) - {"url", "title", "description", "tags", "space", "visibility"}
-    if unknown:
-        raise ApiError(422, "invalid", "Unknown fields.", {k: "unknown" for k in unknown})
-    bookmark_id = await write(request, _save_from(request, data))
+    bookmark_id = await write(request, _save_from(request, body.model_dump()))
     with runtime(request).db.read() as session:
         bookmark, content = _load(session, request, bookmark_id)
         space = session.get(Space, content.space_id) if content.space_id else None
-        body = bookmark_json(bookmark, content, space)
-    return JSONResponse(body, status_code=201)
+        out = bookmark_json(bookmark, content, space)
+    return JSONResponse(out, status_code=201)
 
 
-async def api_list(request: Request) -> Response:
+@api(
+    "GET",
+    "/api/v1/bookmarks",
+    summary="Your bookmarks, or a space's (?space=), by tag (?tag=)",
+    operation_id="bookmarks.list",
+    query=BookmarksQuery,
+    responses={200: BookmarksPage},
+    errors=(404,),
+)
+async def api_list(request: Request, query: BookmarksQuery) -> Response:
     """GET /api/v1/bookmarks?tag=&space=&before=: yours, or a space's."""
-    slug = request.query_params.get("space")
     with runtime(request).db.read() as session:
         filters: dict[str, Any] = {}
-        if slug:
-            filters["space_id"] = find_space(session, access(request), slug).id
+        if query.space:
+            filters["space_id"] = find_space(session, access(request), query.space).id
         else:
             filters["author_id"] = current_user(request).id
         rows = service.listing(
             session,
             principals(request),
-            tag=request.query_params.get("tag") or None,
-            before=_before(request),
+            tag=query.tag or None,
+            before=query.before,
             limit=51,
             **filters,
         )
@@ -378,6 +459,14 @@ async def api_list(request: Request) -> Response:
     return JSONResponse({"items": items, "next": str(rows[49][0].id) if len(rows) > 50 else None})
 
 
+@api(
+    "DELETE",
+    "/api/v1/bookmarks/{bookmark_id:int}",
+    summary="Delete a bookmark (its author, or a moderator of its space)",
+    operation_id="bookmarks.delete",
+    responses={204: None},
+    errors=(403,),
+)
 async def api_delete(request: Request) -> Response:
     """DELETE /api/v1/bookmarks/{id} (its author, or a moderator of its space)."""
 
@@ -401,8 +490,4 @@ PAGE_ROUTES = [
     Route("/bookmarks/{bookmark_id:int}", bookmark_page, methods=["GET"]),
     Route("/bookmarks/{bookmark_id:int}/delete", delete_page, methods=["POST"]),
 ]
-API_ROUTES = [
-    Route("/api/v1/bookmarks", api_create, methods=["POST"]),
-    Route("/api/v1/bookmarks", api_list, methods=["GET"]),
-    Route("/api/v1/bookmarks/{bookmark_id:int}", api_delete, methods=["DELETE"]),
-]
+API_ROUTES = api_routes(api_create, api_list, api_delete)

@@ -6,7 +6,6 @@ from sqlalchemy import select
 from starlette.requests import Request
 
 from rse_core import Permission, Space, access, hookimpl, render_fragment, runtime
-from rse_core import openapi_operation as op
 
 from . import views
 from .demo import load_demo
@@ -23,45 +22,6 @@ def rse_routes(settings):
 def rse_api_routes(settings):
     """The feed API under /api/v1/feed."""
     return list(views.API_ROUTES)
-
-
-@hookimpl
-def rse_openapi_paths():
-    """The feed API's description."""
-    post = {
-        "type": "object",
-        "required": ["body"],
-        "properties": {
-            "body": {"type": "string", "maxLength": 5000},
-            "space": {"type": "string", "description": "a space's slug; omit for everyone"},
-        },
-    }
-
-    return {
-        "/api/v1/feed/posts": {
-            "post": op(
-                "Post to the company or a space",
-                body=post,
-                status=201,
-                errors=(400, 401, 403, 404, 422),
-            ),
-        },
-        "/api/v1/feed/posts/{post_id}": {
-            "get": op("A post", params=("post_id",)),
-            "patch": op(
-                "Edit your post", params=("post_id",), body=post, errors=(400, 401, 403, 404, 422)
-            ),
-            "delete": op(
-                "Delete a post (author, moderator)",
-                params=("post_id",),
-                status=204,
-                errors=(401, 403, 404),
-            ),
-        },
-        "/api/v1/feed/tags/{tag}": {
-            "get": op("Visible posts with a hashtag", params=("tag",), query=("before",)),
-        },
-    }
 
 
 @hookimpl

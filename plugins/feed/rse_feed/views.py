@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from markupsafe import escape
+from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
@@ -14,18 +15,26 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from rse_core import (
+    MAX_ID,
+    ApiBody,
     ApiError,
+    ApiId,
+    ApiLink,
+    ApiQuery,
+    ApiShape,
+    ApiText,
     Content,
     Space,
     User,
     ValidationError,
     access,
+    api,
+    api_routes,
     can,
     current_user,
     find_space,
     followed,
     get_visible,
-    json_body,
     may_moderate,
     principals,
     render,
@@ -38,7 +47,7 @@ from rse_core import (
 )
 
 from .models import Post
-from .posts import create_post, edit_post, remove_post, render_body
+from .posts import MAX_BODY, create_post, edit_post, remove_post, render_body
 
 
 def _load(request: Request, session: Session, post_id: int) -> tuple[Post, Content]:
@@ -161,7 +170,7 @@ async def tag_page(request: Request) -> Response:
             principals(request),
             tag,
             plugin="feed",
-            before=int(before) if before and before.isdigit() else None,
+            before=int(before) if before and before.isdigit() and int(before) <= MAX_ID else None,
             limit=21,
         )
         more = len(items) > 20
@@ -210,10 +219,70 @@ def trending(request: Request) -> list[tuple[str, int]]:
 # --- API -------------------------------------------------------------------------------------
 
 
-async def api_create(request: Request) -> Response:
+class AuthorOut(ApiShape):
+    """Who wrote it"""
+
+    username: str
+    display_name: str
+
+
+class PostOut(ApiShape):
+    """A post: its Markdown and the sanitised HTML it renders to"""
+
+    id: int
+    content_id: int
+    url: str
+    body: str
+    html: str
+    author: AuthorOut
+    space: str | None
+    created_at: str
+    updated_at: str
+
+
+class TagPage(ApiShape):
+    """Posts with a hashtag, newest first"""
+
+    tag: str
+    items: list[PostOut]
+    next: str | None
+
+
+class PostIn(ApiBody):
+    body: ApiText(MAX_BODY, required=True)
+    space: Annotated[str, Field(description="a space's slug; omit for everyone")] | None = None
+
+
+class PostEdit(ApiBody):
+    body: ApiText(MAX_BODY, required=True)
+
+
+class TagQuery(ApiQuery):
+    before: ApiId | None = None
+
+
+POST_LINKS = {
+    "GetPost": ApiLink("feed.getPost", {"post_id": "$response.body#/id"}),
+    "EditPost": ApiLink("feed.editPost", {"post_id": "$response.body#/id"}),
+    "DeletePost": ApiLink("feed.deletePost", {"post_id": "$response.body#/id"}),
+    "CommentOnPost": ApiLink("createComment", {"content_id": "$response.body#/content_id"}),
+    "LikePost": ApiLink("react", {"content_id": "$response.body#/content_id"}),
+}
+
+
+@api(
+    "POST",
+    "/api/v1/feed/posts",
+    summary="Post to the company or a space you belong to",
+    operation_id="feed.createPost",
+    body=PostIn,
+    responses={201: PostOut},
+    errors=(403, 404),
+    links={201: POST_LINKS},
+)
+async def api_create(request: Request, body: PostIn) -> Response:
     """POST /api/v1/feed/posts {"body", "space"?}."""
-    data = await json_body(request)
-    post_id = await write(request, _new_post(request, data.get("body"), data.get("space")))
+    post_id = await write(request, _new_post(request, body.body, body.space))
     return await _post_response(request, post_id, 201)
 
 
@@ -226,26 +295,49 @@ async def _post_response(request: Request, post_id: int, status: int) -> Respons
     return JSONResponse(body, status_code=status)
 
 
+@api(
+    "GET",
+    "/api/v1/feed/posts/{post_id:int}",
+    summary="A post",
+    operation_id="feed.getPost",
+    responses={200: PostOut},
+)
 async def api_get(request: Request) -> Response:
     """GET /api/v1/feed/posts/{id}."""
     return await _post_response(request, request.path_params["post_id"], 200)
 
 
-async def api_update(request: Request) -> Response:
+@api(
+    "PATCH",
+    "/api/v1/feed/posts/{post_id:int}",
+    summary="Edit your post",
+    operation_id="feed.editPost",
+    body=PostEdit,
+    responses={200: PostOut},
+    errors=(403,),
+)
+async def api_update(request: Request, body: PostEdit) -> Response:
     """PATCH /api/v1/feed/posts/{id} {"body"} (author only)."""
-    data = await json_body(request)
     me = current_user(request)
 
     def run(session: Session) -> None:
         post, content = _load(request, session, request.path_params["post_id"])
         if content.author_id != me.id:
             raise ApiError(403, "forbidden", "Only its author edits a post.")
-        edit_post(session, post, content, session.get(User, me.id), data.get("body"))
+        edit_post(session, post, content, session.get(User, me.id), body.body)
 
     await write(request, run)
     return await _post_response(request, request.path_params["post_id"], 200)
 
 
+@api(
+    "DELETE",
+    "/api/v1/feed/posts/{post_id:int}",
+    summary="Delete a post (author, space moderator, or admin)",
+    operation_id="feed.deletePost",
+    responses={204: None},
+    errors=(403,),
+)
 async def api_delete(request: Request) -> Response:
     """DELETE /api/v1/feed/posts/{id} (author, space moderator, or admin)."""
 
@@ -259,20 +351,20 @@ async def api_delete(request: Request) -> Response:
     return Response(status_code=204)
 
 
-async def api_tag(request: Request) -> Response:
+@api(
+    "GET",
+    "/api/v1/feed/tags/{tag}",
+    summary="Posts you may see with this hashtag, newest first",
+    operation_id="feed.listTag",
+    query=TagQuery,
+    responses={200: TagPage},
+)
+async def api_tag(request: Request, query: TagQuery) -> Response:
     """GET /api/v1/feed/tags/{tag}?before=: visible posts with this hashtag."""
     tag = request.path_params["tag"].lower()[:60]
-    before = request.query_params.get("before")
-    if before is not None and not before.isdigit():
-        raise ApiError(400, "bad_parameter", "before must be a number.", {"before": "number"})
     with runtime(request).db.read() as session:
         items = tagged(
-            session,
-            principals(request),
-            tag,
-            plugin="feed",
-            before=int(before) if before else None,
-            limit=21,
+            session, principals(request), tag, plugin="feed", before=query.before, limit=21
         )
         more = len(items) > 20
         items = items[:20]
@@ -289,10 +381,4 @@ PAGE_ROUTES = [
     Route("/feed/posts/{post_id:int}", post_change, methods=["POST"]),
     Route("/feed/tags/{tag}", tag_page, methods=["GET"]),
 ]
-API_ROUTES = [
-    Route("/api/v1/feed/posts", api_create, methods=["POST"]),
-    Route("/api/v1/feed/posts/{post_id:int}", api_get, methods=["GET"]),
-    Route("/api/v1/feed/posts/{post_id:int}", api_update, methods=["PATCH"]),
-    Route("/api/v1/feed/posts/{post_id:int}", api_delete, methods=["DELETE"]),
-    Route("/api/v1/feed/tags/{tag}", api_tag, methods=["GET"]),
-]
+API_ROUTES = api_routes(api_create, api_get, api_update, api_delete, api_tag)

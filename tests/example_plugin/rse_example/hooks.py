@@ -8,20 +8,24 @@ from starlette.routing import Route
 
 from rse_core import (
     EVERYONE,
+    ApiBody,
     ApiError,
+    ApiShape,
+    ApiText,
     Job,
     JobContext,
     NavItem,
     Permission,
     SearchDocument,
     access,
+    api,
+    api_routes,
     call_hook,
     can,
     current_user,
     enqueue_job,
     find_space,
     hookimpl,
-    json_body,
     publish,
     render,
     render_fragment,
@@ -62,34 +66,64 @@ def deliver(job: JobContext) -> None:
             greeting.delivered_at = job.now
 
 
+class GreetingsOut(ApiShape):
+    """Every greeting, oldest first"""
+
+    items: list[str]
+
+
+class GreetingIn(ApiBody):
+    text: ApiText(200, required=True)
+    space: str | None = None
+
+
+class GreetingOut(ApiShape):
+    """The greeting added"""
+
+    text: str
+    content_id: int
+
+
+@api(
+    "GET",
+    "/api/v1/example/greetings",
+    summary="List greetings",
+    operation_id="example.listGreetings",
+    responses={200: GreetingsOut},
+)
 async def api_greetings(request: Request) -> Response:
     with runtime(request).db.read() as session:
         greetings = list(session.execute(select(Greeting.text).order_by(Greeting.id)).scalars())
     return JSONResponse({"items": greetings})
 
 
-async def api_add_greeting(request: Request) -> Response:
+@api(
+    "POST",
+    "/api/v1/example/greetings",
+    summary="Add a greeting",
+    operation_id="example.addGreeting",
+    body=GreetingIn,  # validated before the handler runs: 400 or 422 with the error shape
+    responses={201: GreetingOut},
+    errors=(403, 404),
+)
+async def api_add_greeting(request: Request, body: GreetingIn) -> Response:
     if not can(request, "example.greet"):
         raise ApiError(403, "forbidden", "You may not add greetings.")
-    data = await json_body(request)  # a 400 with the API's error shape if malformed
-    text = data.get("text")
-    if not isinstance(text, str) or not 1 <= len(text) <= 200:
-        raise ApiError(422, "invalid", "text is required (1-200 characters).", {"text": "bad"})
     me = current_user(request)
 
     def save(session):
-        space = find_space(session, access(request), data["space"]) if "space" in data else None
+        space = find_space(session, access(request), body.space) if body.space else None
         content = publish(
             session,
             plugin="example",
             type="example.greeting",
             author=me,
             url="/example/",
-            title=text,
-            summary=text,
+            title=body.text,
+            summary=body.text,
             space=space,
         )
-        greeting = Greeting(text=text, content_id=content.id)
+        greeting = Greeting(text=body.text, content_id=content.id)
         session.add(greeting)
         session.flush()
         # In the same transaction: delivered once this commits, never if it rolls back.
@@ -97,7 +131,7 @@ async def api_add_greeting(request: Request) -> Response:
         return content.id
 
     content_id = await write(request, save)
-    return JSONResponse({"text": text, "content_id": content_id}, status_code=201)
+    return JSONResponse({"text": body.text, "content_id": content_id}, status_code=201)
 
 
 @hookimpl
@@ -107,20 +141,7 @@ def rse_routes(settings):
 
 @hookimpl
 def rse_api_routes(settings):
-    return [
-        Route("/api/v1/example/greetings", api_greetings, methods=["GET"]),
-        Route("/api/v1/example/greetings", api_add_greeting, methods=["POST"]),
-    ]
-
-
-@hookimpl
-def rse_openapi_paths():
-    return {
-        "/api/v1/example/greetings": {
-            "get": {"summary": "List greetings", "responses": {"200": {"description": "OK"}}},
-            "post": {"summary": "Add a greeting", "responses": {"201": {"description": "OK"}}},
-        }
-    }
+    return api_routes(api_greetings, api_add_greeting)
 
 
 @hookimpl
