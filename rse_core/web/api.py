@@ -20,11 +20,11 @@ from starlette.responses import JSONResponse, Response
 
 from ..identity import accounts
 from ..identity import spaces as svc
-from ..identity.models import Space, User
+from ..identity.models import JOIN_POLICIES, ROLES, VISIBILITIES, Space, User
 from ..permissions import can_read_space, load_access
 from ..validation import SLUG
 from .context import access, current_user, runtime, write
-from .contract import Body, Link, Query, Shape, Text, api, api_routes
+from .contract import Body, Limit, Link, Query, Shape, Text, api, api_routes
 from .errors import ApiError
 from .people import load_profile
 
@@ -49,15 +49,12 @@ def decode_cursor(cursor: str | None) -> str | None:
 
 #: ``?cursor=``: what a list's ``next`` said.
 Cursor = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]*$", max_length=200)]
-#: ``?limit=``: a page's length.
-Limit = Annotated[int, Field(ge=1, le=100)]
-
 #: A username as people type it (any case; looked up lower-cased).
 USERNAME_ANY_CASE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,39}$"
 
-Role = Literal["member", "moderator", "owner"]
-Visibility = Literal["public", "private", "secret"]
-JoinPolicy = Literal["open", "request", "invite"]
+Role = Literal[ROLES]
+Visibility = Literal[VISIBILITIES]
+JoinPolicy = Literal[JOIN_POLICIES]
 
 
 class PersonOut(Shape):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Annotated, Any
 
 from pydantic import (
@@ -55,10 +56,10 @@ def _integral(value: Any) -> Any:
     return value
 
 
-#: An integer as JSON Schema means it (3 or 3.0), never a string or a boolean.
-Integer = Annotated[int, BeforeValidator(_integral)]
-#: An object's id.
+#: An object's id: an integer as JSON Schema means it (3 or 3.0), never a string or a boolean.
 Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_integral)]
+#: ``?limit=``: a page's length.
+Limit = Annotated[int, Field(ge=1, le=100)]
 
 
 def Text(max_length: int, *, required: bool = False) -> Any:
@@ -141,12 +142,12 @@ class Operation:
     links: Mapping[int, Mapping[str, Link]] = field(default_factory=dict)
     path_schemas: Mapping[str, dict[str, Any]] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def path_params(self) -> dict[str, Any]:
         """The path's parameters and their starlette convertors."""
         return compile_path(self.path)[2]
 
-    @property
+    @cached_property
     def statuses(self) -> set[int]:
         """Every status this operation may answer: declared, and implied by its inputs."""
         implied = {401}
@@ -313,7 +314,7 @@ def _path_parameter(op: Operation, name: str, convertor: Any) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": schema}
 
 
-def _query_parameters(model: type[Query], schemas: dict[str, Any]) -> list[dict[str, Any]]:
+def _query_parameters(model: type[Query]) -> list[dict[str, Any]]:
     shape = model.model_json_schema(ref_template="#/components/schemas/{model}")
     required = set(shape.get("required", ()))
     parameters = []
@@ -361,7 +362,7 @@ def openapi_document(operations: Iterable[Operation], *, title: str, version: st
         item: dict[str, Any] = {"operationId": op.operation_id, "summary": op.summary}
         parameters = [_path_parameter(op, n, c) for n, c in op.path_params.items()]
         if op.query is not None:
-            parameters += _query_parameters(op.query, schemas)
+            parameters += _query_parameters(op.query)
         if parameters:
             item["parameters"] = parameters
         if op.body is not None:
@@ -375,7 +376,7 @@ def openapi_document(operations: Iterable[Operation], *, title: str, version: st
                 responses[str(status)] = error
                 continue
             model = op.responses[status]
-            response: dict[str, Any] = {"description": model.__doc__ or "OK" if model else "Done"}
+            response: dict[str, Any] = {"description": "Done"}
             if model is not None:
                 response["description"] = (model.__doc__ or "OK").strip().splitlines()[0]
                 schema = refs[(model, "serialization")]

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from xml.etree import ElementTree as ET
 
-from pydantic import Field
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -18,7 +16,7 @@ from ..identity import tokens
 from ..identity.models import User
 from ..permissions import load_access, plugins_of
 from .context import current_user, principals, public_base, runtime, write
-from .contract import MAX_ID, Body, Id, Query, Shape, api, api_routes
+from .contract import MAX_ID, Body, Id, Limit, Query, Shape, api, api_routes
 from .forms import form_dict
 from .templating import render
 
@@ -147,7 +145,7 @@ class NotificationsPage(Shape):
 
 class NotificationsQuery(Query):
     before: Id | None = None
-    limit: Annotated[int, Field(ge=1, le=100)] = 30
+    limit: Limit = 30
 
 
 class MarkReadIn(Body):

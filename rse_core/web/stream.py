@@ -21,7 +21,7 @@ from ..identity import spaces as svc
 from ..permissions import can_read_space
 from ..social import comment_counts, followed, reaction_summary
 from .context import access, active_plugins, current_user, principals, public_base, runtime
-from .contract import MAX_ID, Id, Query, Shape, Text, api, api_routes
+from .contract import MAX_ID, Id, Limit, Query, Shape, Text, api, api_routes
 from .errors import ApiError
 from .templating import render_fragment
 
@@ -222,7 +222,7 @@ class StreamQuery(Query):
     person: Text(60) = ""
     following: bool = False
     before: Id | None = None
-    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    limit: Limit = 20
 
 
 @api(
