@@ -287,7 +287,11 @@ def stop(proc: subprocess.Popen) -> None:
     proc.wait(timeout=20)
 
 
-def measure_pages(data_dir: Path, seconds: int) -> dict[str, dict[str, float]]:
+def measure_pages(
+    data_dir: Path, seconds: int, path: str = "/", *, check: bool = True
+) -> dict[str, dict[str, float]]:
+    """``path`` served by ``rse serve`` under wrk and to one client alone, and the baseline,
+    in the same run; ``check``: the page must show 20 stream entries."""
     token = sign_in(data_dir)
     csrf = "b" * 43
     env = {**os.environ, "RSE_DATA_DIR": str(data_dir)}
@@ -309,11 +313,13 @@ def measure_pages(data_dir: Path, seconds: int) -> dict[str, dict[str, float]]:
     )
     try:
         cookie = f"Cookie: rse_session={token}; rse_csrf={csrf}"
-        check_page(f"http://127.0.0.1:{rse_port}/", token, csrf)
-        wrk(f"http://127.0.0.1:{rse_port}/", 2, [cookie])  # warm up
+        url = f"http://127.0.0.1:{rse_port}{path}"
+        if check:
+            check_page(url, token, csrf)
+        wrk(url, 2, [cookie])  # warm up
         result = {
-            "rse": wrk(f"http://127.0.0.1:{rse_port}/", seconds, [cookie]),
-            "rse_alone": sequential(f"http://127.0.0.1:{rse_port}/", token, csrf),
+            "rse": wrk(url, seconds, [cookie]),
+            "rse_alone": sequential(url, token, csrf),
             "baseline": wrk(f"http://127.0.0.1:{base_port}/", seconds, []),
         }
     finally:

@@ -26,7 +26,8 @@ from .runtime import Runtime
 from .search.documents import Document as SearchDocument
 from .settings import Settings
 from .social import followed
-from .validation import ValidationError
+from .validation import Conflict, ValidationError
+from .web.atom import AtomEntry, atom_response, feed_key, feed_reader
 from .web.auth import signed_in_response
 from .web.content_pages import may_moderate, render_social
 from .web.context import (
@@ -35,7 +36,9 @@ from .web.context import (
     call_hook,
     can,
     current_user,
+    member_spaces,
     principals,
+    public_base,
     runtime,
     write,
 )
@@ -49,6 +52,7 @@ from .web.contract import Text as ApiText
 from .web.errors import ApiError
 from .web.flash import flash
 from .web.templating import render, render_fragment, static_url
+from .web.times import time_zone
 
 __all__ = [
     "EVERYONE",
@@ -60,7 +64,9 @@ __all__ = [
     "ApiQuery",
     "ApiShape",
     "ApiText",
+    "AtomEntry",
     "Base",
+    "Conflict",
     "Content",
     "ContentTag",
     "Forbidden",
@@ -83,6 +89,7 @@ __all__ = [
     "active_plugins",
     "api",
     "api_routes",
+    "atom_response",
     "call_hook",
     "can",
     "cancel_job",
@@ -91,6 +98,8 @@ __all__ = [
     "delete_content",
     "enqueue_job",
     "excerpt",
+    "feed_key",
+    "feed_reader",
     "find_space",
     "flash",
     "followed",
@@ -98,10 +107,12 @@ __all__ = [
     "hookimpl",
     "hookspec",
     "may_moderate",
+    "member_spaces",
     "notify",
     "notify_mentions",
     "principals",
     "principals_for",
+    "public_base",
     "publish",
     "render",
     "render_fragment",
@@ -111,6 +122,7 @@ __all__ = [
     "signed_in_response",
     "static_url",
     "tagged",
+    "time_zone",
     "trending_tags",
     "update_content",
     "utcnow",

@@ -52,8 +52,10 @@ def rse_routes(settings: Settings) -> list[BaseRoute] | None:
     :param settings: the installation's settings.
 
     Paths should start with the plugin's name (``/blog/...``). Each route is wrapped so that it
-    answers 404 to a user for whom the plugin is not active. Results from all plugins are
-    concatenated.
+    answers 404 to a user for whom the plugin is not active. Feeds for feed readers (which
+    have no session) go under ``/feeds/<plugin name>/``: public paths the wrapper leaves
+    ungated, whose handler finds its reader with ``rse_core.feed_reader(..., plugin=...)``,
+    which applies the rollout instead. Results from all plugins are concatenated.
     """
 
 

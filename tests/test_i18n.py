@@ -47,6 +47,7 @@ CATALOGS = {  # each source tree and the catalogs that answer for it, first firs
     "rse_core": ["rse_core"],
     "plugins/feed/rse_feed": ["plugins/feed/rse_feed", "rse_core"],
     "plugins/bookmarks/rse_bookmarks": ["plugins/bookmarks/rse_bookmarks", "rse_core"],
+    "plugins/blog/rse_blog": ["plugins/blog/rse_blog", "rse_core"],
 }
 
 

@@ -29,6 +29,7 @@ PRIVATE_VALUES: dict[str, str | None] = {
     "comment_id": "COMMENT",  # a comment on that item
     "post_id": "POST",  # a feed post in that space
     "bookmark_id": "BOOKMARK",  # a bookmark shared in that space
+    "blog_post_id": "BLOG",  # a blog post in that space
     "username": None,  # colleagues are visible to every employee
     "name": None,  # plugin names on admin routes (covered by the admin check)
     "job_id": None,  # jobs on admin routes (covered by the admin check)
@@ -49,6 +50,7 @@ SAMPLE_VALUES = {
     "comment_id": "1",
     "post_id": "1",
     "bookmark_id": "1",
+    "blog_post_id": "1",
     "tag": "x",
 }
 
@@ -110,6 +112,11 @@ def world(rse_app, rse_user, rse_client_for):
         },
     )
     PRIVATE_VALUES["bookmark_id"] = str(bookmark.json()["id"])
+    blog_post = owner.post(
+        "/api/v1/blog/posts",
+        json={"title": "hush", "body": "hush blog", "status": "published", "space": "secret"},
+    )
+    PRIVATE_VALUES["blog_post_id"] = str(blog_post.json()["id"])
     item = owner.post("/api/v1/example/greetings", json={"text": "hush", "space": "secret"})
     content_id = item.json()["content_id"]
     comment = owner.post(f"/api/v1/content/{content_id}/comments", json={"body": "hush hush"})

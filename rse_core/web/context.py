@@ -109,3 +109,17 @@ def public_base(conn: HTTPConnection) -> str:
     """The site's address for links that leave it (mails, feeds, Activity Streams IRIs): the
     configured ``public_url``, else this request's own."""
     return (runtime(conn).settings.public_url or str(conn.base_url)).rstrip("/")
+
+
+def member_spaces(conn: HTTPConnection, session: Session) -> list[tuple[str, str]]:
+    """``(slug, name)`` of the spaces the signed-in user belongs to, by name: the choices of a
+    "share in" or "write in" menu."""
+    from sqlalchemy import select
+
+    from ..identity.models import Space
+
+    ids = list(access(conn).roles)
+    if not ids:
+        return []
+    query = select(Space.slug, Space.name).where(Space.id.in_(ids)).order_by(Space.name)
+    return [(slug, name) for slug, name in session.execute(query)]

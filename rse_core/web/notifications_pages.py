@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from xml.etree import ElementTree as ET
-
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -15,12 +13,11 @@ from ..activity import stream
 from ..identity import tokens
 from ..identity.models import User
 from ..permissions import load_access, plugins_of
+from .atom import AtomEntry, atom_response
 from .context import current_user, principals, public_base, runtime, write
 from .contract import MAX_ID, Body, Id, Limit, Query, Shape, api, api_routes
 from .forms import form_dict
 from .templating import render
-
-ATOM = "http://www.w3.org/2005/Atom"
 
 
 def shown_json(item: notes.Shown) -> dict[str, object]:
@@ -243,28 +240,24 @@ async def atom_feed(request: Request) -> Response:
             session, load_access(session, user, rt.plugin_states()).principals, limit=50
         )
     base = public_base(request)
-    ET.register_namespace("", ATOM)
-    feed = ET.Element(f"{{{ATOM}}}feed")
-    ET.SubElement(feed, f"{{{ATOM}}}title").text = f"rse · {user.display_name}"
-    ET.SubElement(feed, f"{{{ATOM}}}id").text = f"{base}/feeds/user-{user.id}"
-    updated = entries[0].activity.created_at.isoformat() if entries else "1970-01-01T00:00:00Z"
-    ET.SubElement(feed, f"{{{ATOM}}}updated").text = updated
-    for e in entries:
-        item = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        verb = {"create": "shared", "update": "edited", "comment": "commented on"}[e.activity.verb]
-        title = f"{e.actor.display_name} {verb} {e.content.title or 'a post'}"
-        ET.SubElement(item, f"{{{ATOM}}}title").text = title
-        ET.SubElement(item, f"{{{ATOM}}}id").text = f"{base}/api/v1/activities/{e.activity.id}"
-        ET.SubElement(item, f"{{{ATOM}}}updated").text = e.activity.created_at.isoformat()
-        ET.SubElement(item, f"{{{ATOM}}}link", href=f"{base}{e.content.url}")
-        author = ET.SubElement(item, f"{{{ATOM}}}author")
-        ET.SubElement(author, f"{{{ATOM}}}name").text = e.actor.display_name
-        ET.SubElement(item, f"{{{ATOM}}}summary").text = e.content.summary[:1000]
-    body = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
-    return Response(
-        body,
-        media_type="application/atom+xml; charset=utf-8",
-        headers={"cache-control": "private, no-store"},
+    verbs = {"create": "shared", "update": "edited", "comment": "commented on"}
+    return atom_response(
+        title=f"rse · {user.display_name}",
+        feed_id=f"{base}/feeds/user-{user.id}",
+        link=f"{base}/",
+        self_link=str(request.url),
+        entries=(
+            AtomEntry(
+                id=f"{base}/api/v1/activities/{e.activity.id}",
+                title=f"{e.actor.display_name} {verbs[e.activity.verb]} "
+                f"{e.content.title or 'a post'}",
+                link=f"{base}{e.content.url}",
+                updated=e.activity.created_at,
+                author=e.actor.display_name,
+                summary=e.content.summary[:1000],
+            )
+            for e in entries
+        ),
     )
 
 

@@ -16,11 +16,16 @@ from .context import active_plugins
 from .contract import ApiRoute
 
 API_PREFIX = "/api/v1"
+FEEDS_PREFIX = "/feeds/"
 
 
 class PluginRoute(BaseRoute):
     """Wraps a plugin's route: it matches as the original, but answers 404 to a user for whom
-    the plugin is not active (disabled, or enabled for an audience the user is not in)."""
+    the plugin is not active (disabled, or enabled for an audience the user is not in).
+
+    Routes under ``/feeds/<plugin>/`` are for feed readers, which have no session: their
+    handler finds its reader with ``feed_reader(..., plugin=...)``, which applies the same
+    rollout."""
 
     def __init__(self, route: BaseRoute, plugin: str) -> None:
         self.route = route
@@ -36,7 +41,8 @@ class PluginRoute(BaseRoute):
         return self.route.url_path_for(name, **path_params)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.plugin not in active_plugins(HTTPConnection(scope)):
+        gated = not scope["path"].startswith(f"{FEEDS_PREFIX}{self.plugin}/")
+        if gated and self.plugin not in active_plugins(HTTPConnection(scope)):
             raise HTTPException(404)
         await self.route.handle(scope, receive, send)
 

@@ -257,6 +257,43 @@ def test_a_pilot_rollout_reaches_its_members_only_and_comes_back(server, browser
     admin.close()
 
 
+def test_write_preview_publish_and_subscribe_to_a_blog(server, browser):
+    """Write a post with its live preview, publish it, turn feeds on and read the blog's Atom
+    feed as a feed reader would: without a session, with the key in the URL."""
+    import urllib.request
+
+    import feedparser
+
+    context, page, errors = sign_in(browser, server, "emma")
+    page.goto(f"{server}/blog")
+    page.click("a:has-text('Write a post')")
+    page.fill("#f-title", "Browser journey post")
+    page.locator("#f-body").press_sequentially("Hello **readers**", delay=5)
+    page.locator("#blog-preview strong", has_text="readers").wait_for()  # htmx preview
+    page.fill("#f-tags", "journey, test")
+    page.check("input[name=status][value=scheduled]")
+    page.fill("#f-publish_at", "2001-01-01T10:00")
+    page.click("#blog-editor button:has-text('Save')")
+    assert page.locator("#e-publish_at").inner_text() == "Choose a time in the future."
+    assert page.input_value("#f-title") == "Browser journey post"  # nothing typed is lost
+    page.check("input[name=status][value=published]")
+    page.click("#blog-editor button:has-text('Save')")
+    page.wait_for_url(f"{server}/blog/posts/*")
+    assert page.locator("h1").inner_text() == "Browser journey post"
+    assert page.locator(".blog-body strong").inner_text() == "readers"
+    assert "1 min read" in page.locator(".blog-post").inner_text()
+    page.goto(f"{server}/blog")
+    page.click("a:has-text('Subscribe')")
+    page.click("button:has-text('Turn the feed on')")
+    page.goto(f"{server}/blog")
+    href = page.locator("#blog-feed").get_attribute("href")
+    with urllib.request.urlopen(f"{server}{href}") as response:  # no cookie: a feed reader
+        parsed = feedparser.parse(response.read())
+    assert parsed.bozo == 0 and parsed.entries[0].title == "Browser journey post"
+    assert errors == []
+    context.close()
+
+
 PHONE_PAGES = [
     "/",
     "/people",
@@ -279,6 +316,12 @@ PHONE_PAGES = [
     "/bookmarks",
     "/bookmarks/import",
     "/feed/tags/kubernetes",
+    "/blog",
+    "/blog/new",
+    "/blog/drafts",
+    "/blog/posts/3",
+    "/blog/people/hugo",
+    "/blog/spaces/design-system",
     "/example/",
     "/no-such-page",
 ]

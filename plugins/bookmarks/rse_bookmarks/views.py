@@ -6,7 +6,6 @@ from datetime import UTC, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -35,6 +34,7 @@ from rse_core import (
     find_space,
     flash,
     get_visible,
+    member_spaces,
     principals,
     render,
     render_fragment,
@@ -147,7 +147,7 @@ async def my_bookmarks(request: Request) -> Response:
             before=_before(request),
             limit=31,
         )
-        spaces = _my_spaces(session, request)
+        spaces = member_spaces(request, session)
     return render(
         request,
         "bookmarks/list.html",
@@ -163,14 +163,6 @@ async def my_bookmarks(request: Request) -> Response:
     )
 
 
-def _my_spaces(session: Session, request: Request) -> list[tuple[str, str]]:
-    ids = list(access(request).roles)
-    if not ids:
-        return []
-    query = select(Space.slug, Space.name).where(Space.id.in_(ids)).order_by(Space.name)
-    return [(slug, name) for slug, name in session.execute(query)]
-
-
 async def add(request: Request) -> Response:
     """POST /bookmarks: the add form."""
     form = await request.form()
@@ -180,7 +172,7 @@ async def add(request: Request) -> Response:
     except ValidationError as exc:
         with runtime(request).db.read() as session:
             rows = service.listing(session, principals(request), author_id=current_user(request).id)
-            spaces = _my_spaces(session, request)
+            spaces = member_spaces(request, session)
         return render(
             request,
             "bookmarks/list.html",

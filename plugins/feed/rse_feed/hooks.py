@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from starlette.requests import Request
 
-from rse_core import Permission, Space, access, hookimpl, render_fragment, runtime
+from rse_core import Permission, hookimpl, member_spaces, render_fragment, runtime
 
 from . import views
 from .demo import load_demo
@@ -34,11 +33,9 @@ def rse_permissions():
 def rse_stream_composer(request: Request, space):
     """ "What are you working on?" above the home stream and each space's stream."""
     spaces: list[tuple[str, str]] = []
-    acc = access(request)
-    if space is None and acc.roles:
+    if space is None:
         with runtime(request).db.read() as session:
-            query = select(Space.slug, Space.name).where(Space.id.in_(list(acc.roles)))
-            spaces = [(slug, name) for slug, name in session.execute(query.order_by(Space.name))]
+            spaces = member_spaces(request, session)
     return render_fragment(request, "feed/composer.html", {"space": space, "spaces": spaces})
 
 

@@ -1,0 +1,87 @@
+"""Hook implementations of the blog plugin."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from rse_core import (
+    Job,
+    NavItem,
+    Permission,
+    SpaceTab,
+    excerpt,
+    hookimpl,
+    principals,
+    render_fragment,
+    runtime,
+)
+
+from . import api, posts, views
+from .demo import load_demo
+
+
+@hookimpl
+def rse_routes(settings):
+    """Blog pages, the editor and its preview, drafts, and the Atom feeds."""
+    return list(views.PAGE_ROUTES)
+
+
+@hookimpl
+def rse_api_routes(settings):
+    """The blog API under /api/v1/blog."""
+    return list(api.API_ROUTES)
+
+
+@hookimpl
+def rse_permissions():
+    """Writing blog posts (every employee in their own blog; in a space, its members)."""
+    return [Permission("blog.post", "Write blog posts", default_roles=("everyone",))]
+
+
+@hookimpl
+def rse_jobs():
+    """``blog.publish``: a scheduled post goes live at its time."""
+    return [Job(posts.PUBLISH_JOB, posts.publish_due)]
+
+
+@hookimpl
+def rse_nav_items(request: Request):
+    """A "Blog" entry in the header."""
+    return [NavItem("Blog", "/blog", order=30)]
+
+
+@hookimpl
+def rse_space_tabs(request: Request, space):
+    """A space's blog: its news."""
+    return [SpaceTab("Blog", f"/blog/spaces/{space.slug}", order=40)]
+
+
+@hookimpl
+def rse_render_activity(request: Request, entry):
+    """A post in the stream: its title and the start of its text (no query per entry)."""
+    if entry.content.type != "blog.post":
+        return None
+    return render_fragment(
+        request, "blog/entry.html", {"entry": entry, "teaser": excerpt(entry.content.summary, 280)}
+    )
+
+
+@hookimpl
+def rse_home_widgets(request: Request):
+    """The latest posts of the blogs the reader may read."""
+    with runtime(request).db.read() as session:
+        rows = posts.listing(session, principals(request), limit=5)
+        authors, _spaces = views.people_and_spaces(session, rows)
+    return [render_fragment(request, "blog/latest.html", {"rows": rows, "authors": authors})]
+
+
+@hookimpl
+def rse_demo_data(session, settings):
+    """A space blog and a few employees' posts, in French and English."""
+    load_demo(session)
+
+
+@hookimpl
+def rse_content_types():
+    """The names search shows for this plugin's items."""
+    return {"blog.post": "Blog post"}
