@@ -77,6 +77,7 @@ bench: install
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/stream_bench.py
 	$(BIN)/python bench/blog_bench.py
+	$(BIN)/python bench/wiki_bench.py
 	$(BIN)/python bench/search_bench.py --postgres "$$(scripts/ensure-postgres)"
 	$(BIN)/python bench/jobs_bench.py --postgres "$$(scripts/ensure-postgres)"
 	$(BIN)/python bench/rebuild_bench.py

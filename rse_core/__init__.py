@@ -26,7 +26,7 @@ from .runtime import Runtime
 from .search.documents import Document as SearchDocument
 from .settings import Settings
 from .social import followed
-from .validation import Conflict, ValidationError
+from .validation import Conflict, ValidationError, slugify
 from .web.atom import AtomEntry, atom_response, feed_key, feed_reader
 from .web.auth import signed_in_response
 from .web.content_pages import may_moderate, render_social
@@ -120,6 +120,7 @@ __all__ = [
     "render_social",
     "runtime",
     "signed_in_response",
+    "slugify",
     "static_url",
     "tagged",
     "time_zone",

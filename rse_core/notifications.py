@@ -38,6 +38,7 @@ KINDS = {
     "mention": "Someone mentions you",
     "invite": "You are invited to a space",
     "join_request": "Someone asks to join a space you manage",
+    "watch": "Something you watch changes (a wiki page)",
 }
 
 

@@ -22,6 +22,7 @@ import atexit
 import os
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -145,6 +146,30 @@ def login(client: TestClient, username: str, password: str = TEST_PASSWORD) -> T
     assert response.status_code == 303, response.text
     client.headers["x-csrf-token"] = client.cookies.get("rse_csrf", "")
     return client
+
+
+@contextmanager
+def app_with_clients(
+    data_dir: Path, usernames: Sequence[str], plugins: Sequence[str] = ()
+) -> Iterator[tuple[Starlette, dict[str, TestClient]]]:
+    """A migrated app with these accounts, each with a signed-in client, and ``plugins``
+    enabled for everyone: for a module-scoped fixture shared by many generated examples."""
+    app = build_app(make_settings(data_dir))
+    for name in usernames:
+        add_user(app, name)
+    for plugin in plugins:
+        enable(app, plugin)
+    clients = {}
+    try:
+        for name in usernames:
+            client = TestClient(app)
+            client.__enter__()
+            clients[name] = login(client, name)
+        yield app, clients
+    finally:
+        for client in clients.values():
+            client.__exit__(None, None, None)
+        app.state.rse.close()
 
 
 def enable(app: Starlette, name: str, spaces: Sequence[str] = ()) -> None:

@@ -248,7 +248,7 @@ def test_a_plugin_built_for_another_core_is_listed_not_loaded(tmp_path, monkeypa
     # The installed plugins state their range; this core is in it.
     import importlib.metadata
 
-    for dist in ("rse-feed", "rse-bookmarks", "rse-blog", "rse-example"):
+    for dist in ("rse-feed", "rse-bookmarks", "rse-blog", "rse-wiki", "rse-example"):
         assert compatibility_problem(importlib.metadata.distribution(dist)) is None
     assert "0.4.0" in compatibility_problem(importlib.metadata.distribution("rse-feed"), "0.4.0")
 

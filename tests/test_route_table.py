@@ -30,6 +30,8 @@ PRIVATE_VALUES: dict[str, str | None] = {
     "post_id": "POST",  # a feed post in that space
     "bookmark_id": "BOOKMARK",  # a bookmark shared in that space
     "blog_post_id": "BLOG",  # a blog post in that space
+    "wiki": "secret",  # a wiki is addressed by its space's slug (or "company")
+    "page_slug": None,  # a page is addressed within its wiki: the wiki makes it private
     "username": None,  # colleagues are visible to every employee
     "name": None,  # plugin names on admin routes (covered by the admin check)
     "job_id": None,  # jobs on admin routes (covered by the admin check)
@@ -51,6 +53,8 @@ SAMPLE_VALUES = {
     "post_id": "1",
     "bookmark_id": "1",
     "blog_post_id": "1",
+    "wiki": "secret",
+    "page_slug": "x",
     "tag": "x",
 }
 
@@ -69,7 +73,7 @@ def all_routes(app):
     yield from walk(app.routes)
 
 
-SAMPLE_BODY = {"body": "x", "kind": "like", "username": "outsider"}
+SAMPLE_BODY = {"body": "x", "title": "x", "kind": "like", "username": "outsider", "revision": 1}
 
 
 def valid_body(app, path, method):
@@ -117,6 +121,8 @@ def world(rse_app, rse_user, rse_client_for):
         json={"title": "hush", "body": "hush blog", "status": "published", "space": "secret"},
     )
     PRIVATE_VALUES["blog_post_id"] = str(blog_post.json()["id"])
+    page = owner.put("/api/v1/wiki/secret/pages/x", json={"title": "X", "body": "hush wiki"})
+    assert page.status_code == 201  # the page SAMPLE_VALUES names, in the secret space's wiki
     item = owner.post("/api/v1/example/greetings", json={"text": "hush", "space": "secret"})
     content_id = item.json()["content_id"]
     comment = owner.post(f"/api/v1/content/{content_id}/comments", json={"body": "hush hush"})

@@ -23,7 +23,7 @@ from rse_core.identity.accounts import get_user
 from rse_core.identity.models import Membership, Space
 from rse_core.notifications import notify_mentions
 from rse_core.runtime import change_plugin
-from rse_core.testing import wait_for_index
+from rse_core.testing import app_with_clients, wait_for_index
 
 USERS = ("u0", "u1", "u2", "u3")
 run_ids = itertools.count()
@@ -55,22 +55,8 @@ change_st = st.one_of(
 
 @pytest.fixture(scope="module")
 def shared_app(tmp_path_factory):
-    from starlette.testclient import TestClient
-
-    from rse_core.testing import add_user, build_app, login, make_settings
-
-    app = build_app(make_settings(tmp_path_factory.mktemp("prop") / "var"))
-    for name in USERS:
-        add_user(app, name)
-    clients = {}
-    for name in USERS:
-        client = TestClient(app)
-        client.__enter__()
-        clients[name] = login(client, name)
-    yield app, clients
-    for client in clients.values():
-        client.__exit__(None, None, None)
-    app.state.rse.close()
+    with app_with_clients(tmp_path_factory.mktemp("prop") / "var", USERS) as shared:
+        yield shared
 
 
 def active(reader, rollout, spaces):

@@ -27,6 +27,9 @@ from ..validation import (  # Forbidden and NotFound: raised here, imported from
 from .accounts import like_pattern
 from .models import JOIN_POLICIES, ROLES, VISIBILITIES, Membership, Space, SpaceRequest, User
 
+#: Addresses no space may take: ``company`` names the company-wide wiki (``/wiki/company``).
+RESERVED_SLUGS = frozenset({"company"})
+
 
 def get_space(session: Session, access: UserAccess, slug: str) -> Space:
     """The space with this slug if the user may know it exists, else NotFound."""
@@ -123,7 +126,7 @@ def create_space(
         slug_value = ""
     if not SLUG.match(slug_value):
         errors["slug"] = "Use lower-case letters, digits and dashes (at most 60)."
-    taken = bool(
+    taken = slug_value in RESERVED_SLUGS or bool(
         SLUG.match(slug_value)
         and session.execute(select(Space.id).where(Space.slug == slug_value)).first()
     )

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rse_core.testing import enable, wait_for_index
+from rse_core.testing import app_with_clients, wait_for_index
 
 USERS = ("u0", "u1", "u2")
 run_ids = itertools.count()
@@ -41,24 +41,11 @@ post_st = st.fixed_dictionaries(
 
 @pytest.fixture(scope="module")
 def shared_app(tmp_path_factory):
-    from starlette.testclient import TestClient
-
-    from rse_core.testing import add_user, build_app, login, make_settings
-
-    app = build_app(make_settings(tmp_path_factory.mktemp("blogprop") / "var"))
-    for name in USERS:
-        add_user(app, name)
-    enable(app, "blog")
-    clients = {}
-    for name in USERS:
-        client = TestClient(app)
-        client.__enter__()
-        clients[name] = login(client, name)
-        client.post("/profile/feed", data={"action": "reset"})
-    yield app, clients
-    for client in clients.values():
-        client.__exit__(None, None, None)
-    app.state.rse.close()
+    data_dir = tmp_path_factory.mktemp("blogprop") / "var"
+    with app_with_clients(data_dir, USERS, plugins=["blog"]) as (app, clients):
+        for client in clients.values():
+            client.post("/profile/feed", data={"action": "reset"})  # feeds on: Atom is checked
+        yield app, clients
 
 
 def readable(reader, post, spaces):

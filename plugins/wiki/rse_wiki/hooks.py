@@ -1,0 +1,62 @@
+"""Hook implementations of the wiki plugin."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from rse_core import NavItem, Permission, SpaceTab, excerpt, hookimpl, render_fragment
+
+from . import api, views
+from .demo import load_demo
+
+
+@hookimpl
+def rse_routes(settings):
+    """The wikis, their pages, history, diffs and the editor."""
+    return list(views.PAGE_ROUTES)
+
+
+@hookimpl
+def rse_api_routes(settings):
+    """The wiki API under /api/v1/wiki."""
+    return list(api.API_ROUTES)
+
+
+@hookimpl
+def rse_permissions():
+    """Editing wiki pages (every employee in the company wiki; in a space, its members)."""
+    return [Permission("wiki.edit", "Edit wiki pages", default_roles=("everyone",))]
+
+
+@hookimpl
+def rse_nav_items(request: Request):
+    """A "Wiki" entry in the header."""
+    return [NavItem("Wiki", "/wiki", order=35)]
+
+
+@hookimpl
+def rse_space_tabs(request: Request, space):
+    """A space's wiki."""
+    return [SpaceTab("Wiki", f"/wiki/{space.slug}", order=45)]
+
+
+@hookimpl
+def rse_render_activity(request: Request, entry):
+    """A page in the stream: its title and the start of its text (no query per entry)."""
+    if entry.content.type != "wiki.page":
+        return None
+    return render_fragment(
+        request, "wiki/entry.html", {"entry": entry, "teaser": excerpt(entry.content.summary, 200)}
+    )
+
+
+@hookimpl
+def rse_demo_data(session, settings):
+    """A company wiki tree with links, and a space's wiki, in French and English."""
+    load_demo(session)
+
+
+@hookimpl
+def rse_content_types():
+    """The names search shows for this plugin's items."""
+    return {"wiki.page": "Wiki page"}
