@@ -27,6 +27,7 @@ from .search.documents import Document as SearchDocument
 from .settings import Settings
 from .social import followed
 from .validation import Conflict, ValidationError, slugify
+from .web import parse_id
 from .web.atom import AtomEntry, atom_response, feed_key, feed_reader
 from .web.auth import signed_in_response
 from .web.content_pages import may_moderate, render_social
@@ -110,6 +111,7 @@ __all__ = [
     "member_spaces",
     "notify",
     "notify_mentions",
+    "parse_id",
     "principals",
     "principals_for",
     "public_base",

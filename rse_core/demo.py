@@ -13,8 +13,9 @@ from .meta import get_meta, set_meta
 from .runtime import Runtime
 from .social import add_comment, react
 
-#: A conversation under the first company-wide item the plugins created, so that the home
-#: stream shows comments, likes and an item's activity folded into one entry.
+#: A conversation under Bruno's first company-wide item (else the first one any plugin
+#: created), so that the home stream shows comments, likes and an item's activity folded into
+#: one entry. It congratulates Bruno: under another author's wiki page it made no sense.
 CONVERSATION = (
     ("hugo", "Staging looks good from the data side, thanks!"),
     ("emma", "Could you share the upgrade notes in the guild space?"),
@@ -39,9 +40,14 @@ def load_demo(rt: Runtime, *, actor: str) -> tuple[bool, list[str]]:
 
 
 def _add_conversation(session: Session) -> None:
-    first = session.execute(
-        select(Content).where(Content.audience == EVERYONE).order_by(Content.id).limit(1)
-    ).scalar_one_or_none()
+    bruno = get_user(session, "bruno")
+    company_wide = select(Content).where(Content.audience == EVERYONE).order_by(Content.id)
+    first = None
+    if bruno is not None:
+        first = session.execute(
+            company_wide.where(Content.author_id == bruno.id).limit(1)
+        ).scalar_one_or_none()
+    first = first or session.execute(company_wide.limit(1)).scalar_one_or_none()
     if first is None:  # no plugin made any content
         return
     for username, text in CONVERSATION:

@@ -70,3 +70,34 @@ def test_admin_pages_are_refused_to_employees(client, rse_client):
     assert client.get("/api/v1/admin/plugins").status_code == 403
     assert rse_client.get("/admin/plugins", follow_redirects=False).status_code == 303
     assert rse_client.get("/api/v1/admin/plugins").status_code == 401
+
+
+def test_an_id_written_with_other_digits_is_a_4xx_not_a_500(rse_app, rse_user, rse_client_for):
+    """``"²".isdigit()`` is True and ``int("²")`` raises: every id from a person's input goes
+    through ``parse_id`` (ASCII digits only)."""
+    from rse_core import parse_id
+    from rse_core.testing import enable
+
+    assert [parse_id(v) for v in ("12", "²", "١٢", "", "-1", "2147483648", 7)] == [
+        12,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+    ]
+    rse_user("ann")
+    client = rse_client_for("ann")
+    for plugin in rse_app.state.rse.plugins.plugin_names():
+        enable(rse_app, plugin)
+    for url in (
+        "/blog?before=²",
+        "/feed/tags/x?before=²",
+        "/bookmarks?before=²",
+        "/api/v1/stream?before=²",
+        "/wiki/company/-/recent?before=²",
+    ):
+        assert client.get(url).status_code < 500, url
+    assert client.post("/notifications", data={"id": "²"}).status_code < 500
+    assert client.post("/bookmarks/save", data={"content_id": "²"}).status_code == 400

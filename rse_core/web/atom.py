@@ -24,8 +24,8 @@ from starlette.responses import Response
 
 from ..identity.models import FeedToken, User
 from ..permissions import load_access, plugins_of
+from . import parse_id
 from .context import runtime
-from .contract import MAX_ID
 
 ATOM = "http://www.w3.org/2005/Atom"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -112,11 +112,10 @@ def feed_reader(
     caller's) is not active for that user: a plugin's feed routes live under ``/feeds/``,
     where no session exists for the rollout gate to check."""
     user_part, _, signature = key.partition("-")
-    if not user_part.isdigit() or len(user_part) > 10 or len(signature) != 32:
+    user_id = parse_id(user_part)
+    if user_id is None or len(signature) != 32:
         return None
-    if int(user_part) > MAX_ID:
-        return None
-    user = session.get(User, int(user_part))
+    user = session.get(User, user_id)
     row = session.get(FeedToken, user.id) if user is not None else None
     if user is None or row is None or not user.is_active:
         return None

@@ -33,8 +33,9 @@ from ..social import (
     unreact,
 )
 from ..validation import ValidationError
+from . import parse_id
 from .context import current_user, principals, runtime, write
-from .contract import MAX_ID, WHITESPACE, Body, Link, Shape, Text, api, api_routes
+from .contract import WHITESPACE, Body, Link, Shape, Text, api, api_routes
 from .errors import ApiError
 from .forms import form_dict
 from .stream import item_actions
@@ -268,9 +269,10 @@ def _check_target(request: Request, target: str) -> None:
     kind, _, value = target.partition(":")
     if kind == "tag" and 0 < len(value) <= 60:
         return
-    if kind in ("user", "space") and value.isdigit() and int(value) <= MAX_ID:
+    number = parse_id(value)
+    if kind in ("user", "space") and number is not None:
         with runtime(request).db.read() as session:
-            if kind == "user" and session.get(User, int(value)) is not None:
+            if kind == "user" and session.get(User, number) is not None:
                 return
             if kind == "space":
                 space = session.get(Space, int(value))

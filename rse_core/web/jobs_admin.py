@@ -18,8 +18,9 @@ from ..hooktypes import Job
 from ..jobs import queue
 from ..jobs.models import FAILED, JobRow, JobScheduleRow
 from ..runtime import Runtime
+from . import parse_id
 from .context import runtime, write
-from .contract import MAX_ID, Link, Query, Shape, api, api_routes
+from .contract import Link, Query, Shape, api, api_routes
 from .errors import ApiError
 from .guards import require_admin
 from .templating import render
@@ -170,10 +171,10 @@ async def job_retry_api(request: Request) -> Response:
 
 
 def _job_id(request: Request) -> int:
-    raw = request.path_params["job_id"]
-    if not raw.isdigit() or int(raw) > MAX_ID:
+    number = parse_id(request.path_params["job_id"])
+    if number is None:
         raise HTTPException(404, "No failed job has this number.")
-    return int(raw)
+    return number
 
 
 PAGE_ROUTES = [

@@ -13,9 +13,10 @@ from ..activity import stream
 from ..identity import tokens
 from ..identity.models import User
 from ..permissions import load_access, plugins_of
+from . import parse_id
 from .atom import AtomEntry, atom_response
 from .context import current_user, principals, public_base, runtime, write
-from .contract import MAX_ID, Body, Id, Limit, Query, Shape, api, api_routes
+from .contract import Body, Id, Limit, Query, Shape, api, api_routes
 from .forms import form_dict
 from .templating import render
 
@@ -53,7 +54,7 @@ async def page(request: Request) -> Response:
     if request.method == "POST":
         data = await form_dict(request)
         raw = str(data.get("id", ""))
-        target = int(raw) if raw.isdigit() and int(raw) <= MAX_ID else None
+        target = parse_id(raw)
         plugins = plugins_of(principals(request))
         await write(request, lambda session: notes.mark_read(session, me.id, target, plugins))
         return RedirectResponse("/notifications", status_code=303)

@@ -20,8 +20,9 @@ from ..identity import accounts
 from ..identity import spaces as svc
 from ..permissions import can_read_space
 from ..social import comment_counts, followed, reaction_summary
+from . import parse_id
 from .context import access, active_plugins, current_user, principals, public_base, runtime
-from .contract import MAX_ID, Id, Limit, Query, Shape, Text, api, api_routes
+from .contract import Id, Limit, Query, Shape, Text, api, api_routes
 from .errors import ApiError
 from .templating import render_fragment
 
@@ -32,9 +33,10 @@ def _int(params: Mapping[str, str], name: str) -> int | None:
     raw = params.get(name)
     if raw in (None, ""):
         return None
-    if not raw.isdigit() or int(raw) > MAX_ID:
+    number = parse_id(raw)
+    if number is None:
         raise ApiError(400, "bad_parameter", f"{name} must be an id.", {name: "number"})
-    return int(raw)
+    return number
 
 
 def stream_filters(

@@ -14,7 +14,6 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from rse_core import (
-    MAX_ID,
     AtomEntry,
     Content,
     Space,
@@ -29,6 +28,7 @@ from rse_core import (
     find_space,
     may_moderate,
     member_spaces,
+    parse_id,
     principals,
     public_base,
     render,
@@ -48,8 +48,7 @@ FORM_FIELDS = ("title", "body", "tags", "cover_url", "status", "publish_at", "sp
 
 
 def _before(request: Request) -> int | None:
-    raw = request.query_params.get("before", "")
-    return int(raw) if raw.isdigit() and int(raw) <= MAX_ID else None
+    return parse_id(request.query_params.get("before"))
 
 
 def people_and_spaces(

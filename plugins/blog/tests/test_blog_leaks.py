@@ -21,6 +21,9 @@ from hypothesis import strategies as st
 
 from rse_core.testing import app_with_clients, wait_for_index
 
+# Slow (20-40 s): it runs in make test and on PostgreSQL, not in make test-fast.
+pytestmark = pytest.mark.slow
+
 USERS = ("u0", "u1", "u2")
 run_ids = itertools.count()
 

@@ -13,7 +13,6 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from rse_core import (
-    MAX_ID,
     ApiBody,
     ApiError,
     ApiId,
@@ -35,6 +34,7 @@ from rse_core import (
     flash,
     get_visible,
     member_spaces,
+    parse_id,
     principals,
     render,
     render_fragment,
@@ -127,11 +127,10 @@ def _may_delete(request: Request, session: Session, content: Content) -> bool:
 
 def _before(request: Request) -> int | None:
     raw = request.query_params.get("before")
-    if raw is None:
-        return None
-    if not raw.isdigit() or int(raw) > MAX_ID:
+    before = parse_id(raw)
+    if raw is not None and before is None:
         raise ApiError(400, "bad_parameter", "before must be an id.", {"before": "number"})
-    return int(raw)
+    return before
 
 
 async def my_bookmarks(request: Request) -> Response:
@@ -253,13 +252,13 @@ async def delete_page(request: Request) -> Response:
 async def save_for_later(request: Request) -> Response:
     """POST /bookmarks/save: ``content_id`` of any visible intranet item, saved privately."""
     form = await request.form()
-    raw = str(form.get("content_id", ""))
-    if not raw.isdigit() or int(raw) > MAX_ID:
+    content_id = parse_id(form.get("content_id"))
+    if content_id is None:
         raise HTTPException(400, "content_id must be an id.")
     me = current_user(request)
 
     def run(session: Session) -> None:
-        item = get_visible(session, int(raw), principals(request))
+        item = get_visible(session, content_id, principals(request))
         if item is None:
             raise HTTPException(404)
         service.save(

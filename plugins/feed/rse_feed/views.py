@@ -15,7 +15,6 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from rse_core import (
-    MAX_ID,
     ApiBody,
     ApiError,
     ApiId,
@@ -36,6 +35,7 @@ from rse_core import (
     followed,
     get_visible,
     may_moderate,
+    parse_id,
     principals,
     render,
     render_social,
@@ -170,7 +170,7 @@ async def tag_page(request: Request) -> Response:
             principals(request),
             tag,
             plugin="feed",
-            before=int(before) if before and before.isdigit() and int(before) <= MAX_ID else None,
+            before=parse_id(before),
             limit=21,
         )
         more = len(items) > 20

@@ -13,7 +13,6 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from rse_core import (
-    MAX_ID,
     Conflict,
     NotFound,
     User,
@@ -24,6 +23,7 @@ from rse_core import (
     find_space,
     may_moderate,
     member_spaces,
+    parse_id,
     principals,
     render,
     render_social,
@@ -53,10 +53,6 @@ def may_edit(request: Request, wiki: pages.Wiki) -> bool:
     if wiki.space is None:
         return can(request, "wiki.edit")
     return wiki.space.id in access(request).roles and can(request, "wiki.edit", wiki.space)
-
-
-def _int(raw: object) -> int | None:
-    return int(raw) if isinstance(raw, str) and raw.isdigit() and int(raw) <= MAX_ID else None
 
 
 async def index(request: Request) -> Response:
@@ -99,7 +95,7 @@ async def recent(request: Request) -> Response:
             session,
             principals(request),
             wiki_id=wiki.id,
-            before=_int(request.query_params.get("before")),
+            before=parse_id(request.query_params.get("before")),
             limit=51,
         )
     more = len(changes) > 50
@@ -150,7 +146,7 @@ async def page_view(request: Request) -> Response:
             )
         shown = page
         old = None
-        number = _int(request.query_params.get("revision"))
+        number = parse_id(request.query_params.get("revision"))
         if number is not None and number != page.revision:
             old = pages.revision(session, page, number)
             if old is None:
@@ -159,6 +155,7 @@ async def page_view(request: Request) -> Response:
         links = text.link_targets(body)
         found = pages.existing(session, wiki, links)
         html, toc = text.render_page(body, wiki.base, found.__contains__)
+        editor, watching = last_editor(session, page, me.id)
         data: dict[str, Any] = {
             "wiki": wiki,
             "page": shown,
@@ -168,22 +165,30 @@ async def page_view(request: Request) -> Response:
             "trail": pages.breadcrumbs(session, page),
             "children": pages.children(session, wiki, page, limit=100),
             "backlinks": pages.backlinks(session, principals(request), page),
-            "watching": session.get(WikiWatch, (page.id, me.id)) is not None,
+            "watching": watching,
             "editable": may_edit(request, wiki),
             "deletable": may_moderate(session, request, content, content.author_id),
-            "editor": last_editor(session, page),
+            "editor": editor,
         }
     data["social"] = render_social(request, content) if old is None else ""
     return render(request, "wiki/page.html", data)
 
 
-def last_editor(session: Session, page: WikiPage) -> User | None:
-    """Who saved the page's current revision (one query)."""
-    return session.execute(
-        select(User)
+def last_editor(session: Session, page: WikiPage, reader_id: int) -> tuple[User | None, bool]:
+    """Who saved the page's current revision, and whether the reader watches it (one query)."""
+    watching = (
+        select(WikiWatch.user_id)
+        .where(WikiWatch.page_id == page.id, WikiWatch.user_id == reader_id)
+        .exists()
+    )
+    row = session.execute(
+        select(User, watching.label("watching"))
         .join(WikiRevision, WikiRevision.author_id == User.id)
         .where(WikiRevision.page_id == page.id, WikiRevision.number == page.revision)
-    ).scalar_one_or_none()
+    ).first()
+    if row is None:
+        return None, session.get(WikiWatch, (page.id, reader_id)) is not None
+    return row[0], bool(row[1])
 
 
 def _editor(
@@ -245,7 +250,7 @@ async def _save(
     request: Request, wiki: pages.Wiki, page: WikiPage | None, slug: str, values: dict[str, Any]
 ) -> Response:
     me = current_user(request)
-    base = _int(values.get("base_revision"))
+    base = parse_id(values.get("base_revision"))
 
     def run(session: Session) -> pages.Saved | pages.EditConflict:
         if page is None and pages.find(session, wiki, slug)[0] is not None:
@@ -297,7 +302,7 @@ async def history(request: Request) -> Response:
         if page is None or content is None:
             raise HTTPException(404)
         rows = pages.history(
-            session, page, before=_int(request.query_params.get("before")), limit=51
+            session, page, before=parse_id(request.query_params.get("before")), limit=51
         )
     more = len(rows) > 50
     rows = rows[:50]
@@ -322,8 +327,8 @@ async def diff_page(request: Request) -> Response:
         wiki, page, _moved, content = _page(request, session, deleted_ok=admin)
         if page is None or content is None:
             raise HTTPException(404)
-        to = _int(request.query_params.get("to")) or page.revision
-        start = _int(request.query_params.get("from")) or max(1, to - 1)
+        to = parse_id(request.query_params.get("to")) or page.revision
+        start = parse_id(request.query_params.get("from")) or max(1, to - 1)
         old, new = pages.revision(session, page, start), pages.revision(session, page, to)
         if old is None or new is None:
             raise HTTPException(404)
@@ -355,7 +360,7 @@ async def page_action(request: Request) -> Response:
             return wiki.base
         if not may_edit(request, wiki):
             raise HTTPException(403)
-        number = _int(form.get("revision"))
+        number = parse_id(form.get("revision"))
         if number is None:
             raise ValidationError({"revision": "Choose a revision."})
         pages.revert(session, wiki, page, number, user, utcnow())
