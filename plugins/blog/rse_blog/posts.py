@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from rse_core import (
@@ -376,6 +376,15 @@ def unpublished(
     if before is not None:
         query = query.where(BlogPost.id < before)
     return list(session.execute(query.order_by(BlogPost.id.desc()).limit(limit)).scalars())
+
+
+def unpublished_count(session: Session, author_id: int) -> int:
+    """How many drafts and scheduled posts the author has (the blog pages' "3 drafts")."""
+    return session.execute(
+        select(func.count()).where(
+            BlogPost.author_id == author_id, BlogPost.status.in_((DRAFT, SCHEDULED))
+        )
+    ).scalar_one()
 
 
 def neighbours(

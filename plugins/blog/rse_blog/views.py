@@ -92,7 +92,7 @@ async def _listing_page(
             limit=PAGE + 1,
         )
         authors, spaces = people_and_spaces(session, rows)
-        drafts = len(posts.unpublished(session, current_user(request).id))
+        drafts = posts.unpublished_count(session, current_user(request).id)
         feed_url = _feed_url(request, session, feed_path)
     more = len(rows) > PAGE
     rows = rows[:PAGE]

@@ -81,6 +81,7 @@ def test_a_draft_is_its_author_s_alone_on_every_read_path(rse_app, people):
     assert ann.get(f"/api/v1/blog/posts/{draft['id']}").status_code == 200
     assert "Draft: only you can see it" in ann.get(f"/blog/posts/{draft['id']}").text
     assert listed(ann, "?status=draft") == ["Secret plans"]
+    assert ">1 draft</a>" in ann.get("/blog").text and "draft</a>" not in bob.get("/blog").text
     for path in (f"/api/v1/blog/posts/{draft['id']}", f"/blog/posts/{draft['id']}"):
         assert bob.get(path).status_code == 404, path
     assert bob.get(f"/blog/posts/{draft['id']}/edit").status_code == 404
@@ -316,3 +317,14 @@ def test_a_pilot_rollout_hides_the_blog_from_everyone_else(rse_app, people):
     assert cid.get(url).status_code == 404
     assert "Pilot post" not in stream_titles(cid)
     assert ann.get("/blog").status_code == 200 and listed(ann) == ["Pilot post"]
+
+
+def test_a_scheduled_post_of_someone_who_left_the_space_waits_as_a_draft(rse_app, people):
+    ann, bob = people["ann"], people["bob"]
+    at = datetime.now(UTC) + timedelta(hours=1)
+    post = write(bob, title="Ops plan", space="ops", status="scheduled", publish_at=at.isoformat())
+    assert ann.delete("/api/v1/spaces/ops/members/bob").status_code in (200, 204)
+    assert run_jobs(rse_app, now=at + timedelta(minutes=1)) == 1
+    back = bob.get(f"/api/v1/blog/posts/{post['id']}").json()
+    assert back["status"] == "draft" and back["content_id"] is None
+    assert "Ops plan" not in stream_titles(ann) and "Ops plan" in bob.get("/blog/drafts").text

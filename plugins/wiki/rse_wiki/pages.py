@@ -102,18 +102,20 @@ def _text(value: object, field: str, limit: int, empty: str | None) -> str:
 
 
 def find(session: Session, wiki: Wiki, slug: str) -> tuple[WikiPage | None, bool]:
-    """The page at ``slug`` (following an old address to the renamed page; True then)."""
-    page = session.execute(
-        select(WikiPage).where(WikiPage.wiki_id == wiki.id, WikiPage.slug == slug)
-    ).scalar_one_or_none()
-    if page is not None:
-        return page, False
-    target = session.execute(
-        select(WikiPage)
-        .join(WikiRedirect, WikiRedirect.page_id == WikiPage.id)
-        .where(WikiRedirect.wiki_id == wiki.id, WikiRedirect.slug == slug)
-    ).scalar_one_or_none()
-    return target, target is not None
+    """The page at ``slug`` (following an old address to the renamed page; True then). Its
+    content row comes in the same query: :func:`readable` then finds it in the session."""
+    with_item = select(WikiPage, Content).join(Content, Content.id == WikiPage.content_id)
+    row = session.execute(
+        with_item.where(WikiPage.wiki_id == wiki.id, WikiPage.slug == slug)
+    ).first()
+    if row is not None:
+        return row[0], False
+    row = session.execute(
+        with_item.join(WikiRedirect, WikiRedirect.page_id == WikiPage.id).where(
+            WikiRedirect.wiki_id == wiki.id, WikiRedirect.slug == slug
+        )
+    ).first()
+    return (row[0], True) if row is not None else (None, False)
 
 
 def readable(
