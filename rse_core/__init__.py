@@ -14,6 +14,7 @@ from .db import Base, UTCDateTime, utcnow
 from .enablement import EVERYONE
 from .hookspecs import hookimpl, hookspec
 from .hooktypes import Job, JobContext, NavItem, Permission, SpaceTab
+from .identity.lookup import people_and_spaces
 from .identity.models import Space, User
 from .identity.spaces import Forbidden, NotFound
 from .identity.spaces import get_space as find_space
@@ -26,7 +27,7 @@ from .runtime import Runtime
 from .search.documents import Document as SearchDocument
 from .settings import Settings
 from .social import followed
-from .validation import Conflict, ValidationError, slugify
+from .validation import Conflict, ValidationError, clean_text, slugify
 from .web import parse_id
 from .web.atom import AtomEntry, atom_response, feed_key, feed_reader
 from .web.auth import signed_in_response
@@ -94,6 +95,7 @@ __all__ = [
     "call_hook",
     "can",
     "cancel_job",
+    "clean_text",
     "create_app",
     "current_user",
     "delete_content",
@@ -112,6 +114,7 @@ __all__ = [
     "notify",
     "notify_mentions",
     "parse_id",
+    "people_and_spaces",
     "principals",
     "principals_for",
     "public_base",

@@ -32,19 +32,32 @@ SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 
 
-def clean_text(value: object, field: str, *, max_length: int, required: bool = False) -> str:
-    """A stripped string no longer than ``max_length`` (raises ValidationError)."""
+def clean_text(
+    value: object,
+    field: str,
+    *,
+    max_length: int,
+    required: bool | str = False,
+    one_line: bool = False,
+) -> str:
+    """A stripped string no longer than ``max_length`` (raises ValidationError).
+
+    ``None`` is "". Line ends become ``\n``; NUL characters are refused (PostgreSQL cannot
+    store them). ``required`` is True, or the message to show when the text is empty;
+    ``one_line`` folds every run of whitespace to one space (titles).
+    """
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise ValidationError({field: "Must be text."})
-    value = value.strip()
     if "\x00" in value:
         raise ValidationError({field: "Must not contain NUL characters."})
+    value = " ".join(value.split()) if one_line else value.replace("\r\n", "\n").strip()
     if required and not value:
-        raise ValidationError({field: "This field is required."})
+        message = required if isinstance(required, str) else "This field is required."
+        raise ValidationError({field: message})
     if len(value) > max_length:
-        raise ValidationError({field: f"Use at most {max_length} characters."})
+        raise ValidationError({field: f"Use at most {max_length:,} characters."})
     return value
 
 

@@ -28,6 +28,7 @@ from rse_core import (
     current_user,
     find_space,
     may_moderate,
+    people_and_spaces,
     principals,
     render_markdown,
     runtime,
@@ -37,7 +38,7 @@ from rse_core import (
 
 from . import posts
 from .models import BlogPost
-from .views import people_and_spaces
+from .views import readable
 
 Status = Literal["draft", "scheduled", "published"]
 
@@ -173,16 +174,9 @@ def _given(body: ApiBody) -> dict[str, Any]:
     return body.model_dump(exclude_unset=True)
 
 
-def _readable(request: Request, session: Session, post_id: int) -> tuple[BlogPost, Content | None]:
-    found = posts.readable(session, post_id, principals(request), current_user(request).id)
-    if found is None:
-        raise ApiError(404, "not_found", "No such post.")
-    return found
-
-
 async def _answer(request: Request, post_id: int, status: int) -> Response:
     with runtime(request).db.read() as session:
-        post, content = _readable(request, session, post_id)
+        post, content = readable(request, session, post_id)
         author = session.get(User, post.author_id)
         space = session.get(Space, post.space_id) if post.space_id else None
         return JSONResponse(post_json(post, content, author, space), status_code=status)
@@ -246,7 +240,7 @@ async def api_update(request: Request, body: PostEdit) -> Response:
     data = {k: v for k, v in _given(body).items() if v is not None}
 
     def run(session: Session) -> None:
-        post, _content = _readable(request, session, post_id)
+        post, _content = readable(request, session, post_id)
         if post.author_id != me.id:
             raise ApiError(403, "forbidden", "Only its author edits a post.")
         fields = posts.clean(data, now=utcnow(), creating=False)
@@ -270,7 +264,7 @@ async def api_delete(request: Request) -> Response:
     me = current_user(request)
 
     def run(session: Session) -> None:
-        post, content = _readable(request, session, request.path_params["blog_post_id"])
+        post, content = readable(request, session, request.path_params["blog_post_id"])
         allowed = post.author_id == me.id or (
             content is not None and may_moderate(session, request, content, post.author_id)
         )
@@ -327,7 +321,9 @@ async def api_list(request: Request, query: ListQuery) -> Response:
             )
         more = len(rows) > query.limit
         rows = rows[: query.limit]
-        authors, spaces = people_and_spaces(session, rows)
+        authors, spaces = people_and_spaces(
+            session, [p.author_id for p, _ in rows], [p.space_id for p, _ in rows]
+        )
         items = [
             post_json(p, c, authors[p.author_id], spaces.get(p.space_id) if p.space_id else None)
             for p, c in rows

@@ -11,6 +11,7 @@ from rse_core import (
     SpaceTab,
     excerpt,
     hookimpl,
+    people_and_spaces,
     principals,
     render_fragment,
     runtime,
@@ -71,7 +72,7 @@ def rse_home_widgets(request: Request):
     """The latest posts of the blogs the reader may read."""
     with runtime(request).db.read() as session:
         rows = posts.listing(session, principals(request), limit=5)
-        authors, _spaces = views.people_and_spaces(session, rows)
+        authors, _ = people_and_spaces(session, [p.author_id for p, _ in rows])
     return [render_fragment(request, "blog/latest.html", {"rows": rows, "authors": authors})]
 
 

@@ -22,10 +22,12 @@ from rse_core import (
     Content,
     ContentTag,
     JobContext,
+    NotFound,
     Space,
     User,
     ValidationError,
     cancel_job,
+    clean_text,
     delete_content,
     enqueue_job,
     get_visible,
@@ -56,19 +58,6 @@ class PostFields:
     cover_url: str | None = None  # "" removes the cover
     status: str | None = None
     publish_at: datetime | None = None
-
-
-def _text(value: object, field: str, limit: int, empty: str) -> str:
-    if not isinstance(value, str):
-        raise ValidationError({field: "Must be text."})
-    if "\x00" in value:
-        raise ValidationError({field: "Must not contain NUL characters."})
-    value = value.strip()
-    if not value:
-        raise ValidationError({field: empty})
-    if len(value) > limit:
-        raise ValidationError({field: f"Use at most {limit:,} characters."})
-    return value
 
 
 def clean_tags(value: object) -> list[str]:
@@ -107,9 +96,13 @@ def clean(data: Mapping[str, Any], *, now: datetime, creating: bool) -> PostFiel
     """Check a post's fields (a form's or the API's); every error names its field."""
     fields = PostFields()
     if creating or "title" in data:
-        fields.title = _text(data.get("title"), "title", MAX_TITLE, "Give the post a title.")
+        fields.title = clean_text(
+            data.get("title"), "title", max_length=MAX_TITLE, required="Give the post a title."
+        )
     if creating or "body" in data:
-        fields.body = _text(data.get("body"), "body", MAX_BODY, "Write the post first.")
+        fields.body = clean_text(
+            data.get("body"), "body", max_length=MAX_BODY, required="Write the post first."
+        )
     if data.get("tags") is not None:
         fields.tags = clean_tags(data["tags"])
     if "cover_url" in data:
@@ -286,16 +279,18 @@ def remove_post(session: Session, post: BlogPost) -> None:
 
 def readable(
     session: Session, post_id: int, principals: frozenset[str], reader_id: int
-) -> tuple[BlogPost, Content | None] | None:
+) -> tuple[BlogPost, Content | None]:
     """The post and its content if the reader may read it: a published post its audience
-    may see, or a draft or scheduled post of the reader's own. None otherwise."""
+    may see, or a draft or scheduled post (content None) of the reader's own. Raises
+    NotFound otherwise (a 404 on pages and in the API alike)."""
     post = session.get(BlogPost, post_id)
-    if post is None:
-        return None
-    if post.content_id is None:
-        return (post, None) if post.author_id == reader_id else None
-    content = get_visible(session, post.content_id, principals)
-    return (post, content) if content is not None else None
+    if post is not None and post.content_id is None and post.author_id == reader_id:
+        return post, None
+    if post is not None and post.content_id is not None:
+        content = get_visible(session, post.content_id, principals)
+        if content is not None:
+            return post, content
+    raise NotFound("No such post.")
 
 
 def published(principals: frozenset[str]) -> Select[tuple[BlogPost]]:

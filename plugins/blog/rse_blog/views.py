@@ -29,6 +29,7 @@ from rse_core import (
     may_moderate,
     member_spaces,
     parse_id,
+    people_and_spaces,
     principals,
     public_base,
     render,
@@ -49,21 +50,6 @@ FORM_FIELDS = ("title", "body", "tags", "cover_url", "status", "publish_at", "sp
 
 def _before(request: Request) -> int | None:
     return parse_id(request.query_params.get("before"))
-
-
-def people_and_spaces(
-    session: Session, rows: list[tuple[BlogPost, Content | None]]
-) -> tuple[dict[int, User], dict[int, Space]]:
-    """Authors and spaces of a list of posts: two queries, none per post."""
-    author_ids = {p.author_id for p, _ in rows}
-    space_ids = {p.space_id for p, _ in rows if p.space_id}
-    authors = {
-        u.id: u for u in session.execute(select(User).where(User.id.in_(author_ids))).scalars()
-    }
-    spaces = {
-        s.id: s for s in session.execute(select(Space).where(Space.id.in_(space_ids))).scalars()
-    }
-    return authors, spaces
 
 
 def _feed_url(request: Request, session: Session, path: str) -> str | None:
@@ -91,7 +77,9 @@ async def _listing_page(
             before=_before(request),
             limit=PAGE + 1,
         )
-        authors, spaces = people_and_spaces(session, rows)
+        authors, spaces = people_and_spaces(
+            session, [p.author_id for p, _ in rows], [p.space_id for p, _ in rows]
+        )
         drafts = posts.unpublished_count(session, current_user(request).id)
         feed_url = _feed_url(request, session, feed_path)
     more = len(rows) > PAGE
@@ -151,18 +139,16 @@ def _user(request: Request, username: str) -> User:
     return user
 
 
-def _readable(request: Request, session: Session, post_id: int) -> tuple[BlogPost, Content | None]:
-    found = posts.readable(session, post_id, principals(request), current_user(request).id)
-    if found is None:
-        raise HTTPException(404)
-    return found
+def readable(request: Request, session: Session, post_id: int) -> tuple[BlogPost, Content | None]:
+    """The post (and its content once published) if the reader may read it; else a 404."""
+    return posts.readable(session, post_id, principals(request), current_user(request).id)
 
 
 async def post_page(request: Request) -> Response:
     """GET /blog/posts/{id}: the post, reading time, previous and next, likes and comments."""
     me = current_user(request)
     with runtime(request).db.read() as session:
-        post, content = _readable(request, session, request.path_params["blog_post_id"])
+        post, content = readable(request, session, request.path_params["blog_post_id"])
         author = session.get(User, post.author_id)
         space = session.get(Space, post.space_id) if post.space_id else None
         older, newer = (
@@ -283,7 +269,7 @@ def _space_to_post_in(request: Request, session: Session, slug: object) -> Space
 async def edit_page(request: Request) -> Response:
     """GET /blog/posts/{id}/edit: the editor, for the post's author."""
     with runtime(request).db.read() as session:
-        post, _content = _readable(request, session, request.path_params["blog_post_id"])
+        post, _content = readable(request, session, request.path_params["blog_post_id"])
     if post.author_id != current_user(request).id:
         raise HTTPException(403)
     values = {
@@ -308,7 +294,7 @@ async def change(request: Request) -> Response:
         data = _form_data(request, form) if action == "save" else {}
 
         def run(session: Session) -> str:
-            post, content = _readable(request, session, post_id)
+            post, content = readable(request, session, post_id)
             if action not in ("save", "delete"):
                 raise HTTPException(400, "action must be save or delete")
             if action == "delete":
@@ -330,7 +316,7 @@ async def change(request: Request) -> Response:
         target = await write(request, run)
     except ValidationError as exc:
         with runtime(request).db.read() as session:
-            post, _content = _readable(request, session, post_id)
+            post, _content = readable(request, session, post_id)
         values = {k: form.get(k) for k in FORM_FIELDS}
         return _editor(request, post, values, exc.fields, status_code=422)
     return RedirectResponse(target, status_code=303)
@@ -390,7 +376,7 @@ async def atom(request: Request) -> Response:
             personal=author is not None,
             limit=30,
         )
-        authors, _spaces = people_and_spaces(session, rows)
+        authors, _ = people_and_spaces(session, [p.author_id for p, _ in rows])
         del reader
     return atom_response(
         title=title,

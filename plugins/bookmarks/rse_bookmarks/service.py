@@ -13,7 +13,9 @@ from rse_core import (
     Space,
     User,
     ValidationError,
+    clean_text,
     delete_content,
+    people_and_spaces,
     publish,
 )
 from rse_core import visible as visible_to
@@ -37,17 +39,6 @@ def clean_tags(raw: object) -> list[str]:
     if len(tags) > MAX_TAGS:
         raise ValidationError({"tags": f"Use at most {MAX_TAGS} tags."})
     return tags
-
-
-def _text(value: object, field: str, limit: int) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise ValidationError({field: "Must be text."})
-    value = " ".join(value.split()) if field == "title" else value.strip()
-    if len(value) > limit:
-        raise ValidationError({field: f"Use at most {limit} characters."})
-    return value
 
 
 def save(
@@ -74,8 +65,8 @@ def save(
     elif visibility == "space" and space is None:
         errors["space"] = "Choose the space to share with."
     try:
-        clean_title = _text(title, "title", 300)
-        clean_description = _text(description, "description", 2000)
+        clean_title = clean_text(title, "title", max_length=300, one_line=True)
+        clean_description = clean_text(description, "description", max_length=2000)
         clean = clean_tags(tags)
     except ValidationError as exc:
         errors.update(exc.fields)
@@ -209,7 +200,4 @@ def tags_of(session: Session, content_ids: list[int]) -> dict[int, list[str]]:
 
 def spaces_of(session: Session, contents: list[Content]) -> dict[int, Space]:
     """The spaces of many items (one query)."""
-    ids = {c.space_id for c in contents if c.space_id}
-    if not ids:
-        return {}
-    return {s.id: s for s in session.execute(select(Space).where(Space.id.in_(ids))).scalars()}
+    return people_and_spaces(session, (), [c.space_id for c in contents])[1]

@@ -108,6 +108,13 @@ def test_bad_fields(people):
         people["ann"].post("/api/v1/bookmarks", json={"url": "https://x", "tags": [1]}).status_code
         == 422
     )
+    # the form too: a NUL (PostgreSQL cannot store it) is refused, saving nothing
+    nul = people["ann"].post("/bookmarks", data={"url": "https://nul.example", "title": "a\x00b"})
+    assert nul.status_code == 422 and "NUL" in nul.text
+    assert urls(people["ann"]).count("https://nul.example") == 0
+    # a title is one line: runs of whitespace fold to one space
+    folded = save(people["ann"], url="https://fold.example", title="  Two\n\tlines  ")
+    assert folded["title"] == "Two lines"
 
 
 def test_delete_rules(people):

@@ -12,7 +12,7 @@ from rse_core import (
     Content,
     Space,
     User,
-    ValidationError,
+    clean_text,
     delete_content,
     notify_mentions,
     publish,
@@ -39,13 +39,7 @@ def render_body(body: str) -> Markup:
 
 def clean_body(body: object) -> str:
     """A post body: 1 to 5,000 characters of text."""
-    if not isinstance(body, str) or not body.strip():
-        raise ValidationError({"body": "Write something first."})
-    if len(body) > MAX_BODY:
-        raise ValidationError({"body": f"Use at most {MAX_BODY} characters."})
-    if "\x00" in body:
-        raise ValidationError({"body": "Must not contain NUL characters."})
-    return body.strip()
+    return clean_text(body, "body", max_length=MAX_BODY, required="Write something first.")
 
 
 def summary_of(body: str) -> str:

@@ -36,6 +36,7 @@ from rse_core import (
     get_visible,
     may_moderate,
     parse_id,
+    people_and_spaces,
     principals,
     render,
     render_social,
@@ -199,14 +200,9 @@ def load_related(
         p.content_id: p
         for p in session.execute(select(Post).where(Post.content_id.in_(content_ids))).scalars()
     }
-    author_ids = {c.author_id for c in items}
-    authors = {
-        u.id: u for u in session.execute(select(User).where(User.id.in_(author_ids))).scalars()
-    }
-    space_ids = {c.space_id for c in items if c.space_id}
-    spaces = {
-        s.id: s for s in session.execute(select(Space).where(Space.id.in_(space_ids))).scalars()
-    }
+    authors, spaces = people_and_spaces(
+        session, [c.author_id for c in items], [c.space_id for c in items]
+    )
     return posts, authors, spaces
 
 

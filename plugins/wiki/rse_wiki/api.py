@@ -34,7 +34,7 @@ from rse_core import (
 
 from . import pages, text
 from .models import WikiPage
-from .views import may_edit, wiki_for
+from .views import may_edit, readable_page, wiki_for
 
 SLUG = {"type": "string", "pattern": "^[a-z0-9](?:[a-z0-9-]{0,118}[a-z0-9])?$"}
 Revision = ApiId  # a revision number: 1 and up
@@ -154,20 +154,12 @@ def page_json(session: Session, wiki: pages.Wiki, page: WikiPage) -> dict[str, A
         "url": f"{wiki.base}/{page.slug}",
         "title": page.title,
         "body": page.body,
-        "html": str(text.render_page(page.body, wiki.base, found.__contains__)[0]),
+        "html": str(text.render_page(page.body, wiki.base, found)[0]),
         "revision": page.revision,
         "parent": parent.slug if parent else None,
         "content_id": page.content_id,
         "updated_at": page.updated_at.isoformat(),
     }
-
-
-def _readable_page(request: Request, session: Session) -> tuple[pages.Wiki, WikiPage]:
-    wiki = wiki_for(request, session, request.path_params["wiki"])
-    page, _moved = pages.find(session, wiki, request.path_params["page_slug"])
-    if pages.readable(session, principals(request), page) is None:
-        raise ApiError(404, "not_found", "No such page.")
-    return wiki, page
 
 
 PATH = "/api/v1/wiki/{wiki}/pages/{page_slug}"
@@ -252,7 +244,7 @@ async def api_save(request: Request, body: PageIn) -> Response:
 async def api_get(request: Request) -> Response:
     """GET /api/v1/wiki/{wiki}/pages/{slug} (an old address answers the renamed page)."""
     with runtime(request).db.read() as session:
-        wiki, page = _readable_page(request, session)
+        wiki, page, _content = readable_page(request, session)
         return JSONResponse(page_json(session, wiki, page))
 
 
@@ -268,7 +260,7 @@ async def api_get(request: Request) -> Response:
 async def api_revisions(request: Request, query: HistoryQuery) -> Response:
     """GET .../revisions?before=&limit=."""
     with runtime(request).db.read() as session:
-        _wiki, page = _readable_page(request, session)
+        _wiki, page, _content = readable_page(request, session)
         rows = pages.history(session, page, before=query.before, limit=query.limit + 1)
     more = len(rows) > query.limit
     rows = rows[: query.limit]
@@ -299,7 +291,7 @@ async def api_revisions(request: Request, query: HistoryQuery) -> Response:
 async def api_diff(request: Request, query: DiffQuery) -> Response:
     """GET .../diff?from=&to=."""
     with runtime(request).db.read() as session:
-        _wiki, page = _readable_page(request, session)
+        _wiki, page, _content = readable_page(request, session)
         to = query.to or page.revision
         old = pages.revision(session, page, query.from_ or max(1, to - 1))
         new = pages.revision(session, page, to)
@@ -331,7 +323,7 @@ async def api_revert(request: Request, body: RevertIn) -> Response:
     me = current_user(request)
 
     def run(session: Session) -> dict[str, Any]:
-        wiki, page = _readable_page(request, session)
+        wiki, page, _content = readable_page(request, session)
         if not may_edit(request, wiki):
             raise ApiError(403, "forbidden", "You may not edit this wiki.")
         saved = pages.revert(session, wiki, page, body.revision, session.get(User, me.id), utcnow())

@@ -20,6 +20,7 @@ from rse_core import (
     Space,
     User,
     ValidationError,
+    clean_text,
     delete_content,
     get_visible,
     notify,
@@ -84,21 +85,6 @@ class Saved:
     revision: int
     merged: bool
     created: bool
-
-
-def _text(value: object, field: str, limit: int, empty: str | None) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ValidationError({field: "Must be text."})
-    if "\x00" in value:
-        raise ValidationError({field: "Must not contain NUL characters."})
-    value = value.replace("\r\n", "\n").strip()
-    if empty and not value:
-        raise ValidationError({field: empty})
-    if len(value) > limit:
-        raise ValidationError({field: f"Use at most {limit:,} characters."})
-    return value
 
 
 def find(session: Session, wiki: Wiki, slug: str) -> tuple[WikiPage | None, bool]:
@@ -213,9 +199,9 @@ def save(
     An existing page needs ``base_revision``, the revision the edit started from: equal to
     the current one, the save applies; older, it is merged three-way with the changes since,
     or refused with :class:`EditConflict` when both changed the same lines."""
-    title = _text(title, "title", MAX_TITLE, "Give the page a title.")
-    body = _text(body, "body", MAX_BODY, None)
-    summary = _text(summary, "summary", MAX_SUMMARY, None)
+    title = clean_text(title, "title", max_length=MAX_TITLE, required="Give the page a title.")
+    body = clean_text(body, "body", max_length=MAX_BODY)
+    summary = clean_text(summary, "summary", max_length=MAX_SUMMARY)
     page, _moved = find(session, wiki, slug)
     if page is not None and page.deleted_at is not None:
         raise Conflict({"slug": "A deleted page had this address; ask an admin to restore it."})

@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 import html
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import quote
@@ -40,15 +40,16 @@ def _markdown_label(text: str) -> str:
 CACHED_BODY_MAX = 50_000  # longer texts are rendered each time rather than held in memory
 
 
-def render_page(body: str, base: str, exists: Callable[[str], bool]) -> tuple[Markup, list]:
-    """A page's sanitised HTML, with ``[[links]]`` to ``base/<slug>`` (a missing page's link
-    offers to create it) and ids on headings; and its table of contents
-    ``[(level, id, text)]``. The same text with the same links found renders once (an LRU of
-    256): Markdown and sanitising cost more than the rest of a page view."""
-    found = tuple(slug for slug in link_targets(body) if exists(slug))
+def render_page(body: str, base: str, found: Collection[str]) -> tuple[Markup, list]:
+    """A page's sanitised HTML, with ``[[links]]`` to ``base/<slug>`` (``found``: the
+    addresses of :func:`link_targets` that name a page; the others' links offer to create
+    it) and ids on headings; and its table of contents ``[(level, id, text)]``. The same
+    text with the same links found renders once (an LRU of 256): Markdown and sanitising
+    cost more than the rest of a page view."""
+    key = tuple(sorted(found))
     if len(body) > CACHED_BODY_MAX:
-        return _render(body, base, found)
-    return _render_cached(body, base, found)
+        return _render(body, base, key)
+    return _render_cached(body, base, key)
 
 
 def _render(body: str, base: str, found: tuple[str, ...]) -> tuple[Markup, list]:

@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from rse_core import (
     Conflict,
+    Content,
     NotFound,
     User,
     ValidationError,
@@ -48,6 +49,12 @@ def wiki_for(request: Request, session: Session, key: str) -> pages.Wiki:
         raise HTTPException(404) from exc
 
 
+def require_reader(request: Request, wiki: pages.Wiki) -> None:
+    """A private space's wiki is its members' only: to anyone else it does not exist (404)."""
+    if wiki.space is not None and wiki.space.principal not in principals(request):
+        raise HTTPException(404)
+
+
 def may_edit(request: Request, wiki: pages.Wiki) -> bool:
     """Everyone edits the company wiki; a space's wiki, its members (``wiki.edit``)."""
     if wiki.space is None:
@@ -67,8 +74,7 @@ async def wiki_home(request: Request) -> Response:
     """GET /wiki/{wiki}: its top pages and its recent changes."""
     with runtime(request).db.read() as session:
         wiki = wiki_for(request, session, request.path_params["wiki"])
-        if wiki.space is not None and wiki.space.principal not in principals(request):
-            raise HTTPException(404)  # a private space's wiki: its members only
+        require_reader(request, wiki)
         top = pages.children(session, wiki, None)
         changes = pages.recent_changes(session, principals(request), wiki_id=wiki.id, limit=20)
         count = pages.page_count(session, wiki)
@@ -89,8 +95,7 @@ async def recent(request: Request) -> Response:
     """GET /wiki/{wiki}/-/recent?before=: every change of the wiki, newest first."""
     with runtime(request).db.read() as session:
         wiki = wiki_for(request, session, request.path_params["wiki"])
-        if wiki.space is not None and wiki.space.principal not in principals(request):
-            raise HTTPException(404)
+        require_reader(request, wiki)
         changes = pages.recent_changes(
             session,
             principals(request),
@@ -111,11 +116,17 @@ async def recent(request: Request) -> Response:
     )
 
 
-def _page(request: Request, session: Session, *, deleted_ok: bool = False):
+def readable_page(
+    request: Request, session: Session, *, deleted_ok: bool = False
+) -> tuple[pages.Wiki, WikiPage, Content]:
+    """The wiki and page the URL names (an old address included) if the reader may see it,
+    else a 404 (``deleted_ok``: a deleted page too, for an admin's look at its history)."""
     wiki = wiki_for(request, session, request.path_params["wiki"])
-    page, moved = pages.find(session, wiki, request.path_params["page_slug"])
+    page, _moved = pages.find(session, wiki, request.path_params["page_slug"])
     content = pages.readable(session, principals(request), page, deleted_ok=deleted_ok)
-    return wiki, page, moved, content
+    if page is None or content is None:
+        raise NotFound("No such page.")
+    return wiki, page, content
 
 
 async def page_view(request: Request) -> Response:
@@ -124,12 +135,13 @@ async def page_view(request: Request) -> Response:
     to create it; an old address redirects to the renamed page."""
     me = current_user(request)
     with runtime(request).db.read() as session:
-        wiki, page, moved, content = _page(request, session)
+        wiki = wiki_for(request, session, request.path_params["wiki"])
+        page, moved = pages.find(session, wiki, request.path_params["page_slug"])
+        content = pages.readable(session, principals(request), page)
         if page is not None and content is not None and moved:
             return RedirectResponse(f"{wiki.base}/{page.slug}", status_code=301)
         if page is None or content is None:
-            if wiki.space is not None and wiki.space.principal not in principals(request):
-                raise HTTPException(404)
+            require_reader(request, wiki)
             if page is not None and page.deleted_at is None:
                 raise HTTPException(404)
             title = request.query_params.get("create", "")[:200]
@@ -154,7 +166,7 @@ async def page_view(request: Request) -> Response:
         body = old.body if old else page.body
         links = text.link_targets(body)
         found = pages.existing(session, wiki, links)
-        html, toc = text.render_page(body, wiki.base, found.__contains__)
+        html, toc = text.render_page(body, wiki.base, found)
         editor, watching = last_editor(session, page, me.id)
         data: dict[str, Any] = {
             "wiki": wiki,
@@ -226,9 +238,7 @@ async def edit_page(request: Request) -> Response:
     """GET /wiki/{wiki}/{slug}/edit: the editor (it remembers the revision it started from);
     POST saves: merged with saves made meanwhile, or the conflict page."""
     with runtime(request).db.read() as session:
-        wiki, page, _moved, content = _page(request, session)
-        if page is None or content is None:
-            raise HTTPException(404)
+        wiki, page, _content = readable_page(request, session)
         parent = session.get(WikiPage, page.parent_id) if page.parent_id else None
     if not may_edit(request, wiki):
         raise HTTPException(403)
@@ -298,9 +308,7 @@ async def history(request: Request) -> Response:
     (a deleted page's history: site admins)."""
     admin = bool(getattr(current_user(request), "is_admin", False))
     with runtime(request).db.read() as session:
-        wiki, page, _moved, content = _page(request, session, deleted_ok=admin)
-        if page is None or content is None:
-            raise HTTPException(404)
+        wiki, page, _content = readable_page(request, session, deleted_ok=admin)
         rows = pages.history(
             session, page, before=parse_id(request.query_params.get("before")), limit=51
         )
@@ -324,9 +332,7 @@ async def diff_page(request: Request) -> Response:
     the last change)."""
     admin = bool(getattr(current_user(request), "is_admin", False))
     with runtime(request).db.read() as session:
-        wiki, page, _moved, content = _page(request, session, deleted_ok=admin)
-        if page is None or content is None:
-            raise HTTPException(404)
+        wiki, page, _content = readable_page(request, session, deleted_ok=admin)
         to = parse_id(request.query_params.get("to")) or page.revision
         start = parse_id(request.query_params.get("from")) or max(1, to - 1)
         old, new = pages.revision(session, page, start), pages.revision(session, page, to)
@@ -346,9 +352,7 @@ async def page_action(request: Request) -> Response:
     me = current_user(request)
 
     def run(session: Session) -> str:
-        wiki, page, _moved, content = _page(request, session)
-        if page is None or content is None:
-            raise HTTPException(404)
+        wiki, page, content = readable_page(request, session)
         user = session.get(User, me.id)
         if action == "watch":
             pages.watch(session, page, user, form.get("on") == "1")

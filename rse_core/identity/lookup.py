@@ -1,0 +1,30 @@
+"""Loading the people and spaces a list of items names, in one query each (none per item)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import Space, User
+
+
+def people_and_spaces(
+    session: Session, user_ids: Iterable[int | None], space_ids: Iterable[int | None] = ()
+) -> tuple[dict[int, User], dict[int, Space]]:
+    """The users and spaces with these ids, by id (``None`` ids are skipped; an empty list
+    costs no query)."""
+    wanted_users = {i for i in user_ids if i is not None}
+    wanted_spaces = {i for i in space_ids if i is not None}
+    users = (
+        {u.id: u for u in session.scalars(select(User).where(User.id.in_(wanted_users)))}
+        if wanted_users
+        else {}
+    )
+    spaces = (
+        {s.id: s for s in session.scalars(select(Space).where(Space.id.in_(wanted_spaces)))}
+        if wanted_spaces
+        else {}
+    )
+    return users, spaces
