@@ -13,9 +13,9 @@ PORT ?= 8000
 help:
 	@echo "make run        set up .venv and ./var, load demo data, serve http://$(HOST):$(PORT)"
 	@echo "make test       set up, then run the whole test suite"
-	@echo "make test-fast  the quick inner-loop subset (no subprocess, reinstall or browser tests)"
+	@echo "make test-fast  the quick inner-loop subset on every core (no subprocess or browser tests)"
 	@echo "make test-browser  the real-browser journeys (Playwright + Debian chromium)"
-	@echo "make test-postgres the suite on PostgreSQL (a private server on loopback)"
+	@echo "make test-postgres the suite on PostgreSQL (a private server on loopback), but portable tests"
 	@echo "make test-load  the load tests (uvicorn workers, concurrent posts)"
 	@echo "make test-api   the API contract: schemathesis against a real server"
 	@echo "make lint       ruff"
@@ -42,27 +42,29 @@ run: install
 	$(BIN)/rse demo
 	$(BIN)/rse serve --host $(HOST) --port $(PORT)
 
+# SQLite (browser journeys included) and PostgreSQL side by side, then what must run alone.
 test: $(VENV)/.installed-test
 	scripts/ensure-chromium
-	$(BIN)/python -m pytest -q
-	$(MAKE) --no-print-directory test-postgres
+	scripts/test-all
 
 # The load tests alone: several uvicorn workers under concurrent posts and searches.
 test-load: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q -m load
 
-# The same suite (but the browser journeys) on PostgreSQL with its full-text search backend:
-# scripts/ensure-postgres installs and starts a private server on loopback.
+# The suite on PostgreSQL with its full-text search backend, but the browser journeys and the
+# tests marked portable (their outcome does not depend on the database): scripts/ensure-postgres
+# installs and starts a private server on loopback.
 test-postgres: $(VENV)/.installed-test
 	scripts/ensure-postgres >/dev/null
-	RSE_TEST_DATABASE_URL=$$(scripts/ensure-postgres) $(BIN)/python -m pytest -q -m "not browser"
+	RSE_TEST_DATABASE_URL=$$(scripts/ensure-postgres) $(BIN)/python -m pytest -q \
+	  -m "not browser and not portable and not alone"
 
 # The API contract alone: schemathesis, every check and phase, against a server on loopback.
 test-api: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q tests/test_api_contract.py
 
 test-fast: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -q -m "not slow and not browser" -x
+	$(BIN)/python -m pytest -q -n auto -m "not slow and not browser" -x
 
 test-browser: $(VENV)/.installed-test
 	scripts/ensure-chromium

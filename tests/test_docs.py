@@ -5,8 +5,12 @@ from __future__ import annotations
 import inspect
 import re
 
+import pytest
+
 from rse_core import hookspecs
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.portable
 
 HOOKS_DOC = ROOT / "docs" / "hooks.md"
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from starlette.routing import Route
 
 from rse_core import hookimpl
 from tests.conftest import signed_in
+
+pytestmark = pytest.mark.portable
 
 PROBE = "<script>alert('x')</script>"
 

@@ -17,6 +17,8 @@ from rse_core import Permission, hookimpl, hookspecs
 from rse_core.runtime import change_plugin
 from rse_core.testing import login
 
+pytestmark = pytest.mark.portable
+
 HOOK_NAMES = sorted(
     name
     for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)

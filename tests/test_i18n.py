@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from starlette.testclient import TestClient
 
 from rse_core.i18n import translations
+
+pytestmark = pytest.mark.portable
 
 
 def test_the_french_catalog_translates_every_core_string():

@@ -56,6 +56,7 @@ def http_login(base: str, username: str = "alice") -> Iterator[httpx.Client]:
         yield client
 
 
+@pytest.mark.portable  # `make run` is the embedded SQLite database by definition
 def test_make_run_serves_the_demo_within_30_seconds(tmp_path):
     port = free_port()
     env = {**os.environ, **cli_env(tmp_path / "var")}
@@ -84,6 +85,8 @@ def test_make_run_serves_the_demo_within_30_seconds(tmp_path):
     assert "alice" in output and "rse-demo-2026" in output  # the demo logins are printed
 
 
+@pytest.mark.alone  # it uninstalls a plugin from the virtualenv every test process shares
+@pytest.mark.portable
 def test_uninstalling_a_plugin_leaves_the_app_working(tmp_path, rse_bin):
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
     env = {**os.environ, **cli_env(tmp_path / "var")}

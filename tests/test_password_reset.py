@@ -13,6 +13,8 @@ from starlette.testclient import TestClient
 
 from rse_core.testing import TEST_PASSWORD, add_user, login, run_jobs
 
+pytestmark = pytest.mark.portable
+
 NEW_PASSWORD = "a brand new passphrase"
 
 

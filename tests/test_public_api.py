@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import ast
 
+import pytest
+
 import rse_core
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.portable
 
 PLUGIN_PACKAGES = [
     path

@@ -15,6 +15,8 @@ from rse_core.scaffold import ScaffoldError, new_plugin
 from tests.conftest import cli_env
 from tests.test_lifecycle import free_port, http_login, wait_for
 
+pytestmark = pytest.mark.portable
+
 
 @pytest.mark.parametrize(
     ("name", "message"),

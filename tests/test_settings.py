@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import stat
 
+import pytest
+
 from rse_core.settings import Settings
+
+pytestmark = pytest.mark.portable
 
 
 def test_defaults_put_everything_in_the_data_dir(tmp_path):

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from rse_core.runtime import change_plugin
 from tests.conftest import signed_in
+
+pytestmark = pytest.mark.portable
 
 
 def test_site_template_overrides_and_extends_the_plugin_template(rse_app_factory, tmp_path):

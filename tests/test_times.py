@@ -6,12 +6,15 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import update
 
 from rse_core.content import Content
 from rse_core.db import utcnow
 from rse_core.testing import enable
 from tests.conftest import share
+
+pytestmark = pytest.mark.portable
 
 
 def time_of(page: str, title: str) -> tuple[str, str]:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.portable
 
 TUTORIAL = ROOT / "docs" / "plugin-tutorial.md"
 PLUGIN = ROOT / "tests" / "example_plugin"
