@@ -111,6 +111,11 @@ class Database:
         with self._writer() as session, session.begin():
             yield session
 
+    def listen(self, identifier: str, fn: Any) -> None:
+        """Listen to a session event (``before_flush``, ...) of every session this opens."""
+        for maker in (self._reader, self._writer):
+            event.listen(maker, identifier, fn)
+
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()

@@ -13,8 +13,9 @@ overrides.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property, partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -95,7 +96,7 @@ class UserAccess:
     #: The plugins active for the user (enabled for an audience they belong to).
     plugins: frozenset[str] = frozenset()
 
-    @property
+    @cached_property
     def principals(self) -> ReadScope:
         """Read principals (everyone, the user, member spaces and public spaces), with the
         plugins whose items the user may see."""
@@ -121,7 +122,8 @@ def load_access(
     session: Session, user: User | None, states: Mapping[str, PluginState] | None = None
 ) -> UserAccess:
     """Load a user's memberships, the public spaces and the plugins active for them (three
-    small indexed queries; ``states``, the installed plugins' enablement, saves the third)."""
+    small indexed queries; ``states``, the installed plugins' enablement, saves the third).
+    Web requests use the worker's copy of these instead (``web.context.access``)."""
     if user is None:
         return UserAccess(None, {}, frozenset())
     roles = dict(
@@ -129,11 +131,26 @@ def load_access(
             select(Membership.space_id, Membership.role).where(Membership.user_id == user.id)
         ).all()
     )
-    public = frozenset(
-        session.execute(select(Space.id).where(Space.visibility == "public")).scalars()
-    )
-    access = UserAccess(user, roles, public)
     states = load_states(session) if states is None else states
+    return access_of(user, roles, public_space_ids(session), states)
+
+
+def public_space_ids(session: Session) -> frozenset[int]:
+    """The ids of the public spaces (every employee reads them)."""
+    query = select(Space.id).where(Space.visibility == "public")
+    return frozenset(session.execute(query).scalars())
+
+
+def access_of(
+    user: User | None,
+    roles: Mapping[int, str],
+    public: frozenset[int],
+    states: Mapping[str, PluginState],
+) -> UserAccess:
+    """A user's access from their roles, the public spaces and the plugins' enablement."""
+    if user is None:
+        return UserAccess(None, {}, frozenset())
+    access = UserAccess(user, roles, public)
     return UserAccess(user, roles, public, active_names(states, access.member_principals))
 
 
@@ -198,26 +215,35 @@ def set_override(
 
 
 def user_can(
-    session: Session,
+    session: Session | None,
     registry: Mapping[str, Permission],
     access: UserAccess,
     permission: str,
     space: Space | None = None,
+    *,
+    overrides_of: Callable[[int | None], Mapping[str, tuple[str, ...]]] | None = None,
 ) -> bool:
-    """The one permission check. Unknown permissions are refused (fail closed)."""
+    """The one permission check. Unknown permissions are refused (fail closed).
+
+    ``overrides_of(space_id)`` gives the overrides (a worker's copy, for web requests);
+    without it they are read in ``session``."""
     user = access.user
     declared = registry.get(permission)
     if user is None or not user.is_active or declared is None:
         return False
+    if overrides_of is None:
+        if session is None:
+            raise TypeError("user_can needs a session or overrides_of")
+        overrides_of = partial(overrides, session)
     if space is None:
         if user.is_admin:
             return True
-        roles = overrides(session, None).get(permission, declared.default_roles)
+        roles = overrides_of(None).get(permission, declared.default_roles)
         return EVERYONE in roles
     if declared.admins and user.is_admin:
         return True
     if not can_read_space(access, space):
         return False
-    roles = overrides(session, space.id).get(permission, declared.default_roles)
+    roles = overrides_of(space.id).get(permission, declared.default_roles)
     role = access.roles.get(space.id)
     return EVERYONE in roles or (role is not None and role in roles)

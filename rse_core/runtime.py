@@ -8,6 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from .access_cache import AccessCache, watch_writes
 from .db import Database
 from .enablement import PluginState, load_states, set_enablement
 from .hooktypes import Job, Permission
@@ -22,6 +25,9 @@ class Runtime:
     def __init__(self, settings: Settings, db: Database, plugins: PluginRegistry) -> None:
         self.settings = settings
         self.db = db
+        watch_writes(db)
+        #: This worker's copy of the access data (see access_cache.py).
+        self.access = AccessCache()
         self.plugins = plugins
         self.permissions: dict[str, Permission] = _declared(
             plugins, "rse_permissions", "permission"
@@ -83,10 +89,13 @@ class Runtime:
             self._search.close()
         self.db.dispose()
 
-    def plugin_states(self) -> dict[str, PluginState]:
-        """The enablement of every installed plugin (never-enabled ones included)."""
-        with self.db.read() as session:
-            stored = load_states(session)
+    def plugin_states(self, session: Session | None = None) -> dict[str, PluginState]:
+        """The enablement of every installed plugin (never-enabled ones included), read in
+        ``session`` or a session of its own."""
+        if session is None:
+            with self.db.read() as own:
+                return self.plugin_states(own)
+        stored = load_states(session)
         return {
             name: stored.get(name, PluginState(name, False, ()))
             for name in self.plugins.plugin_names()

@@ -29,6 +29,7 @@ from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
@@ -170,6 +171,24 @@ def app_with_clients(
         for client in clients.values():
             client.__exit__(None, None, None)
         app.state.rse.close()
+
+
+def page_statements(app: Starlette, client: TestClient, path: str) -> list[str]:
+    """The SQL statements (but BEGIN and PRAGMA) of a page as a reader sees it from the
+    second visit on: the first fills the worker's copy of their access."""
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    client.get(path)
+    engine = app.state.rse.db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return [s for s in statements if not s.startswith(("BEGIN", "PRAGMA"))]
 
 
 def enable(app: Starlette, name: str, spaces: Sequence[str] = ()) -> None:

@@ -25,7 +25,7 @@ from ..i18n import COOKIE as LANGUAGE_COOKIE
 from ..i18n import LOCALES, N_
 from ..identity import sessions, throttle
 from ..identity.tokens import user_for_token
-from .context import runtime, write
+from .context import generation, runtime, write
 from .errors import MESSAGES, error_json
 from .templating import render
 
@@ -104,6 +104,8 @@ class AuthMiddleware:
             if token:
                 with db.read() as session:
                     user = sessions.user_for_session(session, token)
+                    if user is not None:  # read here, it saves the request a transaction
+                        generation(conn, session)
                 if user is not None:
                     auth = "session"
                     conn.state.session_token = token

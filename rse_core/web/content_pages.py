@@ -17,7 +17,6 @@ from ..content import Content, get_visible
 from ..identity.models import Membership, Space, User
 from ..markdown import render_markdown
 from ..notifications import notify, notify_mentions
-from ..permissions import load_access, user_can
 from ..social import (
     MAX_COMMENT,
     Comment,
@@ -34,7 +33,7 @@ from ..social import (
 )
 from ..validation import ValidationError
 from . import parse_id
-from .context import current_user, principals, runtime, write
+from .context import can, current_user, principals, runtime, write
 from .contract import WHITESPACE, Body, Link, Shape, Text, api, api_routes
 from .errors import ApiError
 from .forms import form_dict
@@ -60,14 +59,7 @@ def may_moderate(session: Session, request: Request, content: Content, author_id
         return True
     if content.space_id is None:
         return bool(me.is_admin)
-    space = session.get(Space, content.space_id)
-    return user_can(
-        session,
-        runtime(request).permissions,
-        load_access(session, me),
-        "core.space.moderate",
-        space,
-    )
+    return can(request, "core.space.moderate", session.get(Space, content.space_id))
 
 
 def comment_json(comment: Comment, author: User) -> dict[str, Any]:

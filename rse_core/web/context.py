@@ -5,15 +5,24 @@ Everything here is computed at most once per request and cached on ``request.sta
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
+from ..access_cache import current_generation
 from ..enablement import EVERYONE
-from ..permissions import ReadScope, UserAccess, load_access, user_can
+from ..permissions import (
+    ReadScope,
+    UserAccess,
+    access_of,
+    overrides,
+    public_space_ids,
+    user_can,
+)
 from ..runtime import Runtime
 
 T = TypeVar("T")
@@ -29,12 +38,32 @@ def current_user(conn: HTTPConnection) -> Any:
     return getattr(conn.state, "user", None)
 
 
+def generation(conn: HTTPConnection, session: Session) -> int:
+    """The access generation this request works with, read once (before anything it
+    tags) and shown to the worker's cache."""
+    generation = getattr(conn.state, "generation", None)
+    if generation is None:
+        generation = current_generation(session)
+        runtime(conn).access.observe(generation)
+        conn.state.generation = generation
+    return generation
+
+
 def access(conn: HTTPConnection) -> UserAccess:
-    """The user's memberships and the public spaces, loaded once per request."""
+    """The user's memberships, the public spaces and their active plugins, once per request
+    (from the worker's copy while the access generation stands still)."""
     cached = getattr(conn.state, "access", None)
     if cached is None:
-        with runtime(conn).db.read() as session:
-            cached = load_access(session, current_user(conn), plugin_states(conn))
+        rt, user = runtime(conn), current_user(conn)
+        with rt.db.read() as session:
+            current = generation(conn, session)
+            states = _plugin_states(conn, session, current)
+            if user is None:
+                cached = access_of(None, {}, frozenset(), states)
+            else:
+                roles = rt.access.roles(current, session, user.id)
+                public = rt.access.shared(current, "public", lambda: public_space_ids(session))
+                cached = access_of(user, roles, public, states)
         conn.state.access = cached
     return cached
 
@@ -45,13 +74,22 @@ def principals(conn: HTTPConnection) -> ReadScope:
     return access(conn).principals
 
 
-def plugin_states(conn: HTTPConnection) -> dict[str, Any]:
-    """Every installed plugin's enablement, read once per request (so a change made by an
-    admin reaches every worker on its next request)."""
+def _plugin_states(conn: HTTPConnection, session: Session, generation: int) -> dict[str, Any]:
     cached = getattr(conn.state, "plugin_states", None)
     if cached is None:
-        cached = runtime(conn).plugin_states()
+        rt = runtime(conn)
+        cached = rt.access.shared(generation, "states", lambda: rt.plugin_states(session))
         conn.state.plugin_states = cached
+    return cached
+
+
+def plugin_states(conn: HTTPConnection) -> dict[str, Any]:
+    """Every installed plugin's enablement as this request sees it (an admin's change
+    reaches every worker on its next request)."""
+    cached = getattr(conn.state, "plugin_states", None)
+    if cached is None:
+        with runtime(conn).db.read() as session:
+            cached = _plugin_states(conn, session, generation(conn, session))
     return cached
 
 
@@ -70,11 +108,27 @@ def active_in_space(conn: HTTPConnection, space_id: int) -> frozenset[str]:
     )
 
 
-def can(conn: HTTPConnection, permission: str, space: Any = None) -> bool:
-    """May this request's user do ``permission`` (in ``space``, or site-wide)?"""
+def permission_overrides(conn: HTTPConnection, space_id: int | None) -> Mapping[str, Any]:
+    """Permission -> roles overridden for one space (None: site-wide), from the worker's copy
+    while the access generation stands still."""
     rt = runtime(conn)
     with rt.db.read() as session:
-        return user_can(session, rt.permissions, access(conn), permission, space)
+        current = generation(conn, session)
+        return rt.access.shared(
+            current, f"overrides:{space_id}", lambda: overrides(session, space_id)
+        )
+
+
+def can(conn: HTTPConnection, permission: str, space: Any = None) -> bool:
+    """May this request's user do ``permission`` (in ``space``, or site-wide)?"""
+    return user_can(
+        None,
+        runtime(conn).permissions,
+        access(conn),
+        permission,
+        space,
+        overrides_of=partial(permission_overrides, conn),
+    )
 
 
 async def write(conn: HTTPConnection, work: Callable[[Session], T]) -> T:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from rse_feed.models import Post
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from rse_core.demo import load_demo
-from rse_core.testing import enable
+from rse_core.testing import enable, page_statements
 
 
 @pytest.fixture
@@ -146,18 +146,7 @@ def test_piloted_in_one_space_only(rse_app, people):
 
 def test_home_with_feed_posts_costs_a_constant_number_of_queries(rse_app, people):
     def queries():
-        statements = []
-
-        def count(conn, cursor, statement, *args):
-            statements.append(statement)
-
-        engine = rse_app.state.rse.db.engine
-        event.listen(engine, "before_cursor_execute", count)
-        try:
-            people["bob"].get("/")
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
-        return len([s for s in statements if not s.startswith(("BEGIN", "PRAGMA"))])
+        return len(page_statements(rse_app, people["bob"], "/"))
 
     rse_app.state.rse.indexer.stop()  # its queries would be counted with the page's
     post(people["ann"], "one #a")
