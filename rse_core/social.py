@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, delete, func, select
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, case, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .content import Activity, Content, SearchOutbox
@@ -134,34 +134,42 @@ def unreact(session: Session, content: Content, user: User, kind: str) -> bool:
 def reaction_summary(
     session: Session, content_ids: list[int], viewer_id: int
 ) -> dict[int, dict[str, object]]:
-    """For each item: like count, whether the viewer liked it, and up to 5 names (two queries
-    for the whole list, none per item)."""
+    """For each item: like count, whether the viewer liked it, and up to 5 names, newest
+    first. One query for the whole list, none per item, and at most 5 rows per item whatever
+    its number of likes (the counting is the database's, by window functions)."""
     summary: dict[int, dict[str, object]] = {
         cid: {"count": 0, "mine": False, "names": []} for cid in content_ids
     }
     if not content_ids:
         return summary
-    counts = session.execute(
-        select(Reaction.content_id, func.count())
+    per_item = {"partition_by": Reaction.content_id}
+    likes = (
+        select(
+            Reaction.content_id,
+            Reaction.user_id,
+            func.row_number()
+            .over(**per_item, order_by=(Reaction.created_at.desc(), Reaction.user_id.desc()))
+            .label("rank"),
+            func.count().over(**per_item).label("total"),
+            func.max(case((Reaction.user_id == viewer_id, 1), else_=0))
+            .over(**per_item)
+            .label("mine"),
+        )
         .where(Reaction.content_id.in_(content_ids), Reaction.kind == "like")
-        .group_by(Reaction.content_id)
-    ).all()
-    for cid, count in counts:
-        summary[cid]["count"] = count
+        .subquery()
+    )
     rows = session.execute(
-        select(Reaction.content_id, User.id, User.display_name)
-        .join(User, User.id == Reaction.user_id)
-        .where(Reaction.content_id.in_(content_ids), Reaction.kind == "like")
-        .order_by(Reaction.created_at.desc())
+        select(likes.c.content_id, likes.c.total, likes.c.mine, User.display_name)
+        .join(User, User.id == likes.c.user_id)
+        .where(likes.c.rank <= 5)
+        .order_by(likes.c.content_id, likes.c.rank)
     ).all()
-    for cid, uid, name in rows:
+    for cid, total, mine, name in rows:
         entry = summary[cid]
-        if uid == viewer_id:
-            entry["mine"] = True
+        entry["count"], entry["mine"] = total, bool(mine)
         names = entry["names"]
         assert isinstance(names, list)
-        if len(names) < 5:
-            names.append(name)
+        names.append(name)
     return summary
 
 

@@ -178,6 +178,34 @@ def test_comments_and_likes_through_the_api(rse_app, office):
     assert bob.delete(f"/api/v1/content/{item}/reactions/like").status_code == 204
 
 
+def test_a_liked_item_names_its_five_latest_likers_and_counts_them_all(rse_app, rse_user):
+    from datetime import timedelta
+
+    from rse_core.db import utcnow
+    from rse_core.social import Reaction, reaction_summary
+
+    names = [f"fan{n}" for n in range(7)]
+    users = [rse_user(name) for name in names]
+    liked, quiet = share(rse_app, "fan0", "popular"), share(rse_app, "fan0", "quiet")
+    start = utcnow()
+    with rse_app.state.rse.db.write() as session:
+        for n, user in enumerate(users):  # fan0 first, fan6 last
+            session.add(
+                Reaction(
+                    content_id=liked, user_id=user.id, kind="like", created_at=start + timedelta(n)
+                )
+            )
+    with rse_app.state.rse.db.read() as session:
+        summary = reaction_summary(session, [liked, quiet], users[0].id)
+        assert summary[liked] == {
+            "count": 7,
+            "mine": True,  # fan0's like is the oldest: not among the names, still theirs
+            "names": ["Fan6", "Fan5", "Fan4", "Fan3", "Fan2"],
+        }
+        assert summary[quiet] == {"count": 0, "mine": False, "names": []}
+        assert not reaction_summary(session, [liked], users[0].id + 100)[liked]["mine"]
+
+
 def test_comment_and_like_on_pages_with_htmx(rse_app, office):
     item = share(rse_app, "ann", "Post")
     bob = office["bob"]

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, union
-from sqlalchemy.orm import Session, defer
+from sqlalchemy import func, literal, or_, select, union
+from sqlalchemy.orm import Session, defer, load_only
 
 from rse_core import (
     EVERYONE,
@@ -38,6 +38,8 @@ MAX_TITLE = 200
 MAX_BODY = 100_000  # as a blog post
 MAX_SUMMARY = 300
 MAX_DEPTH = 50  # a page tree deeper than this is refused (and breadcrumbs stop there)
+#: What lists of pages (breadcrumbs, a page's pages, backlinks) load: never the texts.
+LISTED = load_only(WikiPage.id, WikiPage.wiki_id, WikiPage.slug, WikiPage.title, WikiPage.parent_id)
 
 
 @dataclass(frozen=True)
@@ -441,10 +443,12 @@ def recent_changes(
 
 
 def backlinks(session: Session, principals: frozenset[str], page: WikiPage) -> list[WikiPage]:
-    """Visible pages of the same wiki that link here (by its address or an old one)."""
+    """Visible pages of the same wiki that link here (by its address or an old one; titles
+    and addresses only)."""
     old_addresses = select(WikiRedirect.slug).where(WikiRedirect.page_id == page.id)
     query = (
         select(WikiPage)
+        .options(LISTED)
         .join(WikiLink, WikiLink.page_id == WikiPage.id)
         .join(Content, Content.id == WikiPage.content_id)
         .where(
@@ -462,23 +466,33 @@ def backlinks(session: Session, principals: frozenset[str], page: WikiPage) -> l
 
 
 def breadcrumbs(session: Session, page: WikiPage) -> list[WikiPage]:
-    """The page's ancestors, root first."""
-    trail: list[WikiPage] = []
-    parent_id = page.parent_id
-    while parent_id is not None and len(trail) < MAX_DEPTH:
-        parent = session.get(WikiPage, parent_id)
-        if parent is None:
-            break
-        trail.append(parent)
-        parent_id = parent.parent_id
-    return trail[::-1]
+    """The page's ancestors, root first (one recursive query; titles and addresses only)."""
+    if page.parent_id is None:
+        return []
+    up = (
+        select(WikiPage.id, WikiPage.parent_id, literal(1).label("depth"))
+        .where(WikiPage.id == page.parent_id)
+        .cte("ancestors", recursive=True)
+    )
+    up = up.union_all(
+        select(WikiPage.id, WikiPage.parent_id, up.c.depth + 1)
+        .join(up, WikiPage.id == up.c.parent_id)
+        .where(up.c.depth < MAX_DEPTH)
+    )
+    query = select(WikiPage).options(LISTED).join(up, WikiPage.id == up.c.id)
+    return list(session.execute(query.order_by(up.c.depth.desc())).scalars())
 
 
 def children(
     session: Session, wiki: Wiki, parent: WikiPage | None, limit: int = 200
 ) -> list[WikiPage]:
-    """The live pages right below ``parent`` (the wiki's top pages for None), by title."""
-    query = select(WikiPage).where(WikiPage.wiki_id == wiki.id, WikiPage.deleted_at.is_(None))
+    """The live pages right below ``parent`` (the wiki's top pages for None), by title
+    (titles and addresses only)."""
+    query = (
+        select(WikiPage)
+        .options(LISTED)
+        .where(WikiPage.wiki_id == wiki.id, WikiPage.deleted_at.is_(None))
+    )
     query = query.where(
         WikiPage.parent_id.is_(None) if parent is None else WikiPage.parent_id == parent.id
     )

@@ -3,6 +3,8 @@ watchers, private spaces and rollout."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from rse_core.testing import enable, wait_for_index
@@ -262,3 +264,20 @@ def test_the_editor_creates_pages_with_a_parent(rse_app, people):
     assert again.status_code == 422 and "has this title already" in again.text
     empty = ann.post("/wiki/company/-/new", data={"title": "", "body": "x"})
     assert empty.status_code == 422 and "Give the page a title." in empty.text
+
+
+def test_breadcrumbs_run_from_the_top_and_each_page_lists_its_pages(people):
+    ann = people["ann"]
+    put(ann, "handbook", 201, title="Handbook")
+    put(ann, "people", 201, title="People", parent="handbook")
+    put(ann, "leave", 201, title="Leave", parent="people")
+    put(ann, "sick-leave", 201, title="Sick leave", parent="leave")
+    put(ann, "parental-leave", 201, title="Parental leave", parent="leave")
+    page = ann.get("/wiki/company/leave").text
+    trail = page[page.index('class="wiki-trail"') :].split("</nav>")[0]
+    assert re.findall(r">([^<]+)</a>", trail) == ["Company wiki", "Handbook", "People"]
+    below = page[page.index("Pages below") :]
+    assert below.index("Parental leave") < below.index("Sick leave")  # by title
+    top = ann.get("/wiki/company/handbook").text
+    top_trail = top[top.index('class="wiki-trail"') :].split("</nav>")[0]
+    assert re.findall(r">([^<]+)</a>", top_trail) == ["Company wiki"]
