@@ -3,7 +3,7 @@ their own time zone on hover, localised with Babel. Templates call ``when(dt)``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -24,6 +24,21 @@ def _zone(name: str) -> ZoneInfo | None:
         return None
 
 
+@lru_cache(maxsize=4096)
+def _exact(moment: datetime, zone: ZoneInfo, locale: str) -> str:
+    """The local date and time, as Babel writes it (kept: a page shows the same items'
+    times to every reader, and Babel's formatting was a tenth of a stream page)."""
+    return format_datetime(moment, "medium", tzinfo=zone, locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _relative(seconds: int, locale: str) -> str:
+    """How a moment ``seconds`` from now reads ("5 minutes ago" when negative), in ``locale``."""
+    return format_timedelta(
+        timedelta(seconds=seconds), add_direction=True, threshold=0.9, locale=locale
+    )
+
+
 def time_zone(conn: HTTPConnection) -> ZoneInfo:
     """The reader's zone: their profile's, else the site's, else UTC."""
     user = current_user(conn)
@@ -39,11 +54,12 @@ def when(conn: HTTPConnection, moment: datetime | None, *, relative: bool = True
     if moment.tzinfo is None:  # stored naive means UTC (rse_core.db.UTCDateTime)
         moment = moment.replace(tzinfo=UTC)
     locale = language(conn)
-    exact = format_datetime(moment, "medium", tzinfo=time_zone(conn), locale=locale)
+    exact = _exact(moment, time_zone(conn), locale)
     if relative:
-        shown = format_timedelta(
-            moment - utcnow(), add_direction=True, threshold=0.9, locale=locale
-        )
+        seconds = int((moment - utcnow()).total_seconds())
+        if abs(seconds) >= 3600:  # "2 hours ago" reads the same all minute long
+            seconds -= seconds % 60
+        shown = _relative(seconds, locale)
     else:
         shown = exact
     return Markup('<time datetime="{}" title="{}">{}</time>').format(

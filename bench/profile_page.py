@@ -1,0 +1,105 @@
+"""Profile one signed-in page in-process, on the stream bench's data, without HTTP.
+
+    .venv/bin/python bench/profile_page.py [--activities 10000] [--path /] [--requests 200]
+        [--profile cumulative|tottime]
+
+It builds the data of bench/stream_bench.py (10,000 users, 500 spaces, feed posts), signs a
+user in, drives the ASGI app directly in one thread (so cProfile sees everything), prints the
+page's mean, p50 and p95 over ``--requests`` calls and the Python function calls per page (a
+count that does not depend on how busy the machine is), then with ``--profile`` the top of a
+cProfile listing. A measurement aid for docs/performance.md, not a benchmark of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import stream_bench  # noqa: E402
+
+from rse_core.app import create_app  # noqa: E402
+from rse_core.testing import make_settings  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--activities", type=int, default=10_000)
+    parser.add_argument("--path", default="/")
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--profile", choices=("cumulative", "tottime"))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="rse-profile-") as tmp:
+        data_dir = Path(tmp) / "var"
+        stream_bench.build(data_dir, args.activities)
+        cookie = f"rse_session={stream_bench.sign_in(data_dir)}".encode()
+        app = create_app(make_settings(data_dir))
+        asyncio.run(measure(app, cookie, args))
+        app.state.rse.close()
+
+
+async def measure(app, cookie: bytes, args: argparse.Namespace) -> None:
+    async def one() -> int:
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": args.path,
+            "raw_path": args.path.encode(),
+            "query_string": b"",
+            "headers": [(b"host", b"testserver"), (b"cookie", cookie)],
+            "scheme": "http",
+            "server": ("testserver", 80),
+            "client": ("127.0.0.1", 1),
+            "root_path": "",
+            "http_version": "1.1",
+            "app": app,
+            "state": {},
+        }
+        status = {}
+
+        async def receive():
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+
+        await app(scope, receive, send)
+        return status["code"]
+
+    if await one() != 200:
+        raise SystemExit(f"{args.path} did not answer 200")
+    for _ in range(30):  # warm: the worker's access copy, the rendering caches
+        await one()
+    times = []
+    for _ in range(args.requests):
+        start = time.perf_counter()
+        await one()
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    n = len(times)
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(50):
+        await one()
+    profile.disable()
+    stats = pstats.Stats(profile)
+    print(
+        f"{args.path} at {args.activities:,} activities: mean {sum(times) / n:.1f} ms, "
+        f"p50 {times[n // 2]:.1f} ms, p95 {times[int(n * 0.95)]:.1f} ms, "
+        f"{stats.total_calls // 50:,} Python function calls a page"
+    )
+    if args.profile:
+        stats.sort_stats(args.profile).print_stats(40)
+
+
+if __name__ == "__main__":
+    main()
