@@ -83,6 +83,7 @@ bench: install
 	$(BIN)/python bench/search_bench.py --postgres "$$(scripts/ensure-postgres)"
 	$(BIN)/python bench/jobs_bench.py --postgres "$$(scripts/ensure-postgres)"
 	$(BIN)/python bench/rebuild_bench.py
+	$(BIN)/python bench/start_bench.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
