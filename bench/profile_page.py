@@ -1,13 +1,15 @@
 """Profile one signed-in page in-process, on the stream bench's data, without HTTP.
 
     .venv/bin/python bench/profile_page.py [--activities 10000] [--path /] [--requests 200]
-        [--profile cumulative|tottime]
+        [--profile cumulative|tottime] [--wiki-pages 100000]
 
 It builds the data of bench/stream_bench.py (10,000 users, 500 spaces, feed posts), signs a
 user in, drives the ASGI app directly in one thread (so cProfile sees everything), prints the
 page's mean, p50 and p95 over ``--requests`` calls and the Python function calls per page (a
 count that does not depend on how busy the machine is), then with ``--profile`` the top of a
-cProfile listing. A measurement aid for docs/performance.md, not a benchmark of its own.
+cProfile listing. With ``--wiki-pages`` it adds the wiki bench's pages (bench/wiki_bench.py),
+and ``--path wiki`` is then the page that bench calls ordinary. A measurement aid for
+docs/performance.md, not a benchmark of its own.
 """
 
 from __future__ import annotations
@@ -36,10 +38,19 @@ def main() -> None:
     parser.add_argument("--path", default="/")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--profile", choices=("cumulative", "tottime"))
+    parser.add_argument("--wiki-pages", type=int, default=0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rse-profile-") as tmp:
         data_dir = Path(tmp) / "var"
         stream_bench.build(data_dir, args.activities)
+        if args.wiki_pages:
+            import random
+
+            import wiki_bench
+
+            company = wiki_bench.add_pages(data_dir, args.wiki_pages, 1000)
+            if args.path == "wiki":
+                args.path = f"/wiki/company/{random.Random(2).choice(company[1:])}"
         cookie = f"rse_session={stream_bench.sign_in(data_dir)}".encode()
         app = create_app(make_settings(data_dir))
         asyncio.run(measure(app, cookie, args))

@@ -48,10 +48,12 @@ class AccessGeneration(Base):
     value: Mapped[int] = mapped_column(Integer, default=0)
 
 
+_GENERATION = select(AccessGeneration.value).where(AccessGeneration.id == 1)
+
+
 def current_generation(session: Session) -> int:
-    """The access generation as the database holds it now."""
-    query = select(AccessGeneration.value).where(AccessGeneration.id == 1)
-    return session.execute(query).scalar_one()
+    """The access generation as the database holds it now (every request reads it)."""
+    return session.execute(_GENERATION).scalar_one()
 
 
 def bump(session: Session) -> None:

@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, case, delete, func, select
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    Select,
+    String,
+    Text,
+    bindparam,
+    case,
+    delete,
+    func,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .content import Activity, Content, SearchOutbox
@@ -97,17 +110,48 @@ def delete_comment(session: Session, comment: Comment) -> None:
     session.add(SearchOutbox(content_id=comment.content_id, op="index"))
 
 
+# Read on every item page and stream page: built once (constructing a statement cost more
+# than running it).
+_COMMENTS = (
+    select(Comment, User)
+    .join(User, User.id == Comment.author_id)
+    .where(Comment.content_id == bindparam("content_id"), Comment.deleted_at.is_(None))
+    .order_by(Comment.id)
+)
+
+
+def _likes_statement() -> Select[Any]:
+    """Each item's like count, the viewer's like and the 5 latest likers' names: at most 5
+    rows per item whatever its number of likes (the counting is the database's)."""
+    per_item = {"partition_by": Reaction.content_id}
+    newest_first = (Reaction.created_at.desc(), Reaction.user_id.desc())
+    likes = (
+        select(
+            Reaction.content_id,
+            Reaction.user_id,
+            func.row_number().over(**per_item, order_by=newest_first).label("rank"),
+            func.count().over(**per_item).label("total"),
+            func.max(case((Reaction.user_id == bindparam("viewer"), 1), else_=0))
+            .over(**per_item)
+            .label("mine"),
+        )
+        .where(Reaction.content_id.in_(bindparam("ids", expanding=True)), Reaction.kind == "like")
+        .subquery()
+    )
+    return (
+        select(likes.c.content_id, likes.c.total, likes.c.mine, User.display_name)
+        .join(User, User.id == likes.c.user_id)
+        .where(likes.c.rank <= 5)
+        .order_by(likes.c.content_id, likes.c.rank)
+    )
+
+
+_LIKES = _likes_statement()
+
+
 def comments_for(session: Session, content_id: int) -> list[tuple[Comment, User]]:
     """Visible comments on an item with their authors, oldest first (one query)."""
-    return [
-        (c, u)
-        for c, u in session.execute(
-            select(Comment, User)
-            .join(User, User.id == Comment.author_id)
-            .where(Comment.content_id == content_id, Comment.deleted_at.is_(None))
-            .order_by(Comment.id)
-        ).all()
-    ]
+    return [(c, u) for c, u in session.execute(_COMMENTS, {"content_id": content_id}).all()]
 
 
 def react(session: Session, content: Content, user: User, kind: object) -> bool:
@@ -135,35 +179,13 @@ def reaction_summary(
     session: Session, content_ids: list[int], viewer_id: int
 ) -> dict[int, dict[str, object]]:
     """For each item: like count, whether the viewer liked it, and up to 5 names, newest
-    first. One query for the whole list, none per item, and at most 5 rows per item whatever
-    its number of likes (the counting is the database's, by window functions)."""
+    first (one query for the whole list, none per item)."""
     summary: dict[int, dict[str, object]] = {
         cid: {"count": 0, "mine": False, "names": []} for cid in content_ids
     }
     if not content_ids:
         return summary
-    per_item = {"partition_by": Reaction.content_id}
-    likes = (
-        select(
-            Reaction.content_id,
-            Reaction.user_id,
-            func.row_number()
-            .over(**per_item, order_by=(Reaction.created_at.desc(), Reaction.user_id.desc()))
-            .label("rank"),
-            func.count().over(**per_item).label("total"),
-            func.max(case((Reaction.user_id == viewer_id, 1), else_=0))
-            .over(**per_item)
-            .label("mine"),
-        )
-        .where(Reaction.content_id.in_(content_ids), Reaction.kind == "like")
-        .subquery()
-    )
-    rows = session.execute(
-        select(likes.c.content_id, likes.c.total, likes.c.mine, User.display_name)
-        .join(User, User.id == likes.c.user_id)
-        .where(likes.c.rank <= 5)
-        .order_by(likes.c.content_id, likes.c.rank)
-    ).all()
+    rows = session.execute(_LIKES, {"ids": content_ids, "viewer": viewer_id}).all()
     for cid, total, mine, name in rows:
         entry = summary[cid]
         entry["count"], entry["mine"] = total, bool(mine)
@@ -173,16 +195,18 @@ def reaction_summary(
     return summary
 
 
+_COMMENT_COUNTS = (
+    select(Comment.content_id, func.count())
+    .where(Comment.content_id.in_(bindparam("ids", expanding=True)), Comment.deleted_at.is_(None))
+    .group_by(Comment.content_id)
+)
+
+
 def comment_counts(session: Session, content_ids: list[int]) -> dict[int, int]:
     """Visible comment count per item (one query)."""
     if not content_ids:
         return {}
-    rows = session.execute(
-        select(Comment.content_id, func.count())
-        .where(Comment.content_id.in_(content_ids), Comment.deleted_at.is_(None))
-        .group_by(Comment.content_id)
-    ).all()
-    return dict(rows)
+    return dict(session.execute(_COMMENT_COUNTS, {"ids": content_ids}).all())
 
 
 def follow(session: Session, user: User, target: str) -> None:

@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
@@ -40,20 +40,24 @@ def start_session(session: Session, user: User, *, ip: str = "", user_agent: str
     return token
 
 
+# Built once: a statement's construction costs more than running it, on every request.
+_SESSION_USER = (
+    select(User)
+    .join(AuthSession, AuthSession.user_id == User.id)
+    .where(
+        AuthSession.id == bindparam("token_hash"),
+        AuthSession.expires_at > bindparam("now"),
+        User.is_active.is_(True),
+    )
+)
+
+
 def user_for_session(session: Session, token: str) -> User | None:
     """The active user signed in with this cookie token, or None (expired, ended, unknown)."""
     if not token or len(token) > 100:
         return None
-    query = (
-        select(User)
-        .join(AuthSession, AuthSession.user_id == User.id)
-        .where(
-            AuthSession.id == token_hash(token),
-            AuthSession.expires_at > utcnow(),
-            User.is_active.is_(True),
-        )
-    )
-    return session.execute(query).scalar_one_or_none()
+    found = session.execute(_SESSION_USER, {"token_hash": token_hash(token), "now": utcnow()})
+    return found.scalar_one_or_none()
 
 
 def end_session(session: Session, token: str) -> None:

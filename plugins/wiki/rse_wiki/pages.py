@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import func, literal, or_, select, union
-from sqlalchemy.orm import Session, defer, load_only
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, defer
 
 from rse_core import (
     EVERYONE,
@@ -30,16 +31,14 @@ from rse_core import (
     visible,
 )
 
-from . import text
+from . import statements, text
 from .models import COMPANY, WikiLink, WikiPage, WikiRedirect, WikiRevision, WikiWatch
+from .statements import LISTED, MAX_DEPTH
 
 COMPANY_KEY = "company"
 MAX_TITLE = 200
 MAX_BODY = 100_000  # as a blog post
 MAX_SUMMARY = 300
-MAX_DEPTH = 50  # a page tree deeper than this is refused (and breadcrumbs stop there)
-#: What lists of pages (breadcrumbs, a page's pages, backlinks) load: never the texts.
-LISTED = load_only(WikiPage.id, WikiPage.wiki_id, WikiPage.slug, WikiPage.title, WikiPage.parent_id)
 
 
 @dataclass(frozen=True)
@@ -71,6 +70,13 @@ def of_space(space: Space) -> Wiki:
     return Wiki(space.id, space.slug, space)
 
 
+class PageLink(NamedTuple):
+    """A page as lists show it (breadcrumbs, a page's pages, backlinks)."""
+
+    slug: str
+    title: str
+
+
 class EditConflict(Exception):
     """A save based on ``base`` whose edits overlap those saved since (``page`` is current)."""
 
@@ -92,17 +98,11 @@ class Saved:
 def find(session: Session, wiki: Wiki, slug: str) -> tuple[WikiPage | None, bool]:
     """The page at ``slug`` (following an old address to the renamed page; True then). Its
     content row comes in the same query: :func:`readable` then finds it in the session."""
-    with_item = select(WikiPage, Content).join(Content, Content.id == WikiPage.content_id)
-    row = session.execute(
-        with_item.where(WikiPage.wiki_id == wiki.id, WikiPage.slug == slug)
-    ).first()
+    address = {"wiki_id": wiki.id, "slug": slug}
+    row = session.execute(statements.PAGE_AT, address).first()
     if row is not None:
         return row[0], False
-    row = session.execute(
-        with_item.join(WikiRedirect, WikiRedirect.page_id == WikiPage.id).where(
-            WikiRedirect.wiki_id == wiki.id, WikiRedirect.slug == slug
-        )
-    ).first()
+    row = session.execute(statements.PAGE_MOVED_FROM, address).first()
     return (row[0], True) if row is not None else (None, False)
 
 
@@ -126,19 +126,8 @@ def existing(session: Session, wiki: Wiki, slugs: list[str]) -> set[str]:
     """Which of ``slugs`` name a live page (or an old address of one) in the wiki."""
     if not slugs:
         return set()
-    pages = select(WikiPage.slug).where(
-        WikiPage.wiki_id == wiki.id, WikiPage.slug.in_(slugs), WikiPage.deleted_at.is_(None)
-    )
-    redirects = (
-        select(WikiRedirect.slug)
-        .join(WikiPage, WikiPage.id == WikiRedirect.page_id)
-        .where(
-            WikiRedirect.wiki_id == wiki.id,
-            WikiRedirect.slug.in_(slugs),
-            WikiPage.deleted_at.is_(None),
-        )
-    )
-    return set(session.execute(union(pages, redirects)).scalars())
+    found = session.execute(statements.EXISTING, {"wiki_id": wiki.id, "slugs": slugs})
+    return set(found.scalars())
 
 
 def _parent(session: Session, wiki: Wiki, page: WikiPage | None, slug: object) -> int | None:
@@ -442,13 +431,12 @@ def recent_changes(
     ]
 
 
-def backlinks(session: Session, principals: frozenset[str], page: WikiPage) -> list[WikiPage]:
+def backlinks(session: Session, principals: frozenset[str], page: WikiPage) -> list[PageLink]:
     """Visible pages of the same wiki that link here (by its address or an old one; titles
     and addresses only)."""
     old_addresses = select(WikiRedirect.slug).where(WikiRedirect.page_id == page.id)
     query = (
-        select(WikiPage)
-        .options(LISTED)
+        select(*LISTED)
         .join(WikiLink, WikiLink.page_id == WikiPage.id)
         .join(Content, Content.id == WikiPage.content_id)
         .where(
@@ -462,41 +450,28 @@ def backlinks(session: Session, principals: frozenset[str], page: WikiPage) -> l
         .order_by(WikiPage.title)
         .limit(100)
     )
-    return list(session.execute(query).scalars())
+    return [PageLink(*row) for row in session.execute(query)]
 
 
-def breadcrumbs(session: Session, page: WikiPage) -> list[WikiPage]:
+def breadcrumbs(session: Session, page: WikiPage) -> list[PageLink]:
     """The page's ancestors, root first (one recursive query; titles and addresses only)."""
     if page.parent_id is None:
         return []
-    up = (
-        select(WikiPage.id, WikiPage.parent_id, literal(1).label("depth"))
-        .where(WikiPage.id == page.parent_id)
-        .cte("ancestors", recursive=True)
-    )
-    up = up.union_all(
-        select(WikiPage.id, WikiPage.parent_id, up.c.depth + 1)
-        .join(up, WikiPage.id == up.c.parent_id)
-        .where(up.c.depth < MAX_DEPTH)
-    )
-    query = select(WikiPage).options(LISTED).join(up, WikiPage.id == up.c.id)
-    return list(session.execute(query.order_by(up.c.depth.desc())).scalars())
+    found = session.execute(statements.ANCESTORS, {"parent_id": page.parent_id})
+    return [PageLink(*row) for row in found]
 
 
 def children(
     session: Session, wiki: Wiki, parent: WikiPage | None, limit: int = 200
-) -> list[WikiPage]:
+) -> list[PageLink]:
     """The live pages right below ``parent`` (the wiki's top pages for None), by title
     (titles and addresses only)."""
-    query = (
-        select(WikiPage)
-        .options(LISTED)
-        .where(WikiPage.wiki_id == wiki.id, WikiPage.deleted_at.is_(None))
-    )
-    query = query.where(
-        WikiPage.parent_id.is_(None) if parent is None else WikiPage.parent_id == parent.id
-    )
-    return list(session.execute(query.order_by(WikiPage.title).limit(limit)).scalars())
+    if parent is None:
+        found = session.execute(statements.TOP_PAGES, {"wiki_id": wiki.id, "limit": limit})
+    else:
+        parameters = {"wiki_id": wiki.id, "parent_id": parent.id, "limit": limit}
+        found = session.execute(statements.CHILDREN, parameters)
+    return [PageLink(*row) for row in found]
 
 
 def page_count(session: Session, wiki: Wiki) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -33,8 +32,8 @@ from rse_core import (
     write,
 )
 
-from . import pages, text
-from .models import WikiPage, WikiRevision, WikiWatch
+from . import pages, statements, text
+from .models import WikiPage, WikiWatch
 
 FORM_FIELDS = ("title", "body", "summary", "parent", "base_revision")
 
@@ -188,16 +187,8 @@ async def page_view(request: Request) -> Response:
 
 def last_editor(session: Session, page: WikiPage, reader_id: int) -> tuple[User | None, bool]:
     """Who saved the page's current revision, and whether the reader watches it (one query)."""
-    watching = (
-        select(WikiWatch.user_id)
-        .where(WikiWatch.page_id == page.id, WikiWatch.user_id == reader_id)
-        .exists()
-    )
-    row = session.execute(
-        select(User, watching.label("watching"))
-        .join(WikiRevision, WikiRevision.author_id == User.id)
-        .where(WikiRevision.page_id == page.id, WikiRevision.number == page.revision)
-    ).first()
+    parameters = {"page_id": page.id, "reader_id": reader_id, "number": page.revision}
+    row = session.execute(statements.LAST_EDITOR, parameters).first()
     if row is None:
         return None, session.get(WikiWatch, (page.id, reader_id)) is not None
     return row[0], bool(row[1])
