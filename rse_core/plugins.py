@@ -13,6 +13,7 @@ import importlib.metadata
 import logging
 import re
 import sys
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,6 +90,9 @@ class PluginRegistry:
         self.installed = installed
         self.trace = trace
         self.package_dirs = package_dirs or {}
+        #: How many implementations each hook has run through ``collect``/``per_plugin``
+        #: (the tests bound a page's count; a plain counter costs ~0.1 µs a call).
+        self.calls: Counter[str] = Counter()
 
     @property
     def hook(self) -> Any:
@@ -158,6 +162,7 @@ class PluginRegistry:
             if allowed is not None and not name.startswith(CORE_PREFIX) and name not in allowed:
                 continue
             args = [kwargs[arg] for arg in impl.argnames]
+            self.calls[hook_name] += 1
             if self.trace:
                 _trace_writer(f"rse hook {hook_name} -> {name}\n")
             if not safe:

@@ -156,6 +156,25 @@ def test_home_with_feed_posts_costs_a_constant_number_of_queries(rse_app, people
     assert queries() == few
 
 
+def test_home_page_hook_calls_are_bounded(rse_app, people):
+    """Per-entry hooks reach only what they must: the entry's own plugin renders it, and a
+    page of 20 entries stays within a fixed budget of implementations run."""
+    enable(rse_app, "bookmarks")
+    enable(rse_app, "blog")
+    enable(rse_app, "wiki")
+    for i in range(21):
+        post(people["ann"], f"post {i}")
+    registry = rse_app.state.rse.plugins
+    people["bob"].get("/")  # warm: the worker's access copy
+    registry.calls.clear()
+    assert people["bob"].get("/").text.count('class="card entry"') == 20
+    calls = dict(registry.calls)
+    assert calls["rse_render_activity"] == 20  # the owner of each entry, no other plugin
+    # item actions: the core and each active plugin that adds one, once per entry
+    assert calls["rse_item_actions"] <= 20 * 3
+    assert sum(calls.values()) <= 60, calls  # 48 on 2026-12-01: widgets 3, nav 4, composer 1
+
+
 def test_demo_posts(rse_app):
     load_demo(rse_app.state.rse, actor="test")
     with rse_app.state.rse.db.read() as session:
