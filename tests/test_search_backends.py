@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import random
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -197,3 +198,26 @@ def test_an_index_with_an_older_schema_is_rebuilt_not_misread(tmp_path):
     other = WhooshBackend(directory)
     OPENED.append(other)
     assert other.search("legacy", frozenset({"everyone"})).total == 1
+
+
+def _open_index(directory: str, barrier) -> str:
+    barrier.wait()
+    try:
+        WhooshBackend(Path(directory))
+    except Exception as exc:  # reported to the test, which names it
+        return f"{type(exc).__name__}: {exc}"
+    return "ok"
+
+
+def test_workers_starting_together_on_a_new_data_directory_share_one_index(tmp_path):
+    """Four workers of `rse serve --workers 4` open the index of a new data directory at
+    once: one creates it, the others wait and open it (they used to read one another's
+    half-written files: EmptyIndexError, LockError)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager, context.Pool(4) as pool:
+        for n in range(6):
+            barrier = manager.Barrier(4)
+            directory = str(tmp_path / f"data{n}" / "search")
+            assert pool.starmap(_open_index, [(directory, barrier)] * 4) == ["ok"] * 4

@@ -117,10 +117,14 @@ class WhooshBackend:
 
     def _open(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        if index.exists_in(str(self.directory)):
-            self.ix = index.open_dir(str(self.directory))
-        else:
-            self.ix = index.create_in(str(self.directory), schema())
+        if not index.exists_in(str(self.directory)):
+            # Several workers starting on a new data directory would each create the index,
+            # and open one another's half-written files: one creates it, the others wait.
+            # (A lock of its own: the writer lock may be held for a whole drain.)
+            with file_lock(self.directory.parent / "search-create.lock", wait=True):
+                if not index.exists_in(str(self.directory)):
+                    index.create_in(str(self.directory), schema())
+        self.ix = index.open_dir(str(self.directory))
         current = self.ix.schema
         self.outdated = sorted(current.names()) != sorted(schema().names())
         self._parser = qparser.QueryParser("body", current, group=qparser.AndGroup)
