@@ -80,6 +80,7 @@ bench: install
 	$(BIN)/python bench/stream_bench.py
 	$(BIN)/python bench/blog_bench.py
 	$(BIN)/python bench/wiki_bench.py
+	$(BIN)/python bench/events_bench.py
 	$(BIN)/python bench/search_bench.py --postgres "$$(scripts/ensure-postgres)"
 	$(BIN)/python bench/jobs_bench.py --postgres "$$(scripts/ensure-postgres)"
 	$(BIN)/python bench/rebuild_bench.py

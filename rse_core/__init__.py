@@ -14,6 +14,7 @@ from .db import Base, UTCDateTime, utcnow
 from .enablement import EVERYONE
 from .hookspecs import hookimpl, hookspec
 from .hooktypes import Job, JobContext, NavItem, Permission, SpaceTab
+from .i18n import language
 from .identity.lookup import people_and_spaces
 from .identity.models import Space, User
 from .identity.spaces import Forbidden, NotFound
@@ -109,6 +110,7 @@ __all__ = [
     "get_visible",
     "hookimpl",
     "hookspec",
+    "language",
     "may_moderate",
     "member_spaces",
     "notify",

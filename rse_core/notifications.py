@@ -40,7 +40,9 @@ KINDS = {
     "invite": "You are invited to a space",
     "join_request": "Someone asks to join a space you manage",
     "watch": "Something you watch changes (a wiki page)",
+    "event": "An event you go to: reminders, changes, cancellations, the waiting list",
 }
+MAX_NOTE = 300
 
 
 class Notification(Base):
@@ -65,6 +67,9 @@ class Notification(Base):
     comment_id: Mapped[int | None] = mapped_column(
         ForeignKey("rse_comment.id", ondelete="SET NULL"), nullable=True
     )
+    #: What happened, in a plugin's words (an English message its catalog translates when
+    #: shown, or an organiser's own text): "This occurrence is cancelled.".
+    note: Mapped[str | None] = mapped_column(String(MAX_NOTE), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
@@ -118,10 +123,12 @@ def notify(
     content: Content | None = None,
     space: Space | None = None,
     comment: Comment | None = None,
+    note: str | None = None,
 ) -> Notification | None:
     """Notify ``recipient`` unless it is the actor, they turned the kind off, or the item is
     one they cannot see. ``comment``: the comment the event is about, for the excerpt and a
-    link straight to it."""
+    link straight to it; ``note``: what happened, shown after the item's title (at most 300
+    characters; an English message is translated by the catalogs when shown)."""
     if actor is not None and actor.id == recipient.id:
         return None
     if not recipient.is_active or not preferences(session, recipient.id)[kind]:
@@ -137,6 +144,7 @@ def notify(
         content_id=content.id if content else None,
         space_id=space.id if space else None,
         comment_id=comment.id if comment else None,
+        note=note[:MAX_NOTE] if note else None,
     )
     session.add(row)
     return row

@@ -52,6 +52,7 @@ CATALOGS = {  # each source tree and the catalogs that answer for it, first firs
     "plugins/bookmarks/rse_bookmarks": ["plugins/bookmarks/rse_bookmarks", "rse_core"],
     "plugins/blog/rse_blog": ["plugins/blog/rse_blog", "rse_core"],
     "plugins/wiki/rse_wiki": ["plugins/wiki/rse_wiki", "rse_core"],
+    "plugins/events/rse_events": ["plugins/events/rse_events", "rse_core"],
 }
 
 

@@ -39,6 +39,8 @@ PRIVATE_VALUES: dict[str, str | None] = {
     "target": None,  # a follow target of the caller's own
     "token": None,  # a feed secret: a wrong one is a 404 (tested in test_stream)
     "tag": None,  # tag pages list only visible items (plugins/feed/tests)
+    "event_id": "EVENT",  # an event in that space
+    "day": None,  # a calendar's day: it lists only visible events (plugins/events/tests)
 }
 SAMPLE_VALUES = {
     "slug": "secret",
@@ -56,6 +58,8 @@ SAMPLE_VALUES = {
     "wiki": "secret",
     "page_slug": "x",
     "tag": "x",
+    "event_id": "1",
+    "day": "2026-12-01",
 }
 
 
@@ -73,7 +77,15 @@ def all_routes(app):
     yield from walk(app.routes)
 
 
-SAMPLE_BODY = {"body": "x", "title": "x", "kind": "like", "username": "outsider", "revision": 1}
+SAMPLE_BODY = {
+    "body": "x",
+    "title": "x",
+    "kind": "like",
+    "username": "outsider",
+    "revision": 1,
+}
+# Operations whose required fields SAMPLE_BODY cannot hold for everyone ("status" differs).
+OPERATION_BODIES = {"events.answer": {"status": "yes"}}
 
 
 def valid_body(app, path, method):
@@ -83,6 +95,8 @@ def valid_body(app, path, method):
 
     for _plugin, op in declared_operations(app.routes):
         if op.path == path and op.method == method and op.body is not None:
+            if op.operation_id in OPERATION_BODIES:
+                return OPERATION_BODIES[op.operation_id]
             return {k: v for k, v in SAMPLE_BODY.items() if k in op.body.model_fields}
     return SAMPLE_BODY
 
@@ -121,6 +135,16 @@ def world(rse_app, rse_user, rse_client_for):
         json={"title": "hush", "body": "hush blog", "status": "published", "space": "secret"},
     )
     PRIVATE_VALUES["blog_post_id"] = str(blog_post.json()["id"])
+    event = owner.post(
+        "/api/v1/events",
+        json={
+            "title": "hush",
+            "starts_at": "2030-01-07T10:00",
+            "ends_at": "2030-01-07T11:00",
+            "space": "secret",
+        },
+    )
+    PRIVATE_VALUES["event_id"] = str(event.json()["id"])
     page = owner.put("/api/v1/wiki/secret/pages/x", json={"title": "X", "body": "hush wiki"})
     assert page.status_code == 201  # the page SAMPLE_VALUES names, in the secret space's wiki
     item = owner.post("/api/v1/example/greetings", json={"text": "hush", "space": "secret"})

@@ -295,6 +295,91 @@ def test_write_preview_publish_and_subscribe_to_a_blog(server, browser):
     context.close()
 
 
+def test_plan_a_weekly_meeting_fill_it_wait_cancel_and_subscribe(server, browser, tmp_path):
+    """Bruno plans a weekly meeting with one place; Alice takes it, Hugo waits, Alice declines
+    and Hugo gets in (and is told); Bruno cancels one occurrence, downloads the .ics and opens
+    his calendar's subscription URL as a calendar program would. On a phone the month reads
+    as a list of days."""
+    import urllib.request
+
+    import icalendar
+
+    context, page, errors = sign_in(browser, server, "bruno")
+    page.goto(f"{server}/events")
+    page.click("a:has-text('New event')")
+    page.select_option("#f-space", "kubernetes-guild")
+    page.fill("#f-title", "Journey sync")
+    page.fill("#f-ends_at", "2001-01-01T10:00")  # before the start: refused, nothing lost
+    page.click("#ev-editor button:has-text('Save')")
+    assert page.locator("#e-ends_at").inner_text() == "The end must be after the start."
+    assert page.input_value("#f-title") == "Journey sync"
+    start = page.input_value("#f-starts_at")
+    page.fill("#f-ends_at", start[:11] + "10:30")
+    page.fill("#f-capacity", "1")
+    page.select_option("#f-repeat", "weekly")
+    page.fill("#f-count", "4")
+    page.click("#ev-editor button:has-text('Save')")
+    page.wait_for_url(f"{server}/events/*")
+    event_url = page.url
+    assert page.locator("h1").inner_text() == "Journey sync"
+    assert "4 times" in page.locator("#ev-rule").inner_text()
+
+    alice_context, alice, alice_errors = sign_in(browser, server, "alice")
+    alice.goto(event_url)
+    alice.click(".ev-answers button:has-text('Yes')")
+    alice.locator("#ev-mine", has_text="You are going.").wait_for()
+    hugo_context, hugo, hugo_errors = sign_in(browser, server, "hugo")
+    hugo.goto(event_url)
+    hugo.click(".ev-answers button:has-text('Yes')")
+    hugo.locator("#ev-mine", has_text="waiting list").wait_for()
+    assert "1 of 1 places taken" in hugo.locator("#ev-places").inner_text()
+    alice.click(".ev-answers button:has-text('No')")
+    hugo.goto(event_url)
+    hugo.locator("#ev-mine", has_text="You are going.").wait_for()
+    hugo.goto(f"{server}/notifications")
+    assert "A place opened up: you are going." in hugo.locator(".notifications").inner_text()
+
+    page.goto(event_url)
+    page.select_option("#f-scope", "this")
+    page.click(".ev-organise button:has-text('Cancel')")
+    page.locator(".ev-occurrences .ev-cancelled-tag").first.wait_for()
+    with page.expect_download() as download:
+        page.click("#ev-ics")
+    path = tmp_path / "event.ics"
+    download.value.save_as(path)
+    parsed = icalendar.Calendar.from_ical(path.read_text())
+    (series,) = parsed.walk("VEVENT")
+    assert str(series["summary"]) == "Journey sync" and "exdate" in series
+    assert series.decoded("dtstart") and series.decoded("dtstamp")
+
+    page.goto(f"{server}/events/mine")
+    if page.locator("#ev-feed").count() == 0:
+        page.click("a:has-text('Turn on your feeds')")
+        page.click("button:has-text('Turn the feed on')")
+        page.goto(f"{server}/events/mine")
+    feed = page.input_value("#ev-feed-spaces")
+    with urllib.request.urlopen(feed) as response:  # no cookie: a calendar program
+        assert response.headers["content-type"].startswith("text/calendar")
+        names = {
+            str(e["summary"]) for e in icalendar.Calendar.from_ical(response.read()).walk("VEVENT")
+        }
+    assert "Journey sync" in names
+
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 800}, storage_state=context.storage_state()
+    )
+    small = phone.new_page()
+    small.goto(f"{server}/events/month?month={start[:7]}")  # the meeting's month
+    assert small.locator(".ev-month thead").is_hidden()
+    day = small.locator(".ev-month td:not(.ev-empty)").first
+    assert day.locator(".ev-date-long").is_visible() and day.locator("li").first.is_visible()
+    assert small.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.close()
+    assert errors == alice_errors == hugo_errors == []
+    for each in (context, alice_context, hugo_context):
+        each.close()
+
+
 def save_wiki_page(page, title, body, summary=""):
     """Fill the wiki editor and save it."""
     page.fill("#f-title", title)
@@ -381,6 +466,13 @@ def test_build_a_wiki_tree_edit_compare_revert_and_resolve_a_conflict(server, br
 
 PHONE_PAGES = [
     "/",
+    "/events",
+    "/events/month",
+    "/events/mine",
+    "/events/new",
+    "/events/2",
+    "/events/import",
+    "/events/spaces/kubernetes-guild",
     "/people",
     "/people/alice",
     "/people/alice/edit",

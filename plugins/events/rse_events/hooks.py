@@ -1,0 +1,108 @@
+"""Hook implementations of the events plugin."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from starlette.requests import Request
+
+from rse_core import (
+    Job,
+    NavItem,
+    Permission,
+    SpaceTab,
+    hookimpl,
+    principals,
+    render_fragment,
+    runtime,
+    utcnow,
+)
+
+from . import api, events, rsvps, views
+from .demo import load_demo
+from .i18n import N_
+from .models import Event
+from .permissions import CREATE
+
+HOME_WIDGET_DAYS = 30
+
+
+@hookimpl
+def rse_routes(settings):
+    """The calendars, an event's page and editor, .ics downloads and the calendar feed."""
+    return list(views.PAGE_ROUTES)
+
+
+@hookimpl
+def rse_api_routes(settings):
+    """The events API under /api/v1/events."""
+    return list(api.API_ROUTES)
+
+
+@hookimpl
+def rse_permissions():
+    """Creating events (company-wide; in a space, its members)."""
+    return [Permission(CREATE, N_("Create events"), default_roles=("everyone",))]
+
+
+@hookimpl
+def rse_jobs():
+    """``events.remind``: remind an attendee before an occurrence."""
+    return [Job(rsvps.REMIND_JOB, rsvps.remind)]
+
+
+@hookimpl
+def rse_nav_items(request: Request):
+    """An "Events" entry in the header."""
+    return [NavItem(N_("Events"), "/events", order=35)]
+
+
+@hookimpl
+def rse_space_tabs(request: Request, space):
+    """A space's calendar."""
+    return [SpaceTab(N_("Events"), f"/events/spaces/{space.slug}", order=45)]
+
+
+@hookimpl
+def rse_render_activity(request: Request, entry):
+    """An event in the stream: its title, when, and where (one query for the first
+    occurrence's row, by the event's unique content id)."""
+    if entry.content.type != "events.event":
+        return None
+    with runtime(request).db.read() as session:
+        event = session.execute(
+            select(Event).where(Event.content_id == entry.content.id)
+        ).scalar_one_or_none()
+    return render_fragment(
+        request,
+        "events/entry.html",
+        {"entry": entry, "event": event, "clock": views.clock(request)},
+    )
+
+
+@hookimpl
+def rse_home_widgets(request: Request):
+    """The reader's next events (what they may see in the coming 30 days)."""
+    now = utcnow()
+    with runtime(request).db.read() as session:
+        rows = events.occurrences_between(
+            session, principals(request), now, now + timedelta(days=HOME_WIDGET_DAYS), limit=5
+        )
+    return [
+        render_fragment(
+            request, "events/widget.html", {"rows": rows, "clock": views.clock(request)}
+        )
+    ]
+
+
+@hookimpl
+def rse_demo_data(session, settings):
+    """A weekly team meeting, a training with few places, a company party."""
+    load_demo(session)
+
+
+@hookimpl
+def rse_content_types():
+    """The names search shows for this plugin's items."""
+    return {"events.event": N_("Event")}
