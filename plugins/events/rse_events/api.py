@@ -22,7 +22,6 @@ from rse_core import (
     ApiShape,
     ApiText,
     Conflict,
-    NotFound,
     Space,
     User,
     access,
@@ -40,8 +39,8 @@ from rse_core import (
 )
 
 from . import events, rsvps
-from .models import Event, Occurrence, Rsvp
-from .permissions import may_create_in, may_organise
+from .models import Event, Rsvp
+from .permissions import may_create_in, organised
 
 Answer = Literal["yes", "maybe", "no"]
 Scope = Literal["this", "following", "series"]
@@ -365,15 +364,6 @@ async def api_get(request: Request) -> Response:
     return await _answer(request, request.path_params["event_id"], 200)
 
 
-def _occurrence(session: Session, event: Event, occurrence_id: int | None) -> Occurrence | None:
-    if occurrence_id is None:
-        return None
-    occurrence = session.get(Occurrence, occurrence_id)
-    if occurrence is None or occurrence.event_id != event.id:
-        raise NotFound("No such occurrence of this event.")
-    return occurrence
-
-
 @api(
     "PATCH",
     "/api/v1/events/{event_id:int}",
@@ -392,10 +382,7 @@ async def api_update(request: Request, body: EventEdit) -> Response:
     data = {k: v for k, v in _given(body).items() if k not in ("occurrence", "scope")}
 
     def run(session: Session) -> int:
-        event, content = events.readable(session, event_id, principals(request))
-        if not may_organise(request, session, event, content):
-            raise ApiError(403, "forbidden", "Only its organisers change an event.")
-        occurrence = _occurrence(session, event, body.occurrence)
+        event, occurrence = organised(request, session, event_id, body.occurrence)
         fields = events.clean(data, creating=False, current=event)
         changed = events.edit_event(
             session,
@@ -426,12 +413,8 @@ async def api_cancel(request: Request, query: CancelQuery) -> Response:
     me = current_user(request)
 
     def run(session: Session) -> None:
-        event, content = events.readable(
-            session, request.path_params["event_id"], principals(request)
-        )
-        if not may_organise(request, session, event, content):
-            raise ApiError(403, "forbidden", "Only its organisers cancel an event.")
-        occurrence = _occurrence(session, event, query.occurrence)
+        event_id = request.path_params["event_id"]
+        event, occurrence = organised(request, session, event_id, query.occurrence)
         events.cancel(
             session,
             event,

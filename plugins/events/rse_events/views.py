@@ -17,7 +17,6 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from rse_core import (
-    Forbidden,
     Space,
     User,
     ValidationError,
@@ -46,7 +45,7 @@ from . import events, ical, recurrence, rsvps
 from .clock import Clock
 from .i18n import N_
 from .models import REMINDERS, Event, Occurrence, Rsvp
-from .permissions import may_create_in, may_organise
+from .permissions import may_create_in, may_organise, organised
 
 UPCOMING_DAYS = 60
 UPCOMING_LIMIT = 200
@@ -423,12 +422,7 @@ async def cancel(request: Request) -> Response:
         raise ValidationError({"scope": "Choose this occurrence, the following ones, or all."})
 
     def run(session: Session) -> None:
-        event, content = events.readable(session, event_id, principals(request))
-        if not may_organise(request, session, event, content):
-            raise Forbidden("Only its organisers run an event.")
-        occurrence = session.get(Occurrence, occurrence_id) if occurrence_id else None
-        if occurrence is not None and occurrence.event_id != event.id:
-            occurrence = None
+        event, occurrence = organised(request, session, event_id, occurrence_id)
         events.cancel(
             session, event, session.get(User, me.id), utcnow(), occurrence=occurrence, scope=scope
         )
@@ -450,11 +444,9 @@ async def message(request: Request) -> Response:
     occurrence_id = parse_id(str(form.get("occurrence") or ""))
 
     def run(session: Session) -> int:
-        event, content = events.readable(session, event_id, principals(request))
-        if not may_organise(request, session, event, content):
-            raise Forbidden("Only its organisers run an event.")
-        if occurrence_id and form.get("to") != "all":
-            ids = [occurrence_id]
+        event, occurrence = organised(request, session, event_id, occurrence_id)
+        if occurrence is not None and form.get("to") != "all":
+            ids = [occurrence.id]
         else:
             ids = events.future_occurrence_ids(session, event, utcnow())
         return rsvps.message_attendees(
@@ -683,15 +675,10 @@ async def edit_form(request: Request) -> Response:
     or this and the following ones."""
     reader = clock(request)
     with runtime(request).db.read() as session:
-        event, content = events.readable(
-            session, request.path_params["event_id"], principals(request)
-        )
-        if not may_organise(request, session, event, content):
-            raise Forbidden("Only its organisers run an event.")
         occurrence_id = parse_id(request.query_params.get("occurrence"))
-        occurrence = session.get(Occurrence, occurrence_id) if occurrence_id else None
-        if occurrence is not None and occurrence.event_id != event.id:
-            occurrence = None
+        event, occurrence = organised(
+            request, session, request.path_params["event_id"], occurrence_id
+        )
         others = sorted(events.organiser_ids(session, event) - {event.creator_id})
         people, _ = people_and_spaces(session, others, [])
     scope = request.query_params.get("scope") or "series"
@@ -711,13 +698,8 @@ async def update(request: Request) -> Response:
     scope = values.get("scope") if values.get("scope") in events.SCOPES else "series"
 
     def run(session: Session) -> int:
-        event, content = events.readable(session, event_id, principals(request))
-        if not may_organise(request, session, event, content):
-            raise Forbidden("Only its organisers run an event.")
         occurrence_id = parse_id(str(values.get("occurrence") or ""))
-        occurrence = session.get(Occurrence, occurrence_id) if occurrence_id else None
-        if occurrence is not None and occurrence.event_id != event.id:
-            occurrence = None
+        event, occurrence = organised(request, session, event_id, occurrence_id)
         data = _form_data(values)
         if scope == "this":
             data = {"starts_at": data["starts_at"], "ends_at": data["ends_at"]}

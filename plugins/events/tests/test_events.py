@@ -441,6 +441,27 @@ def test_a_reminder_comes_at_the_chosen_time_and_not_after_a_no(rse_app, people)
     assert "Reminder" not in notes(cid)
 
 
+def test_an_organiser_reaches_only_their_own_events_occurrences(people):
+    """Naming another event's occurrence is a 404 on every organiser's path, and tells
+    nobody: a message, a cancellation, an edit."""
+    ann, bob, cid = people["ann"], people["bob"], people["cid"]
+    mine = create(ann, title="Ann's")
+    theirs = create(bob, title="Bob's")
+    rsvp(cid, theirs["id"], "yes")
+    other = theirs["next"]["occurrence"]
+    before = notes(cid)
+    form = {"text": "Come to mine", "occurrence": other}
+    assert ann.post(f"/events/{mine['id']}/message", data=form).status_code == 404
+    cancelled = ann.post(f"/events/{mine['id']}/cancel", data={"occurrence": other})
+    assert cancelled.status_code == 404
+    assert ann.get(f"/events/{mine['id']}/edit?occurrence={other}&scope=this").status_code == 404
+    path = f"/api/v1/events/{mine['id']}"
+    assert ann.delete(f"{path}?occurrence={other}&scope=this").status_code == 404
+    assert ann.patch(path, json={"occurrence": other, "scope": "this"}).status_code == 404
+    assert notes(cid) == before
+    assert ann.get(path).json()["cancelled"] is False
+
+
 def test_organisers_message_the_attendees(people):
     ann, bob, cid = people["ann"], people["bob"], people["cid"]
     event = create(ann, title="Offsite")
