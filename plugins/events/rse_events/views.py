@@ -369,6 +369,8 @@ async def event_page(request: Request) -> Response:
             "clock": reader,
             "body_html": render_markdown(event.description),
             "rule": recurrence.describe(rule) if rule else None,
+            "rule_days": rule_days(rule, reader.locale) if rule else [],
+            "until_day": until_day(rule, reader) if rule else None,
             "organising": organising,
             "social": render_social(request, content),
             "over": occurrence is not None and occurrence.ends_at <= now,
@@ -472,6 +474,31 @@ async def message(request: Request) -> Response:
 
 
 WEEKDAY_CODES = recurrence.WEEKDAYS
+
+
+def rule_days(rule: recurrence.Rule, locale: str) -> list[tuple[int, str]]:
+    """A rule's days as the event page says them: (0, "Monday") for every Monday,
+    (2, "Tuesday") for the second one of the month, (-1, "Friday") for the last."""
+    names = get_day_names("wide", locale=locale)
+    days = []
+    for part in recurrence.describe(rule)["days"]:
+        found = recurrence.BYDAY.match(str(part))
+        if found is not None:
+            nth, code = found.groups()
+            days.append((int(nth or 0), names[WEEKDAY_CODES.index(code)]))
+    return days
+
+
+def until_day(rule: recurrence.Rule, reader: Clock) -> date | None:
+    """The last day a rule's UNTIL allows, on the reader's calendar (UTC in the rule)."""
+    text = rule.get("UNTIL")
+    if not text:
+        return None
+    day = date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+    if len(text) > 8:  # 20270630T215959Z: a moment in UTC
+        moment = datetime.combine(day, time(int(text[9:11]), int(text[11:13])), UTC)
+        return reader.day_of(moment)
+    return day
 
 
 def weekday_choices(locale: str) -> list[tuple[str, str]]:

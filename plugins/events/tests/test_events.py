@@ -569,3 +569,20 @@ def test_the_pages_read_well_in_french(people):
     assert "Viendrez-vous" in page and "places" in page
     month = ann.get(f"/events/month?month={NEXT_YEAR}-03", headers={"accept-language": "fr"}).text
     assert "mars" in month.lower()
+
+
+def test_the_event_page_says_how_it_repeats(people):
+    ann = people["ann"]
+    monthly = create(
+        ann,
+        starts_at=f"{NEXT_YEAR}-03-09T10:00",
+        ends_at=f"{NEXT_YEAR}-03-09T11:00",
+        rrule="FREQ=MONTHLY;BYDAY=2TU;COUNT=6",
+    )
+    page = ann.get(f"/events/{monthly['id']}").text
+    assert "the second Tuesday" in page and "6 times" in page
+    french = ann.get(f"/events/{monthly['id']}", headers={"accept-language": "fr"}).text
+    assert "le deuxième mardi" in french
+    weekly = create(ann, rrule=f"FREQ=WEEKLY;BYDAY=MO,WE;UNTIL={NEXT_YEAR}0331")
+    page = ann.get(f"/events/{weekly['id']}").text
+    assert "Monday, Wednesday" in page and f"until Mar 31, {NEXT_YEAR}" in page
