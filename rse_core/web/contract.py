@@ -19,7 +19,7 @@ import json
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -29,6 +29,7 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from pydantic.fields import FieldInfo
 from pydantic.json_schema import models_json_schema
 from starlette.convertors import IntegerConvertor
 from starlette.exceptions import HTTPException
@@ -270,6 +271,27 @@ async def _json_object(request: Request) -> dict[str, Any]:
     return data
 
 
+def _message(model: type[BaseModel], error: Any) -> str:
+    """What a refused field is told: pydantic's words, but a pattern it does not match is
+    said with the field's description ("Must be an http or https meeting link."), not the
+    regular expression."""
+    declared = model.model_fields.get(str(error["loc"][0])) if error["loc"] else None
+    if error["type"] == "string_pattern_mismatch" and declared is not None:
+        described = declared.description or next(
+            (
+                info.description
+                for arg in get_args(declared.annotation)
+                if get_origin(arg) is Annotated
+                for info in arg.__metadata__
+                if isinstance(info, FieldInfo) and info.description
+            ),
+            None,
+        )
+        if described:
+            return f"Must be {described}."
+    return str(error["msg"])
+
+
 def _validated(model: type[BaseModel], data: Any, where: str) -> Any:
     try:
         return model.model_validate(data)
@@ -277,7 +299,7 @@ def _validated(model: type[BaseModel], data: Any, where: str) -> Any:
         fields: dict[str, str] = {}
         for error in exc.errors(include_url=False):
             name = ".".join(str(part) for part in error["loc"]) or where
-            fields.setdefault(name, error["msg"])
+            fields.setdefault(name, _message(model, error))
         first = next(iter(fields.items()))
         raise ApiError(422, "invalid", f"{first[0]}: {first[1]}", fields) from None
 

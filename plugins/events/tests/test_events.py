@@ -159,6 +159,21 @@ def test_bad_input_is_a_4xx_naming_the_field_and_changes_nothing(rse_app, people
         assert session.execute(select(func.count()).select_from(Event)).scalar_one() == 0
 
 
+def test_a_javascript_meeting_link_is_refused_in_words(people):
+    response = people["ann"].post(
+        "/api/v1/events",
+        json={
+            "title": "Bad link",
+            "starts_at": f"{NEXT_YEAR}-03-01T10:00",
+            "ends_at": f"{NEXT_YEAR}-03-01T11:00",
+            "online_url": "javascript:alert(1)",
+        },
+    )
+    assert response.status_code == 422
+    said = response.json()["error"]["fields"]["online_url"]
+    assert said == "Must be an http or https meeting link; empty for none."
+
+
 def test_an_event_reaches_its_page_the_stream_search_and_the_calendars(rse_app, people):
     ann, bob = people["ann"], people["bob"]
     event = create(
