@@ -8,7 +8,7 @@ EXAMPLE := tests/example_plugin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast test-browser test-load test-postgres test-api lint install bench clean help
+.PHONY: run test test-fast test-browser test-load test-postgres test-api lint install bench bench-quick clean help
 
 help:
 	@echo "make run        set up .venv and ./var, load demo data, serve http://$(HOST):$(PORT)"
@@ -20,6 +20,7 @@ help:
 	@echo "make test-api   the API contract: schemathesis against a real server"
 	@echo "make lint       ruff"
 	@echo "make bench      benchmarks (bench/), several minutes"
+	@echo "make bench-quick   the same benchmarks on smaller data, under 5 minutes"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -85,6 +86,18 @@ bench: install
 	$(BIN)/python bench/jobs_bench.py --postgres "$$(scripts/ensure-postgres)"
 	$(BIN)/python bench/rebuild_bench.py
 	$(BIN)/python bench/start_bench.py
+
+# The same benchmarks on smaller data and shorter runs: a first look, not the figures of record.
+bench-quick: install
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/stream_bench.py --sizes 10000,100000 --seconds 3
+	$(BIN)/python bench/blog_bench.py --activities 20000 --posts 0,2000 --seconds 3
+	$(BIN)/python bench/wiki_bench.py --pages 10000 --revisions 200 --lines 2000 --requests 100
+	$(BIN)/python bench/events_bench.py --requests 100
+	$(BIN)/python bench/search_bench.py --docs 20000 --queries 50 --postgres "$$(scripts/ensure-postgres)"
+	$(BIN)/python bench/jobs_bench.py --jobs 500 --writes 300 --postgres "$$(scripts/ensure-postgres)"
+	$(BIN)/python bench/rebuild_bench.py --people 20000
+	$(BIN)/python bench/start_bench.py --activities 20000 --starts 3
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

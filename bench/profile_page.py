@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import os
 import pstats
 import sys
 import tempfile
@@ -109,7 +110,7 @@ async def measure(app, cookie: bytes, args: argparse.Namespace) -> None:
         f"{stats.total_calls // 50:,} Python function calls a page"
     )
     if args.profile:
-        stats.sort_stats(args.profile).print_stats(40)
+        stats.sort_stats(args.profile).print_stats(int(os.environ.get("PROFILE_ROWS", "40")))
 
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -287,6 +289,36 @@ def stop(proc: subprocess.Popen) -> None:
     proc.wait(timeout=20)
 
 
+@contextmanager
+def rse_and_baseline(data_dir: Path) -> Iterator[tuple[str, str]]:
+    """``rse serve`` (one worker) on ``data_dir`` and the bare Starlette + Jinja2 baseline
+    (bench/baseline_app.py) on loopback, for one run: their base URLs; both stopped after."""
+    env = {**os.environ, "RSE_DATA_DIR": str(data_dir)}
+    rse_port, base_port = free_port(), free_port()
+    rse = serve([str(VENV_BIN / "rse"), "serve", "--port", str(rse_port)], env, rse_port)
+    try:
+        baseline = serve(
+            [
+                str(VENV_BIN / "uvicorn"),
+                "--app-dir",
+                str(HERE),
+                "baseline_app:app",
+                "--port",
+                str(base_port),
+                "--log-level",
+                "warning",
+            ],
+            env,
+            base_port,
+        )
+        try:
+            yield f"http://127.0.0.1:{rse_port}", f"http://127.0.0.1:{base_port}"
+        finally:
+            stop(baseline)
+    finally:
+        stop(rse)
+
+
 def measure_pages(
     data_dir: Path, seconds: int, path: str = "/", *, check: bool = True
 ) -> dict[str, dict[str, float]]:
@@ -294,37 +326,17 @@ def measure_pages(
     in the same run; ``check``: the page must show 20 stream entries."""
     token = sign_in(data_dir)
     csrf = "b" * 43
-    env = {**os.environ, "RSE_DATA_DIR": str(data_dir)}
-    rse_port, base_port = free_port(), free_port()
-    rse = serve([str(VENV_BIN / "rse"), "serve", "--port", str(rse_port)], env, rse_port)
-    baseline = serve(
-        [
-            str(VENV_BIN / "uvicorn"),
-            "--app-dir",
-            str(HERE),
-            "baseline_app:app",
-            "--port",
-            str(base_port),
-            "--log-level",
-            "warning",
-        ],
-        env,
-        base_port,
-    )
-    try:
+    with rse_and_baseline(data_dir) as (rse_url, baseline_url):
         cookie = f"Cookie: rse_session={token}; rse_csrf={csrf}"
-        url = f"http://127.0.0.1:{rse_port}{path}"
+        url = f"{rse_url}{path}"
         if check:
             check_page(url, token, csrf)
         wrk(url, 2, [cookie])  # warm up
         result = {
             "rse": wrk(url, seconds, [cookie]),
             "rse_alone": sequential(url, token, csrf),
-            "baseline": wrk(f"http://127.0.0.1:{base_port}/", seconds, []),
+            "baseline": wrk(f"{baseline_url}/", seconds, []),
         }
-    finally:
-        stop(rse)
-        stop(baseline)
     return result
 
 

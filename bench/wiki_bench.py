@@ -124,27 +124,8 @@ def time_diff(lines: int, repeat: int = 10) -> dict[str, float]:
 def measure(data_dir: Path, company: list[str], requests: int) -> dict[str, dict[str, float]]:
     token = stream_bench.sign_in(data_dir)
     csrf = "b" * 43
-    env = {**stream_bench.os.environ, "RSE_DATA_DIR": str(data_dir)}
-    port = stream_bench.free_port()
-    vb = stream_bench.VENV_BIN
-    server = stream_bench.serve([str(vb / "rse"), "serve", "--port", str(port)], env, port)
-    bare_port = stream_bench.free_port()
-    bare = stream_bench.serve(
-        [
-            str(vb / "uvicorn"),
-            "--app-dir",
-            str(HERE),
-            "baseline_app:app",
-            "--port",
-            str(bare_port),
-            "--log-level",
-            "warning",
-        ],
-        env,
-        bare_port,
-    )
-    base = f"http://127.0.0.1:{port}/wiki/company"
-    try:
+    with stream_bench.rse_and_baseline(data_dir) as (rse_url, baseline_url):
+        base = f"{rse_url}/wiki/company"
         ordinary = random.Random(2).choice(company[1:])
         for url in (f"{base}/{BIG}", f"{base}/{ordinary}", f"{base}/{BIG}/history"):
             stream_bench.sequential(url, token, csrf, requests=20)  # warm up, and check 200s
@@ -156,13 +137,8 @@ def measure(data_dir: Path, company: list[str], requests: int) -> dict[str, dict
             "history": stream_bench.sequential(
                 f"{base}/{BIG}/history", token, csrf, requests=requests
             ),
-            "baseline": stream_bench.sequential(
-                f"http://127.0.0.1:{bare_port}/", token, csrf, requests=requests
-            ),
+            "baseline": stream_bench.sequential(f"{baseline_url}/", token, csrf, requests=requests),
         }
-    finally:
-        stream_bench.stop(server)
-        stream_bench.stop(bare)
 
 
 def main() -> None:
