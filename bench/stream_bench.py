@@ -6,8 +6,9 @@ of activities are comments on recent items).
 For each size it builds an SQLite database, then measures
   * the stream query (ids + one joined fetch) in-process, p50/p95 over many readers;
   * the home page served by ``rse serve`` (one uvicorn worker) under wrk: requests/s, p50, p95;
-  * the bare baseline (bench/baseline_app.py: Starlette + Jinja2, 20 items from memory) in the
-    same run, and rse's throughput as a ratio to it.
+  * the bare baseline (bench/baseline_app.py: Starlette + Jinja2 reading and rendering the 20
+    newest items from the same database) in the same run, and rse's throughput as a ratio to
+    it.
 """
 
 from __future__ import annotations
@@ -290,12 +291,18 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 @contextmanager
-def rse_and_baseline(data_dir: Path) -> Iterator[tuple[str, str]]:
-    """``rse serve`` (one worker) on ``data_dir`` and the bare Starlette + Jinja2 baseline
-    (bench/baseline_app.py) on loopback, for one run: their base URLs; both stopped after."""
+def rse_and_baseline(
+    data_dir: Path, extra_env: dict[str, str] | None = None, workers: int = 1
+) -> Iterator[tuple[str, str]]:
+    """``rse serve`` (``workers`` workers) on ``data_dir`` (and ``extra_env``: another
+    database) and the bare Starlette + Jinja2 baseline (bench/baseline_app.py, reading the
+    SQLite database of ``data_dir``) on loopback, for one run: their base URLs; both stopped
+    after."""
     env = {**os.environ, "RSE_DATA_DIR": str(data_dir)}
+    rse_env = {**env, **(extra_env or {})}
     rse_port, base_port = free_port(), free_port()
-    rse = serve([str(VENV_BIN / "rse"), "serve", "--port", str(rse_port)], env, rse_port)
+    command = [str(VENV_BIN / "rse"), "serve", "--port", str(rse_port), "--workers", str(workers)]
+    rse = serve(command, rse_env, rse_port)
     try:
         baseline = serve(
             [

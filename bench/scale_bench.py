@@ -1,0 +1,213 @@
+"""Benchmark: every main page at the seeds' scale, and whether it stays flat with data.
+
+    .venv/bin/python bench/scale_bench.py [--sizes 100000,1000000,10000000] [--requests 200]
+        [--seconds 5] [--postgres URL]
+
+For each size it builds bench/seed_data.py's data (100,000 employees, 5,000 spaces, one item
+for ten activities over every plugin) on SQLite, or with ``--postgres`` in a new database of
+that server, builds the search index (``rse search reindex``, timed), then serves it with
+``rse serve`` (one worker) beside the bare baseline (bench/baseline_app.py reading and rendering
+the 20 newest items of the same SQLite database) and measures, for each page:
+  * one employee alone (``--requests`` sequential requests): p50 and p95;
+  * throughput under ``wrk -c8`` for ``--seconds``: requests/s and its ratio to the baseline's.
+Pages: home, a space's stream, a feed post, search, people, and each plugin's main page, as an
+ordinary reader (user42); the home page also as someone in 500 spaces (user1) and as someone
+following 1,000 people and tags, following only (user2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import seed_data  # noqa: E402
+import stream_bench  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+
+def sign_in(url: str, user_id: int) -> str:
+    """A session cookie for ``user_id``, written straight into the session table."""
+    token = secrets.token_urlsafe(32)
+    expires = datetime.now(UTC).replace(tzinfo=None) + timedelta(days=1)
+    engine = create_engine(url)
+    with engine.begin() as con:
+        con.execute(
+            text(
+                "INSERT INTO rse_session (id, user_id, created_at, expires_at, ip, user_agent)"
+                " VALUES (:id, :user, :at, :at, '', 'bench')"
+            ),
+            {"id": hashlib.sha256(token.encode()).hexdigest(), "user": user_id, "at": expires},
+        )
+    engine.dispose()
+    return token
+
+
+def pages_for(url: str, reader: int) -> dict[str, str]:
+    """The pages measured, chosen in the data: the reader's biggest space, the newest
+    company-wide feed post."""
+    engine = create_engine(url)
+    with engine.connect() as con:
+        space = con.execute(
+            text(
+                "SELECT s.slug FROM rse_membership m JOIN rse_space s ON s.id = m.space_id"
+                " WHERE m.user_id = :u ORDER BY (SELECT count(*) FROM rse_membership o"
+                " WHERE o.space_id = s.id) DESC LIMIT 1"
+            ),
+            {"u": reader},
+        ).scalar_one()
+        post = con.execute(
+            text(
+                "SELECT p.id FROM feed_post p JOIN rse_content c ON c.id = p.content_id"
+                " WHERE c.audience = 'everyone' ORDER BY p.id DESC LIMIT 1"
+            )
+        ).scalar_one()
+    engine.dispose()
+    return {
+        "home": "/",
+        "space": f"/spaces/{space}",
+        "feed post": f"/feed/posts/{post}",
+        "search": "/search?q=budget",
+        "people": "/people",
+        "bookmarks": "/bookmarks",
+        "blog": "/blog",
+        "wiki": "/wiki/company",
+        "events": "/events",
+    }
+
+
+def new_postgres_database(server_url: str) -> str:
+    """An empty database on the server of ``server_url``; its URL."""
+    name = f"rse_scale_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as con:
+        con.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_postgres_database(server_url: str, url: str) -> None:
+    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as con:
+        con.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def measure(
+    data_dir: Path, url: str, env: dict[str, str], requests: int, seconds: int
+) -> list[tuple[str, dict[str, float], dict[str, float], float]]:
+    """(page, alone, under wrk, baseline req/s) for every page and reader."""
+    readers = {
+        seed_data.ANYONE: sign_in(url, seed_data.ANYONE),
+        seed_data.BUSY_READER: sign_in(url, seed_data.BUSY_READER),
+        seed_data.FOLLOWER: sign_in(url, seed_data.FOLLOWER),
+    }
+    pages = [(name, path, seed_data.ANYONE) for name, path in pages_for(url, 42).items()]
+    pages += [
+        ("home, in 500 spaces", "/", seed_data.BUSY_READER),
+        ("home, following 1,000", "/?following=1", seed_data.FOLLOWER),
+    ]
+    csrf = "b" * 43
+    rows = []
+    with stream_bench.rse_and_baseline(data_dir, env) as (rse_url, baseline_url):
+        # The baseline reads SQLite: on PostgreSQL the pages compare with SQLite's run.
+        on_sqlite = "RSE_DATABASE_URL" not in env
+        baseline = stream_bench.wrk(f"{baseline_url}/", seconds, []) if on_sqlite else {}
+        for name, path, reader in pages:
+            token = readers[reader]
+            page = f"{rse_url}{path}"
+            stream_bench.sequential(page, token, csrf, requests=10)  # warm, and check 200s
+            alone = stream_bench.sequential(page, token, csrf, requests=requests)
+            cookie = f"Cookie: rse_session={token}; rse_csrf={csrf}"
+            loaded = stream_bench.wrk(page, seconds, [cookie])
+            rows.append((name, alone, loaded, baseline.get("rps", 0.0)))
+            print(
+                f"    {name:<24} alone p50 {alone['p50']:6.1f} / p95 {alone['p95']:6.1f} ms"
+                f"  {loaded['rps']:6.0f} req/s{ratio(loaded['rps'], baseline.get('rps'))}",
+                flush=True,
+            )
+    return rows
+
+
+def ratio(rps: float, baseline: float | None) -> str:
+    """`` (0.123)``: throughput as a share of the baseline's, when there is one."""
+    return f" ({rps / baseline:.3f})" if baseline else ""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100000,1000000,10000000")
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--users", type=int, default=100_000)
+    parser.add_argument("--spaces", type=int, default=5_000)
+    parser.add_argument("--postgres", help="a PostgreSQL server URL: run there, not on SQLite")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed: apt-get install wrk (make bench installs it)")
+    results = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        with tempfile.TemporaryDirectory(prefix=f"rse-scale-{size}-") as tmp:
+            data_dir = Path(tmp) / "var"
+            url = f"sqlite:///{data_dir / 'rse.db'}"
+            env = {"RSE_DATA_DIR": str(data_dir)}
+            if args.postgres:
+                url = new_postgres_database(args.postgres)
+                env |= {"RSE_DATABASE_URL": url, "RSE_SEARCH_BACKEND": "postgres"}
+            print(f"{size:,} activities on {'PostgreSQL' if args.postgres else 'SQLite'}:")
+            try:
+                started = time.perf_counter()
+                seed_data.prepare(data_dir, url if args.postgres else None)
+                writer = (
+                    seed_data.PostgresWriter(url)
+                    if args.postgres
+                    else seed_data.SqliteWriter(data_dir / "rse.db")
+                )
+                seed_data.build(writer, users=args.users, spaces=args.spaces, activities=size)
+                built = time.perf_counter() - started
+                started = time.perf_counter()
+                subprocess.run(
+                    [str(stream_bench.VENV_BIN / "rse"), "search", "reindex"],
+                    env={**os.environ, **env},
+                    check=True,
+                    stdout=subprocess.DEVNULL,
+                )
+                indexed = time.perf_counter() - started
+                print(f"  built in {built:.0f} s, search index in {indexed:.0f} s", flush=True)
+                rows = measure(data_dir, url, env, args.requests, args.seconds)
+            finally:
+                if args.postgres:
+                    drop_postgres_database(args.postgres, url)
+        results.append((size, built, indexed, rows))
+    print()
+    print("| page | " + " | ".join(f"{size:,}: p50 / p95 · ratio" for size, *_ in results) + " |")
+    print("|---|" + "---:|" * len(results))
+    for n, (name, *_rest) in enumerate(results[0][3]):
+        cells = []
+        for _size, _built, _indexed, rows in results:
+            _name, alone, loaded, base = rows[n]
+            share = f"{loaded['rps'] / base:.3f}" if base else f"{loaded['rps']:.0f} req/s"
+            cells.append(f"{alone['p50']:.1f} / {alone['p95']:.1f} ms · {share}")
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    print(
+        "| built / indexed | "
+        + " | ".join(f"{built:.0f} s / {indexed:.0f} s" for _s, built, indexed, _r in results)
+        + " |"
+    )
+    print("| baseline req/s | " + " | ".join(f"{r[3][0][3]:.0f}" for r in results) + " |")
+
+
+if __name__ == "__main__":
+    main()
