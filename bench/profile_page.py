@@ -40,7 +40,17 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--profile", choices=("cumulative", "tottime"))
     parser.add_argument("--wiki-pages", type=int, default=0)
+    parser.add_argument(
+        "--data-dir", type=Path, help="an existing data dir (bench/seed_data.py's), search off"
+    )
+    parser.add_argument("--user", type=int, default=42, help="who signs in")
     args = parser.parse_args()
+    if args.data_dir:
+        cookie = f"rse_session={stream_bench.sign_in(args.data_dir, args.user)}".encode()
+        app = create_app(make_settings(args.data_dir, search_backend="none", shared_seconds=60))
+        asyncio.run(measure(app, cookie, args))
+        app.state.rse.close()
+        return
     with tempfile.TemporaryDirectory(prefix="rse-profile-") as tmp:
         data_dir = Path(tmp) / "var"
         stream_bench.build(data_dir, args.activities)
@@ -52,8 +62,8 @@ def main() -> None:
             company = wiki_bench.add_pages(data_dir, args.wiki_pages, 1000)
             if args.path == "wiki":
                 args.path = f"/wiki/company/{random.Random(2).choice(company[1:])}"
-        cookie = f"rse_session={stream_bench.sign_in(data_dir)}".encode()
-        app = create_app(make_settings(data_dir))
+        cookie = f"rse_session={stream_bench.sign_in(data_dir, args.user)}".encode()
+        app = create_app(make_settings(data_dir, shared_seconds=60))  # as served
         asyncio.run(measure(app, cookie, args))
         app.state.rse.close()
 

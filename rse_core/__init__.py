@@ -7,7 +7,16 @@ Plugins import only what this module exports (``__all__``) and implement the hoo
 from ._version import __version__
 from .activity import StreamEntry
 from .app import create_app
-from .content import Content, ContentTag, get_visible, publish, tagged, trending_tags, visible
+from .content import (
+    Content,
+    ContentTag,
+    get_visible,
+    publish,
+    tag_tally,
+    tagged,
+    trending_tags,
+    visible,
+)
 from .content import delete as delete_content
 from .content import update as update_content
 from .db import Base, UTCDateTime, utcnow
@@ -54,6 +63,7 @@ from .web.contract import Shape as ApiShape
 from .web.contract import Text as ApiText
 from .web.errors import ApiError
 from .web.flash import flash
+from .web.tally import most_common, shared_tally, sum_counters
 from .web.templating import render, render_fragment, static_url
 from .web.times import time_zone
 
@@ -113,6 +123,7 @@ __all__ = [
     "language",
     "may_moderate",
     "member_spaces",
+    "most_common",
     "notify",
     "notify_mentions",
     "parse_id",
@@ -126,9 +137,12 @@ __all__ = [
     "render_markdown",
     "render_social",
     "runtime",
+    "shared_tally",
     "signed_in_response",
     "slugify",
     "static_url",
+    "sum_counters",
+    "tag_tally",
     "tagged",
     "time_zone",
     "trending_tags",

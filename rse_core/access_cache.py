@@ -18,6 +18,7 @@ data back under a new tag.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from itertools import chain
@@ -96,6 +97,7 @@ class AccessCache:
         self.max_users = max_users
         self._lock = threading.Lock()
         self._shared: dict[str, Any] = {}
+        self._timed: dict[str, tuple[float, Any]] = {}
         self._roles: OrderedDict[int, dict[int, str]] = OrderedDict()
 
     def observe(self, generation: int) -> None:
@@ -104,6 +106,7 @@ class AccessCache:
             if generation > self.generation:
                 self.generation = generation
                 self._shared = {}
+                self._timed = {}
                 self._roles = OrderedDict()
 
     def shared(self, generation: int, key: str, load: Callable[[], T]) -> T:
@@ -116,6 +119,21 @@ class AccessCache:
         with self._lock:
             if generation == self.generation:
                 self._shared[key] = value
+        return value
+
+    def timed(self, generation: int, key: str, seconds: float, load: Callable[[], T]) -> T:
+        """What ``load()`` returns, kept under ``key`` for ``seconds`` at most while
+        ``generation`` is current (data every reader shares that may lag a little, such as
+        the week's trending tags: ``rse_core.tally``)."""
+        now = time.monotonic()
+        with self._lock:
+            held = self._timed.get(key)
+            if generation == self.generation and held is not None and held[0] > now:
+                return held[1]
+        value = load()
+        with self._lock:
+            if generation == self.generation and seconds > 0:
+                self._timed[key] = (now + seconds, value)
         return value
 
     @property

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, aliased
 
 from .content import Activity, Content, ContentTag, visible
 from .identity.models import Space, User
+from .sql_sets import in_set
 
 MAX_PAGE = 100
 FOLD_NAMES = 10
@@ -61,15 +62,27 @@ class Following:
 
 def _following(activity: Any, following: Following) -> ColumnElement[bool] | None:
     """Activities (of the ``Activity`` entity or an alias) by followed people, in followed
-    spaces or on items with a followed tag; None when nothing is followed."""
-    conditions = []
+    spaces or on items with a followed tag; None when nothing is followed.
+
+    Each set is one parameter (``in_set``: someone may follow a thousand people), and a tag is
+    a probe of the row's item's tags (their primary key), not the list of every item with a
+    followed tag, which SQLite built before the walk: 63 ms for someone following 1,000
+    people and tags at 100,000 activities, 296 ms at 1,000,000 (bench/scale_bench.py)."""
+    conditions: list[ColumnElement[bool]] = []
     if following.user_ids:
-        conditions.append(activity.actor_id.in_(following.user_ids))
+        conditions.append(in_set(activity.actor_id, following.user_ids, integers=True))
     if following.space_ids:
-        conditions.append(activity.space_id.in_(following.space_ids))
+        conditions.append(in_set(activity.space_id, following.space_ids, integers=True))
     if following.tags:
-        tagged = select(ContentTag.content_id).where(ContentTag.tag.in_(following.tags))
-        conditions.append(activity.content_id.in_(tagged))
+        tagged = (
+            select(ContentTag.content_id)
+            .where(
+                ContentTag.content_id == activity.content_id,
+                in_set(ContentTag.tag, following.tags),
+            )
+            .exists()
+        )
+        conditions.append(tagged)
     return or_(*conditions) if conditions else None
 
 

@@ -20,6 +20,7 @@ from functools import cached_property, partial
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import sql_sets
 from .enablement import EVERYONE, PluginState, active_names, load_states
 from .hooktypes import Permission
 from .i18n import N_
@@ -74,6 +75,12 @@ class ReadScope(frozenset[str]):
     def shows(self, audience: str, plugin: str) -> bool:
         """May this reader see an item with this audience, owned by this plugin?"""
         return audience in self and (self.plugins is None or plugin in self.plugins)
+
+    @cached_property
+    def as_json(self) -> str:
+        """The principals as the one SQL parameter SQLite compares audiences with (see
+        ``rse_core.sql_sets``), made once per scope."""
+        return sql_sets.as_json(self)
 
     @property
     def cache_key(self) -> tuple[frozenset[str], frozenset[str] | None]:

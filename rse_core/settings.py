@@ -52,6 +52,10 @@ class Settings:
     #: Check every API response against its declared shape and statuses (the tests do): a
     #: drift from the OpenAPI document becomes an error instead of a surprise for clients.
     check_api_responses: bool = False
+    #: How long (seconds) a worker keeps what every reader's page shares, such as the week's
+    #: trending tags (``rse_core.shared_tally``); 0 computes it for every page. A change of
+    #: access (membership, space visibility, rollout) drops it at once whatever this says.
+    shared_seconds: int = 60
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -102,6 +106,7 @@ class Settings:
 
 
 BOOLEANS = {"trace_hooks", "debug", "load_entry_points", "check_api_responses"}
+INTEGERS = {"shared_seconds"}
 
 
 def _coerce(name: str, value: Any) -> Any:
@@ -109,6 +114,8 @@ def _coerce(name: str, value: Any) -> Any:
         return Path(value) if value not in (None, "") else None
     if name in BOOLEANS and isinstance(value, str):
         return value.strip().lower() in {"1", "true", "yes", "on"}
+    if name in INTEGERS and isinstance(value, str):
+        return int(value)
     if name == "allowed_hosts" and isinstance(value, str):
         return tuple(h.strip() for h in value.split(",") if h.strip())
     if name == "allowed_hosts":

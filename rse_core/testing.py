@@ -62,6 +62,7 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
         overrides.setdefault("search_backend", "postgres")
     overrides.setdefault("jobs_worker", "off")  # tests run jobs with run_jobs()
     overrides.setdefault("check_api_responses", True)  # every API answer as declared
+    overrides.setdefault("shared_seconds", 0)  # shared counts fresh on every page
     return Settings.load(
         env={}, data_dir=data_dir, secret_key="test-secret-key-" + "x" * 32, **overrides
     )

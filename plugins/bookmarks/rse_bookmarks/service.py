@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rse_core import (
@@ -156,27 +157,44 @@ def listing(
     return [(b, c) for b, c in rows]
 
 
-def most_bookmarked(
-    session: Session, principals: frozenset[str], since: datetime, limit: int = 10
-) -> list[tuple[str, str, int]]:
-    """The links saved by the most people since ``since``, among bookmarks the reader sees:
-    the week's bookmarks first (the core's index on when items were saved), so the cost
-    follows the week's saves, not every bookmark the reader may see."""
-    recent = select(Content.id).where(
-        Content.created_at >= since,
-        Content.plugin == "bookmarks",
-        visible_to(Content.audience, principals, indexed=False),
-        Content.deleted_at.is_(None),
-    )
+#: Per link: the largest title saved for it and who saved it.
+Saves = dict[str, tuple[str, frozenset[int]]]
+
+
+def saves_tally(session: Session, since: datetime) -> dict[tuple[str, str], Saves]:
+    """The links saved since ``since`` with their titles and savers, per (audience, plugin)
+    of the bookmarks: what ``shared_tally`` merges into a reader's most bookmarked."""
     rows = session.execute(
-        select(Bookmark.url, func.max(Bookmark.title), func.count(func.distinct(Content.author_id)))
-        .join(Content, Content.id == Bookmark.content_id)
-        .where(Bookmark.content_id.in_(recent))
-        .group_by(Bookmark.url)
-        .order_by(func.count(func.distinct(Content.author_id)).desc(), Bookmark.url)
-        .limit(limit)
-    ).all()
-    return [(url, title, count) for url, title, count in rows]
+        select(Content.audience, Content.plugin, Bookmark.url, Bookmark.title, Content.author_id)
+        .join(Bookmark, Bookmark.content_id == Content.id)
+        .where(
+            Content.created_at >= since,
+            Content.plugin == "bookmarks",
+            Content.deleted_at.is_(None),
+        )
+    )
+    tally: dict[tuple[str, str], Saves] = {}
+    for audience, plugin, url, title, author in rows:
+        saves = tally.setdefault((audience, plugin), {})
+        old_title, savers = saves.get(url, ("", frozenset()))
+        saves[url] = (max(old_title, title), savers | {author})
+    return tally
+
+
+def merge_saves(parts: Iterable[Saves]) -> Saves:
+    """Saves of several audiences together (someone who saved a link twice counts once)."""
+    merged: Saves = {}
+    for part in parts:
+        for url, (title, savers) in part.items():
+            old_title, old_savers = merged.get(url, ("", frozenset()))
+            merged[url] = (max(old_title, title), old_savers | savers)
+    return merged
+
+
+def most_saved(saves: Saves, limit: int = 10) -> list[tuple[str, str, int]]:
+    """The links saved by the most people, ties in address order: (url, title, savers)."""
+    ranked = sorted(saves.items(), key=lambda item: (-len(item[1][1]), item[0]))[:limit]
+    return [(url, title, len(savers)) for url, (title, savers) in ranked]
 
 
 def remove(session: Session, content: Content) -> None:

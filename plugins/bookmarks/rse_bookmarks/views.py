@@ -40,6 +40,7 @@ from rse_core import (
     render_fragment,
     render_social,
     runtime,
+    shared_tally,
     utcnow,
     write,
 )
@@ -334,9 +335,13 @@ async def export_file(request: Request) -> Response:
 
 
 def week_top(request: Request) -> list[tuple[str, str, int]]:
-    """The week's most bookmarked links the reader may see."""
-    with runtime(request).db.read() as session:
-        return service.most_bookmarked(session, principals(request), utcnow() - timedelta(days=7))
+    """The week's most bookmarked links the reader may see (counted once a minute per worker
+    for every audience: ``shared_tally``)."""
+
+    def week(session: Session) -> dict[tuple[str, str], service.Saves]:
+        return service.saves_tally(session, utcnow() - timedelta(days=7))
+
+    return service.most_saved(shared_tally(request, "bookmarks.top", week, service.merge_saves))
 
 
 # --- API -------------------------------------------------------------------------------------

@@ -35,14 +35,17 @@ from rse_core import (
     followed,
     get_visible,
     may_moderate,
+    most_common,
     parse_id,
     people_and_spaces,
     principals,
     render,
     render_social,
     runtime,
+    shared_tally,
+    sum_counters,
+    tag_tally,
     tagged,
-    trending_tags,
     utcnow,
     write,
 )
@@ -207,9 +210,13 @@ def load_related(
 
 
 def trending(request: Request) -> list[tuple[str, int]]:
-    """The week's most used hashtags on posts the reader may see."""
-    with runtime(request).db.read() as session:
-        return trending_tags(session, principals(request), utcnow() - timedelta(days=7))
+    """The week's most used hashtags on items the reader may see (counted once a minute per
+    worker for every audience: ``shared_tally``)."""
+
+    def week(session: Session):
+        return tag_tally(session, utcnow() - timedelta(days=7))
+
+    return most_common(shared_tally(request, "feed.trending", week, sum_counters), 10)
 
 
 # --- API -------------------------------------------------------------------------------------
