@@ -69,13 +69,15 @@ def main() -> None:
 
 
 async def measure(app, cookie: bytes, args: argparse.Namespace) -> None:
+    path, _, query = args.path.partition("?")
+
     async def one() -> int:
         scope = {
             "type": "http",
             "method": "GET",
-            "path": args.path,
-            "raw_path": args.path.encode(),
-            "query_string": b"",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": query.encode(),
             "headers": [(b"host", b"testserver"), (b"cookie", cookie)],
             "scheme": "http",
             "server": ("testserver", 80),
@@ -114,8 +116,9 @@ async def measure(app, cookie: bytes, args: argparse.Namespace) -> None:
         await one()
     profile.disable()
     stats = pstats.Stats(profile)
+    where = args.data_dir or f"{args.activities:,} activities"
     print(
-        f"{args.path} at {args.activities:,} activities: mean {sum(times) / n:.1f} ms, "
+        f"{args.path} at {where}: mean {sum(times) / n:.1f} ms, "
         f"p50 {times[n // 2]:.1f} ms, p95 {times[int(n * 0.95)]:.1f} ms, "
         f"{stats.total_calls // 50:,} Python function calls a page"
     )

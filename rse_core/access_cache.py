@@ -99,6 +99,7 @@ class AccessCache:
         self._shared: dict[str, Any] = {}
         self._timed: dict[str, tuple[float, Any]] = {}
         self._roles: OrderedDict[int, dict[int, str]] = OrderedDict()
+        self._scopes: dict[int, Any] = {}
 
     def observe(self, generation: int) -> None:
         """A request read ``generation``: a newer one drops everything held."""
@@ -108,6 +109,7 @@ class AccessCache:
                 self._shared = {}
                 self._timed = {}
                 self._roles = OrderedDict()
+                self._scopes = {}
 
     def shared(self, generation: int, key: str, load: Callable[[], T]) -> T:
         """What ``load()`` returns, kept under ``key`` while ``generation`` is current (the
@@ -119,6 +121,21 @@ class AccessCache:
         with self._lock:
             if generation == self.generation:
                 self._shared[key] = value
+        return value
+
+    def scope(self, generation: int, user_id: int, build: Callable[[], T]) -> T:
+        """A user's read scope (``ReadScope``: thousands of principals when there are
+        thousands of public spaces, and their JSON), built once while ``generation`` is
+        current and while the user's roles are held."""
+        with self._lock:
+            if generation == self.generation and user_id in self._roles:
+                held = self._scopes.get(user_id)
+                if held is not None:
+                    return held
+        value = build()
+        with self._lock:
+            if generation == self.generation and user_id in self._roles:
+                self._scopes[user_id] = value
         return value
 
     def timed(self, generation: int, key: str, seconds: float, load: Callable[[], T]) -> T:
@@ -153,5 +170,6 @@ class AccessCache:
             if generation == self.generation:
                 self._roles[user_id] = roles
                 if len(self._roles) > self.max_users:
-                    self._roles.popitem(last=False)
+                    dropped, _ = self._roles.popitem(last=False)
+                    self._scopes.pop(dropped, None)
         return roles

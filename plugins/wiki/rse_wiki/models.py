@@ -23,6 +23,9 @@ class WikiPage(Base):
         # A page's pages by title. wiki_id leads: SQLite's statistics average the wikis, and
         # the company's holds a third of all pages (without it: 70 ms at 100,000 pages).
         Index("ix_wiki_page_tree", "wiki_id", "parent_id", "title"),
+        # "N pages" from the index alone: counting through the table read every page's row
+        # (4 ms for the company wiki's 3,500 pages at 1,000,000 activities; 0.2 ms this way).
+        Index("ix_wiki_page_live", "wiki_id", "deleted_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
