@@ -14,12 +14,12 @@ may accept fewer arguments than the spec lists. Hooks fall into two families:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
     import click
     import pluggy as _pluggy
@@ -290,8 +290,24 @@ def rse_space_tabs(request: Request, space: Space) -> list[SpaceTab] | None:
     """
 
 
+@hookspec
+def rse_prepare_entries(request: Request, entries: list[StreamEntry]) -> Mapping[int, Any] | None:
+    """Load at once what your stream entries need beyond ``entry.content``: a page's entries
+    of your plugin, in one query, instead of one query per entry.
+
+    :param request: the current request.
+    :param entries: this page's entries whose item your plugin owns (at least one).
+
+    Return a mapping from content id to anything (your rows, say); ``rse_render_activity``
+    gets the value of its entry's item as ``prepared`` (None when missing). Called once per
+    stream page (the home, a space's, a person's, "load more"), before rendering, only on the
+    plugin that owns the entries and when it is active for the reader. A rendering hook: if it
+    raises, the error is logged and the entries get ``prepared=None``.
+    """
+
+
 @hookspec(firstresult=True)
-def rse_render_activity(request: Request, entry: StreamEntry) -> str | None:
+def rse_render_activity(request: Request, entry: StreamEntry, prepared: Any) -> str | None:
     """Render one stream entry of your plugin's content; return ``Markup``, or None to let the
     core render its default (actor, verb, title, summary, space, likes and comments).
 
@@ -301,6 +317,8 @@ def rse_render_activity(request: Request, entry: StreamEntry) -> str | None:
         activities are folded into its newest, with ``entry.others`` (``(username, name)``
         pairs) and ``entry.others_count``, the other people who did the same (templates say
         it with ``{{ who(entry) }}``: "Bruno and 2 others").
+    :param prepared: what your ``rse_prepare_entries`` returned for this entry's item (its
+        content id), or None. Never query the database here: a page renders 20 entries.
 
     Stops at the first non-None result. Called only on the plugin that owns the content
     (``entry.content.plugin``) when it is active for the reader. A rendering hook: if it raises,

@@ -301,6 +301,42 @@ def test_hook_rse_render_activity(rse_app, rse_user, rse_client_for, enable_plug
     assert "<p class='custom'>Rendered by the plugin</p>" in page and calls == ["example.greeting"]
 
 
+def test_hook_rse_prepare_entries(rse_app, rse_user, rse_client_for, enable_plugin):
+    """Called once per page with the plugin's entries; each rendering gets its item's value."""
+    from rse_example import hooks as example_hooks
+
+    rse_user("erin")
+    enable_plugin("example")
+    client = rse_client_for("erin")
+    for text in ("one", "two", "three"):
+        client.post("/api/v1/example/greetings", json={"text": text})
+    calls = []
+
+    @hookimpl
+    def rse_prepare_entries(request, entries):
+        calls.append(len(entries))
+        return {e.content.id: f"prepared {e.content.title}" for e in entries}
+
+    @hookimpl
+    def rse_render_activity(request, entry, prepared):
+        return Markup("<p class='custom'>{}</p>").format(prepared)
+
+    example_hooks.rse_prepare_entries = rse_prepare_entries
+    example_hooks.rse_render_activity = rse_render_activity
+    rt = rse_app.state.rse
+    rt.plugins.pm.unregister(name="example")
+    rt.plugins.pm.register(example_hooks, name="example")
+    try:
+        page = client.get("/").text
+    finally:
+        rt.plugins.pm.unregister(name="example")
+        del example_hooks.rse_prepare_entries, example_hooks.rse_render_activity
+        rt.plugins.pm.register(example_hooks, name="example")
+    assert calls == [3]
+    for text in ("one", "two", "three"):
+        assert f"<p class='custom'>prepared {text}</p>" in page
+
+
 def test_hook_rse_stream_composer(rse_app_factory):
     from tests.conftest import signed_in
 

@@ -73,12 +73,17 @@ def decorate(request: Request, session: Session, entries: list[StreamEntry]) -> 
     comments = comment_counts(session, ids)
     rt = runtime(request)
     active = active_plugins(request)
+    prepared = prepare_entries(request, [e for e in entries if e.content.plugin in active])
     items = []
     for entry in entries:
         html = None
         if entry.content.plugin in active:
             for _name, result in rt.plugins.collect(
-                "rse_render_activity", {entry.content.plugin}, request=request, entry=entry
+                "rse_render_activity",
+                {entry.content.plugin},
+                request=request,
+                entry=entry,
+                prepared=prepared.get(entry.content.id),
             ):
                 html = result
                 break
@@ -92,6 +97,24 @@ def decorate(request: Request, session: Session, entries: list[StreamEntry]) -> 
             }
         )
     return items
+
+
+def prepare_entries(request: Request, entries: list[StreamEntry]) -> dict[int, Any]:
+    """What each plugin loads at once for its entries of the page (``rse_prepare_entries``),
+    by content id: one call per plugin that owns entries here."""
+    by_plugin: dict[str, list[StreamEntry]] = {}
+    for entry in entries:
+        by_plugin.setdefault(entry.content.plugin, []).append(entry)
+    prepared: dict[int, Any] = {}
+    plugins = runtime(request).plugins
+    for plugin, owned in by_plugin.items():
+        for _name, loaded in plugins.collect(
+            "rse_prepare_entries", {plugin}, request=request, entries=owned
+        ):
+            if loaded:
+                owned_ids = {entry.content.id for entry in owned}
+                prepared.update((key, value) for key, value in loaded.items() if key in owned_ids)
+    return prepared
 
 
 def item_actions(request: Request, content: Any) -> list[Any]:

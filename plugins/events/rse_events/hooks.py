@@ -65,19 +65,25 @@ def rse_space_tabs(request: Request, space):
 
 
 @hookimpl
-def rse_render_activity(request: Request, entry):
-    """An event in the stream: its title, when, and where (one query for the first
-    occurrence's row, by the event's unique content id)."""
-    if entry.content.type != "events.event":
+def rse_prepare_entries(request: Request, entries):
+    """The events of a stream page's entries, in one query (by their unique content ids)."""
+    ids = [entry.content.id for entry in entries if entry.content.type == "events.event"]
+    if not ids:
         return None
     with runtime(request).db.read() as session:
-        event = session.execute(
-            select(Event).where(Event.content_id == entry.content.id)
-        ).scalar_one_or_none()
+        found = session.execute(select(Event).where(Event.content_id.in_(ids))).scalars()
+        return {event.content_id: event for event in found}
+
+
+@hookimpl
+def rse_render_activity(request: Request, entry, prepared):
+    """An event in the stream: its title, when, and where (``prepared``: its event row)."""
+    if entry.content.type != "events.event":
+        return None
     return render_fragment(
         request,
         "events/entry.html",
-        {"entry": entry, "event": event, "clock": views.clock(request)},
+        {"entry": entry, "event": prepared, "clock": views.clock(request)},
     )
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
 from rse_core import User, ValidationError
-from rse_core.testing import enable, run_jobs, wait_for_index
+from rse_core.testing import enable, page_statements, run_jobs, wait_for_index
 
 PARIS = ZoneInfo("Europe/Paris")
 NEXT_YEAR = datetime.now(UTC).year + 1
@@ -197,6 +197,21 @@ def test_an_event_reaches_its_page_the_stream_search_and_the_calendars(rse_app, 
     month = bob.get(f"/events/month?month={NEXT_YEAR}-03").text
     assert "Quarterly review" in month
     assert "Quarterly review" in bob.get(f"/events?from={NEXT_YEAR}-03-01").text
+
+
+def test_stream_entries_show_their_time_with_one_query_for_the_page(rse_app, people):
+    """The events of a stream page are loaded at once (``rse_prepare_entries``), not one query
+    per entry: a home page with three events runs what a page with one does."""
+    ann = people["ann"]
+    create(ann, title="Planning one", starts_at=f"{NEXT_YEAR}-03-02T10:00",
+           ends_at=f"{NEXT_YEAR}-03-02T11:00")  # fmt: skip
+    one = page_statements(rse_app, ann, "/")
+    for n in (2, 3):
+        create(ann, title=f"Planning {n}")
+    assert len(page_statements(rse_app, ann, "/")) == len(one)
+    home = ann.get("/").text
+    assert home.count('class="ev-when"') == 3
+    assert f"2 Mar {NEXT_YEAR}, 9:00" in home  # 10:00 in Paris, read in UTC
 
 
 def test_the_occurrences_list_pages_with_a_cursor(people):
