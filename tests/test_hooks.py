@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import sys
+from contextlib import contextmanager
 
 import jinja2
 import pytest
@@ -271,8 +272,26 @@ def test_hook_rse_space_tabs(rse_app_factory):
         assert "/wiki/" not in outsider.get("/spaces/pilot").text
 
 
-def test_hook_rse_render_activity(rse_app, rse_user, rse_client_for, enable_plugin):
+@contextmanager
+def example_plugin_with(app, **implementations):
+    """The example plugin with these hook implementations added, for the block's length."""
     from rse_example import hooks as example_hooks
+
+    pm = app.state.rse.plugins.pm
+    for name, implementation in implementations.items():
+        setattr(example_hooks, name, implementation)
+    pm.unregister(name="example")
+    pm.register(example_hooks, name="example")
+    try:
+        yield
+    finally:
+        pm.unregister(name="example")
+        for name in implementations:
+            delattr(example_hooks, name)
+        pm.register(example_hooks, name="example")
+
+
+def test_hook_rse_render_activity(rse_app, rse_user, rse_client_for, enable_plugin):
 
     rse_user("erin")
     enable_plugin("example")
@@ -288,22 +307,13 @@ def test_hook_rse_render_activity(rse_app, rse_user, rse_client_for, enable_plug
         calls.append(entry.content.type)
         return Markup("<p class='custom'>{}</p>").format(entry.content.title)
 
-    example_hooks.rse_render_activity = rse_render_activity
-    rt = rse_app.state.rse
-    rt.plugins.pm.unregister(name="example")
-    rt.plugins.pm.register(example_hooks, name="example")
-    try:
+    with example_plugin_with(rse_app, rse_render_activity=rse_render_activity):
         page = client.get("/").text
-    finally:
-        rt.plugins.pm.unregister(name="example")
-        del example_hooks.rse_render_activity
-        rt.plugins.pm.register(example_hooks, name="example")
     assert "<p class='custom'>Rendered by the plugin</p>" in page and calls == ["example.greeting"]
 
 
 def test_hook_rse_prepare_entries(rse_app, rse_user, rse_client_for, enable_plugin):
     """Called once per page with the plugin's entries; each rendering gets its item's value."""
-    from rse_example import hooks as example_hooks
 
     rse_user("erin")
     enable_plugin("example")
@@ -321,17 +331,10 @@ def test_hook_rse_prepare_entries(rse_app, rse_user, rse_client_for, enable_plug
     def rse_render_activity(request, entry, prepared):
         return Markup("<p class='custom'>{}</p>").format(prepared)
 
-    example_hooks.rse_prepare_entries = rse_prepare_entries
-    example_hooks.rse_render_activity = rse_render_activity
-    rt = rse_app.state.rse
-    rt.plugins.pm.unregister(name="example")
-    rt.plugins.pm.register(example_hooks, name="example")
-    try:
+    with example_plugin_with(
+        rse_app, rse_prepare_entries=rse_prepare_entries, rse_render_activity=rse_render_activity
+    ):
         page = client.get("/").text
-    finally:
-        rt.plugins.pm.unregister(name="example")
-        del example_hooks.rse_prepare_entries, example_hooks.rse_render_activity
-        rt.plugins.pm.register(example_hooks, name="example")
     assert calls == [3]
     for text in ("one", "two", "three"):
         assert f"<p class='custom'>prepared {text}</p>" in page
