@@ -253,6 +253,7 @@ def search_reindex(background: bool) -> None:
 
     from .search.documents import all_documents
     from .search.indexer import mark_rebuild
+    from .search.whoosh_backend import IndexIncomplete
 
     rt = _search_runtime()
     if background:
@@ -275,11 +276,21 @@ def search_reindex(background: bool) -> None:
                     if rt.settings.search_backend == "whoosh" and not background
                     else {}
                 )
-                count = rt.search.rebuild(
-                    all_documents(session, rt.plugins),
-                    progress=lambda n: bar.advance(task, n),
-                    **parallel,
-                )
+                try:
+                    count = rt.search.rebuild(
+                        all_documents(session, rt.plugins),
+                        progress=lambda n: bar.advance(task, n),
+                        **parallel,
+                    )
+                except IndexIncomplete as lost:
+                    if not parallel:
+                        raise
+                    console.print(f"{lost}: indexing again in one process")
+                    bar.reset(task)
+                    count = rt.search.rebuild(
+                        all_documents(session, rt.plugins),
+                        progress=lambda n: bar.advance(task, n),
+                    )
     finally:
         if background:
             mark_rebuild(rt.db, None)

@@ -173,6 +173,30 @@ def test_deleting_the_index_directory_is_repaired_by_reindex(rse_app, world, rse
     assert ok.returncode == 0 and "missing 0, stale 0, extra 0" in ok.stdout
 
 
+def test_reindex_indexes_again_in_one_process_when_two_lost_documents(rse_app, world, monkeypatch):
+    from click.testing import CliRunner
+    from whoosh import multiproc
+
+    from rse_core.cli import cli
+    from rse_core.search.check import find_drift
+
+    if rse_app.state.rse.settings.search_backend != "whoosh":
+        pytest.skip("whoosh's writer only")
+    for n in range(150):  # more than one batch: the sub-processes get some
+        share(rse_app, "ann", f"Item {n}")
+
+    def lost(self, filename, doc_count):
+        raise FileNotFoundError("a run file is gone")
+
+    monkeypatch.setattr(multiproc.SubWriterTask, "_process_file", lost)
+    env = cli_env(rse_app.state.rse.settings)
+    out = CliRunner().invoke(cli, ["search", "reindex"], env=env)
+    assert out.exit_code == 0, out.output
+    assert "indexing again in one process" in out.output
+    rt = rse_app.state.rse
+    assert not find_drift(rt.db, rt.search, rt.plugins)  # nothing missing
+
+
 def test_an_installation_from_before_search_gets_its_index_at_start(rse_app_factory):
     from sqlalchemy import delete
 

@@ -221,3 +221,26 @@ def test_workers_starting_together_on_a_new_data_directory_share_one_index(tmp_p
             barrier = manager.Barrier(4)
             directory = str(tmp_path / f"data{n}" / "search")
             assert pool.starmap(_open_index, [(directory, barrier)] * 4) == ["ok"] * 4
+
+
+@pytest.mark.portable
+def test_a_two_process_rebuild_that_loses_documents_says_so(tmp_path, monkeypatch):
+    """whoosh's multi-process writer commits without the segment of a sub-process that
+    failed: the rebuild counts what the index holds and refuses to call that done (the CLI
+    then indexes again in one process)."""
+    from whoosh import multiproc
+
+    from rse_core.search.whoosh_backend import IndexIncomplete
+
+    def lost(self, filename, doc_count):
+        raise FileNotFoundError("a run file is gone")
+
+    backend = WhooshBackend(tmp_path / "ix")
+    OPENED.append(backend)
+    documents = [doc(n, ["w1"], "everyone") for n in range(500)]
+    monkeypatch.setattr(multiproc.SubWriterTask, "_process_file", lost)
+    with pytest.raises(IndexIncomplete, match="of the 500 documents"):
+        backend.rebuild(documents, procs=2)
+    monkeypatch.undo()
+    assert backend.rebuild(documents, procs=2) == 500
+    assert backend.count() == 500
