@@ -92,3 +92,14 @@ def test_the_most_bookmarked_count_each_saver_once(office):
     assert 'Payroll guide</a> <span class="muted">2</span>' in widget
     widget = office["cid"].get("/").text.split("Most bookmarked this week")[1][:600]
     assert 'Payroll guide</a> <span class="muted">1</span>' in widget
+
+
+def test_a_pilot_plugin_s_tags_reach_its_members_only(rse_app, office):
+    from tests.conftest import share
+
+    enable(rse_app, "example", spaces=["hr"])  # the rollout's pilot: hr's members
+    share(rse_app, "ann", "Pilot notes", tags=["pilotonly"])  # company-wide, of that plugin
+    assert "pilotonly" in trending(office["bob"])
+    assert "pilotonly" not in trending(office["cid"])
+    enable(rse_app, "example")  # everyone: the counts follow at once
+    assert "pilotonly" in trending(office["cid"])
