@@ -77,8 +77,9 @@ class Occurrence(Base):
     __tablename__ = "event_occurrence"
     __table_args__ = (
         UniqueConstraint("event_id", "original_start", name="uq_event_occurrence_start"),
-        # Every calendar: the occurrences of a range of time.
-        Index("ix_event_occurrence_starts", "starts_at", "event_id"),
+        # Every calendar: the occurrences of a range of time; those of the 62 days before it
+        # that are over are skipped in the index (events_0002).
+        Index("ix_event_occurrence_window", "starts_at", "ends_at", "cancelled", "event_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
