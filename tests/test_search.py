@@ -277,3 +277,34 @@ def test_spaces_themselves_are_found_by_name_and_description(rse_app, world):
     assert [h["title"] for h in search(world["cid"], "guild")["hits"]] == ["Platform guild"]
     page = world["cid"].get("/search", params={"q": "platform"}).text
     assert '<span class="badge off">Space</span>' in page
+
+
+@pytest.mark.slow
+def test_people_are_indexed_in_batches_with_their_skills(rse_app):
+    """70,000 employees: people documents come 500 at a time, each batch with its own
+    people's skills (one list of every id passed SQLite's 32,766 and PostgreSQL's 65,535
+    parameters, so a company of 100,000 could not rebuild its index)."""
+    from sqlalchemy import insert, select
+
+    from rse_core.identity.models import User, UserSkill
+    from rse_core.search.documents import people_documents
+
+    with rse_app.state.rse.db.write() as session:
+        session.execute(
+            insert(User),
+            [
+                {"username": f"p{n}", "email": f"p{n}@example.com", "display_name": f"P {n}"}
+                for n in range(70_000)
+            ],
+        )
+        ids = list(session.execute(select(User.id).order_by(User.id)).scalars())
+        marked = (0, 499, 500, 69_999)
+        session.add_all(
+            UserSkill(user_id=ids[n], skill=f"skill{n}", key=f"skill{n}") for n in marked
+        )
+    with rse_app.state.rse.db.read() as session:
+        documents = {d.key: d for d in people_documents(session)}
+    assert len(documents) == 70_000
+    for n in marked:
+        assert f"skill{n}" in documents[f"u:{ids[n]}"].text
+    assert "skill" not in documents[f"u:{ids[1]}"].text

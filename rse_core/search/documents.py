@@ -83,19 +83,30 @@ def headline(text: str, length: int = 80) -> str:
 
 
 def people_documents(session: Session, ids: list[int] | None = None) -> Iterator[Document]:
-    """Documents for active people: found by name, job, department, location and skills."""
+    """Documents for active people: found by name, job, department, location and skills; two
+    queries per batch of 500 (one list of every id overflowed PostgreSQL's 65,535 parameters
+    at 100,000 employees, and held them all in memory)."""
     query = select(User).where(User.is_active.is_(True)).order_by(User.id)
     if ids is not None:
         query = query.where(User.id.in_(ids))
-    users = list(session.execute(query).scalars())
+    batch: list[User] = []
+    for user in session.execute(query.execution_options(yield_per=500)).scalars():
+        batch.append(user)
+        if len(batch) == 500:
+            yield from _people(session, batch)
+            batch = []
+    if batch:
+        yield from _people(session, batch)
+
+
+def _people(session: Session, users: list[User]) -> Iterator[Document]:
     skills: dict[int, list[str]] = {}
-    if users:
-        for user_id, skill in session.execute(
-            select(UserSkill.user_id, UserSkill.skill).where(
-                UserSkill.user_id.in_([u.id for u in users])
-            )
-        ):
-            skills.setdefault(user_id, []).append(skill)
+    for user_id, skill in session.execute(
+        select(UserSkill.user_id, UserSkill.skill).where(
+            UserSkill.user_id.in_([u.id for u in users])
+        )
+    ):
+        skills.setdefault(user_id, []).append(skill)
     for u in users:
         yield Document(
             key=f"u:{u.id}",
