@@ -17,7 +17,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, and_, func, select
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, and_, func, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -39,6 +39,13 @@ class Content(Base):
         Index("ix_rse_content_space", "space_id", "id"),
         Index("ix_rse_content_author", "author_id", "id"),
         Index("ix_rse_content_created", "created_at"),
+        # The few deleted items (core_0015): the streams' "is its item deleted?" probe.
+        Index(
+            "ix_rse_content_deleted",
+            "id",
+            postgresql_where=text("deleted_at IS NOT NULL"),
+            sqlite_where=text("deleted_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
