@@ -39,7 +39,15 @@ local tokens = {%(tokens)s}
 local items = {%(items)s}
 local writes = %(writes)d
 local csrf = "%(csrf)s"
-math.randomseed(%(seed)d)
+local started = 0
+function setup(thread)
+  started = started + 1
+  thread:set("number", started)
+end
+function init(args)
+  -- each wrk thread its own sequence (the same seed made both send the same requests)
+  math.randomseed(%(seed)d + number)
+end
 request = function()
   local headers = {}
   headers["Cookie"] = "rse_session=" .. tokens[math.random(#tokens)] .. "; rse_csrf=" .. csrf
@@ -99,6 +107,24 @@ def run_wrk(url: str, script: Path, seconds: int) -> dict[str, float]:
     }
 
 
+def failures(log: Path) -> list[str]:
+    """What the server logged of its failures: each traceback's last line, 4xx and 5xx answers."""
+    if not log.exists():
+        return []
+    lines = log.read_text(errors="replace").splitlines()
+    found = [
+        line
+        for n, line in enumerate(lines)
+        if (('" 4' in line or '" 5' in line) and "HTTP/1.1" in line)
+        or (
+            n > 0
+            and lines[n - 1].startswith("  ")
+            and re.match(r"^[A-Za-z_.]+(Error|Exception)", line)
+        )
+    ]
+    return found[:20]
+
+
 def measure(
     data_dir: Path, url: str, env: dict[str, str], workers: list[int], seconds: int, tmp: Path
 ) -> list[tuple[int, dict[str, float], dict[str, float]]]:
@@ -119,12 +145,16 @@ def measure(
         )
         scripts[name] = path
     rows = []
+    log = tmp / "rse.log"
     for count in workers:
-        with stream_bench.rse_and_baseline(data_dir, env, workers=count) as (rse_url, _):
+        with stream_bench.rse_and_baseline(data_dir, env, workers=count, log=log) as (rse_url, _):
             stream_bench.sequential(f"{rse_url}/", tokens[0], CSRF, requests=20 * count)  # warm
             reads = run_wrk(f"{rse_url}/", scripts["reads"], seconds)
             mixed = run_wrk(f"{rse_url}/", scripts["mixed"], seconds)
         rows.append((count, reads, mixed))
+        for line in failures(log):
+            print(f"      server: {line}", flush=True)
+        log.unlink(missing_ok=True)
         print(
             f"    {count} worker(s): reads {reads['rps']:.0f} req/s p99 {reads['p99']:.0f} ms,"
             f" mixed {mixed['rps']:.0f} req/s p99 {mixed['p99']:.0f} ms,"
@@ -142,12 +172,14 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--postgres", help="a PostgreSQL server URL: also run there")
+    parser.add_argument("--only-postgres", action="store_true", help="with --postgres")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk (make bench installs it)")
     workers = [int(n) for n in args.workers.split(",")]
     results = {}
-    for database in ("SQLite", "PostgreSQL") if args.postgres else ("SQLite",):
+    databases = ("SQLite", "PostgreSQL") if args.postgres else ("SQLite",)
+    for database in databases[1:] if args.only_postgres else databases:
         with tempfile.TemporaryDirectory(prefix="rse-load-") as tmp:
             data_dir = Path(tmp) / "var"
             url = f"sqlite:///{data_dir / 'rse.db'}"

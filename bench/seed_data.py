@@ -228,6 +228,7 @@ def build(
             if roll < 0.99
             else rng.randint(100, 400)
         )
+        wanted = min(wanted, spaces)  # small test data: fewer spaces than that
         chosen: set[int] = set()
         while len(chosen) < wanted:
             chosen.add(order[draw(rng, cumulative)])

@@ -277,10 +277,12 @@ def check_page(url: str, token: str, csrf: str) -> None:
         raise RuntimeError(f"{url} shows {entries} stream entries, not 20")
 
 
-def serve(cmd: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
+def serve(
+    cmd: list[str], env: dict[str, str], port: int, log: Path | None = None
+) -> subprocess.Popen:
+    """Start a server and wait for its port; its output goes to ``log`` (appended) or nowhere."""
+    out = log.open("ab") if log is not None else subprocess.DEVNULL
+    proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=out, start_new_session=True)
     wait_http(port)
     return proc
 
@@ -292,17 +294,20 @@ def stop(proc: subprocess.Popen) -> None:
 
 @contextmanager
 def rse_and_baseline(
-    data_dir: Path, extra_env: dict[str, str] | None = None, workers: int = 1
+    data_dir: Path,
+    extra_env: dict[str, str] | None = None,
+    workers: int = 1,
+    log: Path | None = None,
 ) -> Iterator[tuple[str, str]]:
     """``rse serve`` (``workers`` workers) on ``data_dir`` (and ``extra_env``: another
     database) and the bare Starlette + Jinja2 baseline (bench/baseline_app.py, reading the
     SQLite database of ``data_dir``) on loopback, for one run: their base URLs; both stopped
-    after."""
+    after. ``log``: where rse's output goes (its errors' tracebacks)."""
     env = {**os.environ, "RSE_DATA_DIR": str(data_dir)}
     rse_env = {**env, **(extra_env or {})}
     rse_port, base_port = free_port(), free_port()
     command = [str(VENV_BIN / "rse"), "serve", "--port", str(rse_port), "--workers", str(workers)]
-    rse = serve(command, rse_env, rse_port)
+    rse = serve(command, rse_env, rse_port, log)
     try:
         baseline = serve(
             [

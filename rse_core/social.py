@@ -18,6 +18,7 @@ from sqlalchemy import (
     func,
     select,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .content import Activity, Content, SearchOutbox
@@ -160,8 +161,13 @@ def react(session: Session, content: Content, user: User, kind: object) -> bool:
         raise ValidationError({"kind": f"Choose one of: {', '.join(REACTION_KINDS)}."})
     if session.get(Reaction, (content.id, user.id, kind)) is not None:
         return False
-    session.add(Reaction(content_id=content.id, user_id=user.id, kind=kind))
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(Reaction(content_id=content.id, user_id=user.id, kind=kind))
+    except IntegrityError:
+        # The same reaction committed meanwhile (a double click, two tabs): on PostgreSQL
+        # this insert waited for it, then collided (a 500 under bench/load_bench.py).
+        return False
     return True
 
 

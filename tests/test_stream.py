@@ -491,3 +491,42 @@ def test_the_week_s_trending_tags_start_from_the_week_s_items(rse_app, office):
         event.remove(engine, "before_cursor_execute", explain)
     assert found == [("kubernetes", 1)]
     assert any("ix_rse_content_created" in step for step in plans), plans
+
+
+def test_two_likes_at_once_store_one_and_fail_neither(rse_app, office):
+    """A double click: the second like's transaction starts before the first commits. On
+    PostgreSQL its insert waited for the first and collided (a 500); now it counts as done."""
+    import threading
+    import time
+
+    from rse_core.content import Content
+    from rse_core.identity.accounts import get_user
+    from rse_core.social import Reaction, react
+
+    item = share(rse_app, "ann", "liked twice")
+    db = rse_app.state.rse.db
+    inserted, results = threading.Event(), {}
+
+    def first():
+        with db.write() as session:
+            results["first"] = react(
+                session, session.get(Content, item), get_user(session, "bob"), "like"
+            )
+            inserted.set()
+            time.sleep(0.3)  # the second is waiting on this row (PostgreSQL) or the lock
+
+    def second():
+        inserted.wait()
+        with db.write() as session:
+            results["second"] = react(
+                session, session.get(Content, item), get_user(session, "bob"), "like"
+            )
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == {"first": True, "second": False}
+    with db.read() as session:
+        assert session.query(Reaction).filter_by(content_id=item).count() == 1
