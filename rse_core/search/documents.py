@@ -3,8 +3,8 @@ and one per active person (name, job, department, skills)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,20 +26,32 @@ def plugin_of_kind(kind: str) -> str:
     return kind.split(".", 1)[0] if "." in kind else CORE_OWNER
 
 
+BATCH = 500  # rows read and documents made at a time
+T = TypeVar("T")
+
+
+def _in_batches(
+    rows: Iterable[T], make: Callable[[list[T]], Iterator[Document]]
+) -> Iterator[Document]:
+    """``make``'s documents for ``rows`` taken ``BATCH`` at a time (its queries per batch)."""
+    batch: list[T] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == BATCH:
+            yield from make(batch)
+            batch = []
+    if batch:
+        yield from make(batch)
+
+
 def content_documents(session: Session, ids: list[int] | None = None) -> Iterator[Document]:
     """Documents for live (not deleted) content items, all of them or ``ids``; three queries
     per batch of 500, none per item."""
     query = select(Content).where(Content.deleted_at.is_(None)).order_by(Content.id)
     if ids is not None:
         query = query.where(Content.id.in_(ids))
-    batch: list[Content] = []
-    for content in session.execute(query.execution_options(yield_per=500)).scalars():
-        batch.append(content)
-        if len(batch) == 500:
-            yield from _documents(session, batch)
-            batch = []
-    if batch:
-        yield from _documents(session, batch)
+    rows = session.execute(query.execution_options(yield_per=BATCH)).scalars()
+    yield from _in_batches(rows, lambda batch: _documents(session, batch))
 
 
 def _documents(session: Session, batch: list[Content]) -> Iterator[Document]:
@@ -89,14 +101,8 @@ def people_documents(session: Session, ids: list[int] | None = None) -> Iterator
     query = select(User).where(User.is_active.is_(True)).order_by(User.id)
     if ids is not None:
         query = query.where(User.id.in_(ids))
-    batch: list[User] = []
-    for user in session.execute(query.execution_options(yield_per=500)).scalars():
-        batch.append(user)
-        if len(batch) == 500:
-            yield from _people(session, batch)
-            batch = []
-    if batch:
-        yield from _people(session, batch)
+    rows = session.execute(query.execution_options(yield_per=BATCH)).scalars()
+    yield from _in_batches(rows, lambda batch: _people(session, batch))
 
 
 def _people(session: Session, users: list[User]) -> Iterator[Document]:
