@@ -141,7 +141,7 @@ class AccessCache:
     def timed(self, generation: int, key: str, seconds: float, load: Callable[[], T]) -> T:
         """What ``load()`` returns, kept under ``key`` for ``seconds`` at most while
         ``generation`` is current (data every reader shares that may lag a little, such as
-        the week's trending tags: ``rse_core.tally``)."""
+        the week's trending tags: ``rse_core.web.tally``)."""
         now = time.monotonic()
         with self._lock:
             held = self._timed.get(key)

@@ -66,8 +66,7 @@ def access(conn: HTTPConnection) -> UserAccess:
                 cached = access_of(user, roles, public, states)
                 # The scope (and its JSON for SQL) is the same until the generation moves:
                 # building it costs ~1 ms a page with 2,000 public spaces.
-                built = cached
-                scope = rt.access.scope(current, user.id, lambda: built.principals)
+                scope = rt.access.scope(current, user.id, lambda: cached.principals)
                 cached.__dict__["principals"] = scope  # the cached_property's slot
         conn.state.access = cached
     return cached

@@ -108,11 +108,11 @@ def prepare_entries(request: Request, entries: list[StreamEntry]) -> dict[int, A
     prepared: dict[int, Any] = {}
     plugins = runtime(request).plugins
     for plugin, owned in by_plugin.items():
+        owned_ids = {entry.content.id for entry in owned}
         for _name, loaded in plugins.collect(
             "rse_prepare_entries", {plugin}, request=request, entries=owned
         ):
             if loaded:
-                owned_ids = {entry.content.id for entry in owned}
                 prepared.update((key, value) for key, value in loaded.items() if key in owned_ids)
     return prepared
 

@@ -175,9 +175,7 @@ def saves_tally(session: Session, since: datetime) -> dict[tuple[str, str], Save
     )
     tally: dict[tuple[str, str], Saves] = {}
     for audience, plugin, url, title, author in rows:
-        saves = tally.setdefault((audience, plugin), {})
-        old_title, savers = saves.get(url, ("", frozenset()))
-        saves[url] = (max(old_title, title), savers | {author})
+        _add_save(tally.setdefault((audience, plugin), {}), url, title, frozenset({author}))
     return tally
 
 
@@ -186,9 +184,13 @@ def merge_saves(parts: Iterable[Saves]) -> Saves:
     merged: Saves = {}
     for part in parts:
         for url, (title, savers) in part.items():
-            old_title, old_savers = merged.get(url, ("", frozenset()))
-            merged[url] = (max(old_title, title), old_savers | savers)
+            _add_save(merged, url, title, savers)
     return merged
+
+
+def _add_save(saves: Saves, url: str, title: str, savers: frozenset[int]) -> None:
+    old_title, old_savers = saves.get(url, ("", frozenset()))
+    saves[url] = (max(old_title, title), old_savers | savers)
 
 
 def most_saved(saves: Saves, limit: int = 10) -> list[tuple[str, str, int]]:
