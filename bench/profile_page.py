@@ -40,14 +40,16 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--profile", choices=("cumulative", "tottime"))
     parser.add_argument("--wiki-pages", type=int, default=0)
-    parser.add_argument(
-        "--data-dir", type=Path, help="an existing data dir (bench/seed_data.py's), search off"
-    )
+    parser.add_argument("--data-dir", type=Path, help="an existing data dir (bench/seed_data.py's)")
     parser.add_argument("--user", type=int, default=42, help="who signs in")
+    parser.add_argument(
+        "--search", action="store_true", help="with --data-dir: keep its (built) search index"
+    )
     args = parser.parse_args()
     if args.data_dir:
         cookie = f"rse_session={stream_bench.sign_in(args.data_dir, args.user)}".encode()
-        app = create_app(make_settings(args.data_dir, search_backend="none", shared_seconds=60))
+        backend = "whoosh" if args.search else "none"
+        app = create_app(make_settings(args.data_dir, search_backend=backend, shared_seconds=60))
         asyncio.run(measure(app, cookie, args))
         app.state.rse.close()
         return

@@ -16,6 +16,18 @@ from .documents import Document
 
 #: Stored fields ``rse search check`` compares between the database and the index.
 COMPARED = ("title", "text", "audience", "space", "url")
+#: Values each facet lists: the ones with the most results (a company has thousands of spaces).
+FACET_LIMIT = 10
+
+
+def top_facets(counts: dict[str, int], chosen: str | None = None) -> dict[str, int]:
+    """The :data:`FACET_LIMIT` values with the most results (ties by value), and ``chosen``,
+    the value filtered on, whatever its rank."""
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:FACET_LIMIT]
+    top = dict(ranked)
+    if chosen and chosen in counts:
+        top[chosen] = counts[chosen]
+    return top
 
 
 @dataclass
@@ -35,8 +47,9 @@ class Hit:
 
 @dataclass
 class Results:
-    """A page of hits with the total, facets and an optional spelling suggestion. Totals and
-    facets count only documents the reader may see."""
+    """A page of hits with the total, facets (each its :data:`FACET_LIMIT` values with the most
+    results) and an optional spelling suggestion. Totals and facets count only documents the
+    reader may see."""
 
     hits: list[Hit]
     total: int

@@ -21,7 +21,7 @@ from sqlalchemy import text
 from ..db import Database
 from ..permissions import plugins_of
 from .analysis import fold_accents, query_terms, snippet
-from .backend import COMPARED, Hit, Results
+from .backend import COMPARED, Hit, Results, top_facets
 from .documents import Document
 
 LOCK_ID = 0x525345_5345  # "RSE" "SE": the advisory lock of search writers
@@ -157,6 +157,10 @@ class PostgresBackend:
                 facets["kind"][kind_] = facets["kind"].get(kind_, 0) + n
                 if space_:
                     facets["space"][space_] = facets["space"].get(space_, 0) + n
+            facets = {
+                "kind": top_facets(facets["kind"], kind),
+                "space": top_facets(facets["space"], space),
+            }
             hits: list[Hit] = []
             if page_keys:
                 rows = connection.execute(

@@ -1,38 +1,39 @@
 """The embedded search backend (whoosh-reloaded), index under ``<data dir>/search``.
 
 Only the indexer writes (see ``indexer.py``); web workers open searchers. Per searcher
-generation (until the index changes) it caches the permission filter of each principal set and
+generation (until the index changes) it caches the permission mask of each principal set and
 each document's kind and space (for facets), built from per-segment caches (``ranking.py``)
-that outlive the change. A query then costs one pass over its matching documents for the
-total and facets, and a top-N selection for the page of hits.
+that outlive the change. A query is then a few array operations over its matching documents
+(numpy): the mask, a count, ``bincount`` for the facets and a partial sort for the page.
 """
 
 from __future__ import annotations
 
 import fcntl
-import heapq
 import os
 import random
 import threading
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import whoosh.util
 from whoosh import index, qparser
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.index import TOC
-from whoosh.query import And, Term
+from whoosh.query import And, Or, Term
 from whoosh.searching import Searcher
 from whoosh.writing import CLEAR
 
 from ..permissions import plugins_of
 from . import ranking
 from .analysis import bilingual_analyzer, snippet, written_form
-from .backend import Hit, Results
+from .backend import FACET_LIMIT, Hit, Results, top_facets
+from .columns import ValueColumn
 from .documents import Document, plugin_of_kind
 
 # whoosh names segments with the global ``random`` module. The indexer writes from a thread, so
@@ -46,6 +47,8 @@ WRITER_TIMEOUT = 10.0
 # copied the whole index: 58 ms per index change at 100,000 documents, 0.5 ms without.
 WRITER_OPTIONS: dict[str, Any] = {"timeout": WRITER_TIMEOUT, "compound": False}
 FACETS = ("kind", "space")
+# Permission masks kept per searcher (one byte per document each: 1 MB at 1,000,000).
+ALLOWED_CACHED = 32
 SUGGESTION_SOURCE_CHARS = 20_000  # how much of a document to read for a word's written form
 
 
@@ -55,9 +58,9 @@ def schema() -> Schema:
     spelling field cost 40 % of the indexing speed."""
     return Schema(
         key=ID(stored=True, unique=True),
-        kind=ID(stored=True),
-        audience=ID(stored=True),
-        space=ID(stored=True),
+        kind=ID(stored=True, sortable=ValueColumn()),
+        audience=ID(stored=True, sortable=ValueColumn()),
+        space=ID(stored=True, sortable=ValueColumn()),
         title=STORED,
         url=STORED,
         author=STORED,
@@ -91,10 +94,10 @@ class _View:
     """One searcher and what is cached for it: permission sets and facet columns."""
 
     searcher: Searcher
-    allowed: OrderedDict[tuple[frozenset[str], frozenset[str] | None], set[int]] = field(
+    allowed: OrderedDict[tuple[frozenset[str], frozenset[str] | None], np.ndarray] = field(
         default_factory=OrderedDict
     )
-    columns: dict[str, list[str]] = field(default_factory=dict)
+    columns: dict[str, ranking.Column] = field(default_factory=dict)
     users: int = 0  # queries running on it; a replaced view is closed when the last ends
     replaced: bool = False
 
@@ -130,7 +133,7 @@ class WhooshBackend:
                     index.create_in(str(self.directory), schema())
         self.ix = index.open_dir(str(self.directory))
         current = self.ix.schema
-        self.outdated = sorted(current.names()) != sorted(schema().names())
+        self.outdated = _signature(current) != _signature(schema())
         self._parser = qparser.QueryParser("body", current, group=qparser.AndGroup)
         self._parser.remove_plugin_class(qparser.WildcardPlugin)
         self._parser.add_plugin(qparser.PlusMinusPlugin())  # "-word" excludes, as on PostgreSQL
@@ -228,7 +231,7 @@ class WhooshBackend:
     def _replace(self) -> None:
         """Open a new view (the caller holds the lock)."""
         old = self._current
-        if self.ix.schema.names() != self._parser.schema.names():
+        if _signature(self.ix.schema) != _signature(self._parser.schema):
             self._open()  # rebuilt with a new schema by another process
         self._current = _View(self.ix.searcher())
         if old is not None:
@@ -236,10 +239,10 @@ class WhooshBackend:
             if old.users == 0:
                 old.searcher.close()
 
-    def allowed(self, view: _View, principals: frozenset[str]) -> set[int]:
-        """Document numbers a holder of ``principals`` may see (their audience, and their
-        plugin active for the reader), cached per principal and plugin set until the index
-        changes (built from per-segment sets that outlive the change)."""
+    def allowed(self, view: _View, principals: frozenset[str]) -> np.ndarray:
+        """For each document, may a holder of ``principals`` see it (its audience, and its
+        plugin active for the reader)? Cached per principal and plugin set until the index
+        changes (built from per-segment columns that outlive the change)."""
         plugins = plugins_of(principals)
         key = (frozenset(principals), plugins)
         with self._lock:
@@ -247,21 +250,18 @@ class WhooshBackend:
             if cached is not None:
                 view.allowed.move_to_end(key)
                 return cached
-        docs = ranking.allowed_documents(view.searcher, principals, self._postings)
-        if plugins is not None:
-            kinds = self._column(view, "kind")
-            owners = {kind: plugin_of_kind(kind) for kind in set(kinds)}
-            docs = {d for d in docs if owners[kinds[d]] in plugins}
+        kind_allowed = None if plugins is None else (lambda k: plugin_of_kind(k) in plugins)
+        mask = ranking.allowed_mask(view.searcher, principals, self._postings, kind_allowed)
         with self._lock:
-            view.allowed[key] = docs
-            while len(view.allowed) > 512:
+            view.allowed[key] = mask
+            while len(view.allowed) > ALLOWED_CACHED:
                 view.allowed.popitem(last=False)
-        return docs
+        return mask
 
-    def _column(self, view: _View, name: str) -> list[str]:
+    def _column(self, view: _View, name: str) -> ranking.Column:
         column = view.columns.get(name)
         if column is None:
-            column = ranking.facet_column(view.searcher, name, self._postings)
+            column = ranking.global_column(view.searcher, name, self._postings)
             view.columns[name] = column
         return column
 
@@ -300,31 +300,31 @@ class WhooshBackend:
             filters.append(Term("space", space))
         full = And(filters) if len(filters) > 1 else query
         allowed = self.allowed(view, principals)
+        terms = {text for name, text in full.iter_all_terms() if name == "body"}
         if ranking.supported(full):
-            scores = ranking.evaluate(full, searcher, self._postings)
-            visible = [(s, d) for d, s in scores.items() if d in allowed]
-            matching = [d for _s, d in visible]
+            matches = ranking.evaluate(full, searcher, self._postings)
         else:
-            visible = None
-            matching = [d for d in searcher.docs_for_query(full) if d in allowed]
-        total = len(matching)
+            # Phrases and exclusions: whoosh finds the documents, ranked by their words.
+            docs = np.fromiter(searcher.docs_for_query(full), np.int64)
+            words = Or([Term("body", t) for t in sorted(terms)])
+            matches = ranking.scored(np.sort(docs), words, searcher, self._postings)
+        visible = allowed[matches.ids]
+        matches = ranking.Matches(matches.ids[visible], matches.scores[visible])
+        total = len(matches.ids)
+        chosen = {"kind": kind, "space": space}
         facets = {}
         for name in FACETS:
             column = self._column(view, name)
-            counts = Counter(column[d] for d in matching)
-            counts.pop("", None)
-            facets[name] = dict(counts)
+            counts = np.bincount(column.codes[matches.ids], minlength=len(column.values))
+            counts[0] = 0  # no value
+            found = {column.values[i]: int(counts[i]) for i in _most(counts, FACET_LIMIT)}
+            if chosen[name] in column.values:
+                found[chosen[name]] = int(counts[column.values.index(chosen[name])])
+            facets[name] = top_facets(found, chosen[name])
         hits: list[Hit] = []
         if total > (page - 1) * per_page:
-            if visible is not None:
-                # Best first; ties by newest document (highest number) so paging is stable.
-                top = heapq.nlargest(page * per_page, visible)
-                docnums = [d for _s, d in top[(page - 1) * per_page :]]
-            else:
-                results = searcher.search(full, limit=page * per_page, filter=allowed)
-                docnums = [hit.docnum for hit in results[(page - 1) * per_page :]]
-            terms = {text for name, text in full.iter_all_terms() if name == "body"}
-            hits = [self._hit(searcher, docnum, terms) for docnum in docnums]
+            docnums = ranking.best(matches, page * per_page)[(page - 1) * per_page :]
+            hits = [self._hit(searcher, int(docnum), terms) for docnum in docnums]
         suggestion = None
         if total == 0 and text.strip():
             suggestion = self._visible_suggestion(searcher, text, allowed)
@@ -344,7 +344,7 @@ class WhooshBackend:
             fields["created"],
         )
 
-    def _visible_suggestion(self, searcher: Searcher, text: str, allowed: set[int]) -> str | None:
+    def _visible_suggestion(self, searcher: Searcher, text: str, allowed: np.ndarray) -> str | None:
         """A corrected query, offered only if it finds documents this reader may see: words
         that appear only in private documents are never suggested. The index holds stems
         ("kubernet"), so each corrected word is proposed as a visible document writes it
@@ -355,7 +355,7 @@ class WhooshBackend:
             return None
         if corrected.string == text:
             return None
-        seen = next((d for d in searcher.docs_for_query(corrected.query) if d in allowed), None)
+        seen = next((d for d in searcher.docs_for_query(corrected.query) if allowed[d]), None)
         if seen is None:
             return None
         stored = searcher.stored_fields(seen)
@@ -393,6 +393,25 @@ class WhooshBackend:
                 view.replaced = True
                 if view.users == 0:
                     view.searcher.close()
+
+
+def _signature(schema: Schema) -> list[tuple[str, str, str]]:
+    """What must match for an index to be read with this code: fields, their types and
+    columns (an index written without the columns is rebuilt)."""
+    return sorted(
+        (name, type(f).__name__, type(f.column_type).__name__ if f.column_type else "")
+        for name, f in schema.items()
+    )
+
+
+def _most(counts: np.ndarray, limit: int) -> np.ndarray:
+    """The positions of the non-zero ``counts`` at least as high as the ``limit``-th highest
+    (ties included: :func:`top_facets` breaks them by value)."""
+    present = np.flatnonzero(counts)
+    if len(present) > limit:
+        threshold = np.partition(counts[present], len(present) - limit)[len(present) - limit]
+        present = present[counts[present] >= threshold]
+    return present
 
 
 def _fields(doc: Document) -> dict[str, Any]:

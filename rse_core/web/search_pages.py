@@ -115,7 +115,8 @@ class HitOut(Shape):
 
 
 class FacetsOut(Shape):
-    """How many results of each type and in each space (slug)"""
+    """How many results of each type and in each space (slug): the 10 with the most results,
+    and the one filtered on"""
 
     type: dict[str, int]
     space: dict[str, int]

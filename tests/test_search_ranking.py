@@ -1,0 +1,148 @@
+"""The array ranking of the whoosh backend (``rse_core.search.ranking``) against whoosh itself:
+the same BM25 scores, the same postings read block by block as one at a time, columns that
+keep every distinct value, and capped facets."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+from whoosh import index, qparser
+from whoosh.fields import ID
+from whoosh.filedb.filestore import RamStorage
+from whoosh.scoring import BM25F
+
+from rse_core.search import ranking
+from rse_core.search.backend import FACET_LIMIT, top_facets
+from rse_core.search.columns import ValueColumn, read_values
+from rse_core.search.documents import Document
+from rse_core.search.whoosh_backend import WhooshBackend, schema
+
+WORDS = [f"w{n}" for n in range(12)]
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def _document(key: int, rnd: random.Random, space: str = "") -> Document:
+    words = " ".join(rnd.choice(WORDS) for _ in range(rnd.randint(1, 30)))
+    return Document(
+        f"c:{key}", "t.post", f"t{key}", words, "everyone", f"/c/{key}", space, "a", NOW
+    )
+
+
+@pytest.fixture
+def backend(tmp_path):
+    opened = WhooshBackend(tmp_path / "ix")
+    yield opened
+    opened.close()
+
+
+def test_scores_are_whooshs_bm25_for_terms_and_or(backend):
+    rnd = random.Random(7)
+    backend.rebuild([_document(n, rnd) for n in range(600)])  # one segment: fixed statistics
+    parser = qparser.QueryParser("body", backend.ix.schema, group=qparser.AndGroup)
+    cache = ranking.PostingCache()
+    with backend.ix.searcher(weighting=BM25F()) as searcher:
+        for text in ["w1", "w1 w2", "w3 OR w4", "w5 (w6 OR w7)"]:
+            query = parser.parse(text)
+            assert ranking.supported(query)
+            ours = ranking.evaluate(query, searcher, cache)
+            theirs = {hit.docnum: hit.score for hit in searcher.search(query, limit=None)}
+            assert ours.ids.tolist() == sorted(theirs)
+            assert ours.scores == pytest.approx([theirs[d] for d in ours.ids.tolist()], rel=1e-5)
+
+
+def test_postings_read_by_block_equal_one_at_a_time_with_deletions(backend):
+    rnd = random.Random(3)
+    backend.rebuild([_document(n, rnd) for n in range(1500)])  # lists of several blocks
+    backend.write([], [f"c:{n}" for n in range(0, 1500, 7)])  # deletions in the segment
+    with backend.ix.searcher() as searcher:
+        for reader, _offset in ranking.segments(searcher):
+            assert reader.has_deletions()
+            for word in WORDS[:4]:
+                fast_ids, fast_weights = ranking._postings_arrays(reader, "body", word)
+                matcher = reader.postings("body", word).child  # whoosh's, without deletions
+                matcher.reset()  # (the deletion filter had moved it past a deleted document)
+                slow = []
+                while matcher.is_active():
+                    slow.append((matcher.id(), matcher.weight()))
+                    matcher.next()
+                assert len(slow) > 128
+                assert list(zip(fast_ids.tolist(), fast_weights.tolist(), strict=True)) == slow
+
+
+def test_a_column_keeps_more_than_65535_distinct_values():
+    """whoosh's RefBytesColumn silently stores value 0 beyond 65,535 distinct values: every
+    personal audience of a large company would have been lost from the filter."""
+    storage = RamStorage()
+    count = 90_000  # 72,000 distinct values
+    values = [f"user:{n}".encode() for n in range(count)]
+    out = storage.create_file("column")
+    writer = ValueColumn().writer(out)
+    for docnum, value in enumerate(values):
+        if docnum % 5:  # some documents without a value
+            writer.add(docnum, value)
+    writer.finish(count + 3)
+    length = out.tell()
+    out.close()
+    column = ValueColumn().reader(storage.open_file("column"), 0, length, count + 3)
+    assert column._typecode == "I"
+    assert [column[d] for d in (1, 2, 5, 89_999, count)] == [
+        values[1],
+        values[2],
+        b"",
+        values[89_999],
+        b"",
+    ]
+
+
+def test_segments_read_their_columns_as_arrays(backend):
+    rnd = random.Random(5)
+    backend.rebuild([_document(n, rnd, space=f"s{n % 3}" if n % 4 else "") for n in range(50)])
+    with backend.ix.searcher() as searcher:
+        (reader, _offset), *_ = ranking.segments(searcher)
+        values, codes = read_values(reader, "space")
+        spaces = [values[c] for c in codes.tolist()]
+        stored = [searcher.stored_fields(d)["space"] for d in range(50)]
+        assert spaces == stored and values[0] == ""
+
+
+def test_an_index_without_the_columns_is_rebuilt(tmp_path):
+    """An index written before the columns (same field names) is outdated, not misread."""
+    directory = tmp_path / "ix"
+    directory.mkdir()
+    old = schema()
+    for name in ("kind", "audience", "space"):
+        old.remove(name)
+        old.add(name, ID(stored=True))
+    index.create_in(str(directory), old)
+    backend = WhooshBackend(directory)
+    try:
+        assert backend.outdated and backend.count() == 0
+    finally:
+        backend.close()
+
+
+def test_facets_list_the_values_with_most_results_and_the_chosen_one():
+    counts = {f"s{n:02}": n for n in range(1, 30)}
+    top = top_facets(counts, "s01")
+    assert list(top)[:FACET_LIMIT] == [f"s{n:02}" for n in range(29, 29 - FACET_LIMIT, -1)]
+    assert top["s01"] == 1 and len(top) == FACET_LIMIT + 1
+
+
+def test_the_search_page_lists_ten_spaces_at_most(backend):
+    rnd = random.Random(9)
+    docs = [_document(n, rnd, space=f"s{n % 25}") for n in range(400)]
+    backend.rebuild(docs)
+    results = backend.search("w1 OR w2 OR w3", frozenset({"everyone"}))
+    assert len(results.facets["space"]) == FACET_LIMIT
+    assert results.total == sum(
+        1 for d in docs if {"w1", "w2", "w3"} & set(d.text.split())
+    )  # the total still counts every match
+
+
+def test_best_breaks_ties_by_newest():
+    matches = ranking.Matches(np.array([1, 2, 3, 4, 5]), np.array([1.0, 2.0, 2.0, 0.5, 2.0]))
+    assert ranking.best(matches, 2).tolist() == [5, 3]
+    assert ranking.best(matches, 9).tolist() == [5, 3, 2, 1, 4]
