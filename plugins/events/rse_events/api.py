@@ -217,11 +217,10 @@ class CancelQuery(ApiQuery):
 Bound = Annotated[datetime | date, BeforeValidator(_iso_text)]
 
 
-CURSOR = re.compile(r"^(\d{8}T\d{12})-(\d{1,10})$")
 Cursor = Annotated[
     str,
     Field(
-        pattern=CURSOR.pattern,
+        pattern=events.CURSOR.pattern,
         description="the ``next`` of the previous page: where it stopped",
     ),
 ]
@@ -233,23 +232,6 @@ class RangeQuery(ApiQuery):
     space: ApiText(60) | None = None
     after: Cursor | None = None
     limit: Annotated[int, Field(ge=1, le=1000)] = 500
-
-
-def cursor_of(row: events.Slotted) -> str:
-    """Where a page of occurrences stopped: its last one's start (UTC) and id."""
-    return f"{row.starts_at:%Y%m%dT%H%M%S%f}-{row.occurrence_id}"
-
-
-def read_cursor(text: str | None) -> tuple[datetime, int] | None:
-    """A ``next`` read back (the document's pattern has already checked its shape)."""
-    found = CURSOR.match(text or "")
-    if found is None:
-        return None
-    try:
-        moment = datetime.strptime(found.group(1), "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
-    except ValueError as exc:  # the right shape, but no such moment (month 13)
-        raise Conflict({"after": "Give the next of a previous page."}) from exc
-    return moment, int(found.group(2))
 
 
 # Ids start at 1: a fuzzer told so spends its requests on events that may exist.
@@ -497,14 +479,14 @@ async def api_list(request: Request, query: RangeQuery) -> Response:
             start,
             end,
             space_id=space_id,
-            after=read_cursor(query.after),
+            after=events.read_cursor(query.after),
             limit=query.limit + 1,
         )
         more = len(rows) > query.limit
         rows = rows[: query.limit]
         _, spaces = people_and_spaces(session, [], [r.space_id for r in rows])
         items = [occurrence_json(r, spaces.get(r.space_id)) for r in rows]
-    return JSONResponse({"items": items, "next": cursor_of(rows[-1]) if more else None})
+    return JSONResponse({"items": items, "next": events.cursor_of(rows[-1]) if more else None})
 
 
 API_ROUTES = api_routes(api_create, api_get, api_update, api_cancel, api_rsvp, api_list)

@@ -758,6 +758,26 @@ def visible_events(principals: frozenset[str], event_ids: Sequence[int]) -> Sele
     )
 
 
+CURSOR = re.compile(r"^(\d{8}T\d{12})-(\d{1,10})$")
+
+
+def cursor_of(row: Slotted) -> str:
+    """Where a page of occurrences stopped: its last one's start (UTC) and id."""
+    return f"{row.starts_at:%Y%m%dT%H%M%S%f}-{row.occurrence_id}"
+
+
+def read_cursor(text: str | None) -> tuple[datetime, int] | None:
+    """A :func:`cursor_of` read back; None for anything not of its shape."""
+    found = CURSOR.match(text or "")
+    if found is None:
+        return None
+    try:
+        moment = datetime.strptime(found.group(1), "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
+    except ValueError as exc:  # the right shape, but no such moment (month 13)
+        raise Conflict({"after": "Give the next of a previous page."}) from exc
+    return moment, int(found.group(2))
+
+
 def occurrences_between(
     session: Session,
     principals: frozenset[str],

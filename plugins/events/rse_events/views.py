@@ -8,6 +8,7 @@ import calendar as calendar_mod
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from babel.dates import get_day_names
 from sqlalchemy import select
@@ -48,7 +49,7 @@ from .models import REMINDERS, Event, Occurrence, Rsvp
 from .permissions import may_create_in, may_organise, organised
 
 UPCOMING_DAYS = 60
-UPCOMING_LIMIT = 200
+UPCOMING_LIMIT = 50  # occurrences a page ("Later" goes on exactly where it stopped)
 PER_DAY = 4  # a month cell shows this many, then "N more"
 FORM_FIELDS = (
     "title",
@@ -138,6 +139,7 @@ async def _agenda(request: Request, *, space: Space | None) -> Response:
     first = _date_param(request.query_params.get("from")) or today
     start = datetime.combine(first, time(), reader.zone).astimezone(UTC)
     end = start + timedelta(days=UPCOMING_DAYS)
+    after = events.read_cursor(request.query_params.get("after"))
     with runtime(request).db.read() as session:
         rows = events.occurrences_between(
             session,
@@ -146,6 +148,7 @@ async def _agenda(request: Request, *, space: Space | None) -> Response:
             end,
             space_id=space.id if space else None,
             limit=UPCOMING_LIMIT + 1,
+            after=after,
         )
         spaces = _spaces_of(session, rows)
         answers = rsvps.mine(session, current_user(request).id, [r.occurrence_id for r in rows])
@@ -162,9 +165,13 @@ async def _agenda(request: Request, *, space: Space | None) -> Response:
             "clock": reader,
             "view": "space" if space else "upcoming",
             "may_create": may_create_in(request, space),
-            "later": (
-                reader.day_of(rows[-1].starts_at) if more else first + timedelta(days=UPCOMING_DAYS)
-            ).isoformat(),
+            # More than a page in the 60 days: the next page goes on after the last one
+            # shown (a day can hold more than a page); otherwise the next 60 days.
+            "later": urlencode(
+                {"from": first.isoformat(), "after": events.cursor_of(rows[-1])}
+                if more
+                else {"from": (first + timedelta(days=UPCOMING_DAYS)).isoformat()}
+            ),
             "first": first,
         },
     )

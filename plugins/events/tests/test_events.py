@@ -240,6 +240,36 @@ def test_the_occurrences_list_pages_with_a_cursor(people):
         assert refused.status_code in (409, 422) and "after" in str(refused.json()), bad
 
 
+def test_later_pages_through_a_day_busier_than_a_page(people, monkeypatch):
+    """The agenda's "Later" goes on after the last occurrence shown: with more events in one
+    day than a page holds it used to restart at that day, the same page again and again."""
+    from rse_events import views
+
+    monkeypatch.setattr(views, "UPCOMING_LIMIT", 3)
+    ann = people["ann"]
+    titles = [f"Stand-up {n}" for n in range(7)]
+    for title in titles:
+        create(ann, title=title)
+    create(
+        ann,
+        title="Next day",
+        starts_at=f"{NEXT_YEAR}-03-02T09:00",
+        ends_at=f"{NEXT_YEAR}-03-02T10:00",
+    )
+    seen, url = [], f"/events?from={NEXT_YEAR}-03-01"
+    for _ in range(10):
+        page = ann.get(url)
+        assert page.status_code == 200
+        seen += re.findall(r"Stand-up \d|Next day", page.text)
+        later = re.search(r'href="\?([^"]*after=[^"]*)"', page.text)
+        if later is None:
+            break
+        url = "/events?" + later.group(1).replace("&amp;", "&")
+    else:
+        pytest.fail("Later never stopped")
+    assert seen == [*titles, "Next day"]
+
+
 def test_a_private_spaces_event_is_invisible_to_outsiders(rse_app, people):
     ann, cid = people["ann"], people["cid"]
     event = create(ann, title="Ops offsite", space="ops")
