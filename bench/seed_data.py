@@ -363,7 +363,7 @@ def build(
 USER_COLUMNS = ("id", "username", "email", "password_hash", "display_name", "is_admin",
                 "is_active", "job_title", "department", "location", "phone", "bio",
                 "created_at")  # fmt: skip
-ITEM_TYPE = {"feed": "post", "bookmarks": "bookmark", "wiki": "page", "blog": "post",
+ITEM_TYPE = {"feed": "post", "bookmarks": "link", "wiki": "page", "blog": "post",
              "events": "event"}  # fmt: skip
 CONTENT_COLUMNS = ("id", "type", "plugin", "space_id", "author_id", "audience", "title",
                    "summary", "url", "created_at", "updated_at")  # fmt: skip
