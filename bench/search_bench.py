@@ -1,7 +1,7 @@
 """Benchmark: search over 100,000 documents of ~50 words, permission filter over 500 spaces.
 
     .venv/bin/python bench/search_bench.py [--docs 100000] [--queries 200] \
-        [--postgres "$(scripts/ensure-postgres)"]
+        [--postgres "$(scripts/ensure-postgres)" [--only-postgres]]
 
 Reports, for whoosh and for SQLite FTS5 (stdlib) doing the same queries in the same run:
 query p50/p95 for a two-word query with many hits and one with few hits, both filtered by a
@@ -236,8 +236,18 @@ def main() -> None:
         metavar="URL",
         help="also measure the PostgreSQL backend on this server (scripts/ensure-postgres)",
     )
+    parser.add_argument(
+        "--only-postgres", action="store_true", help="measure the PostgreSQL backend alone"
+    )
     args = parser.parse_args()
     docs = make_documents(args.docs)
+    if args.only_postgres:
+        with tempfile.TemporaryDirectory(prefix="rse-search-bench-") as tmp:
+            g = bench_postgres(docs, args.queries, Path(tmp), args.postgres)
+        print(f"{args.docs:,} documents, {args.queries} filtered queries per kind, PostgreSQL")
+        for key in ("many_p50", "many_p95", "few_p50", "few_p95", "reindex_docs_per_s"):
+            print(f"| {key} | {g[key]:.1f} |")
+        return
     with tempfile.TemporaryDirectory(prefix="rse-search-bench-") as tmp:
         w = bench_whoosh(docs, args.queries, Path(tmp))
         f = bench_fts5(docs, args.queries, Path(tmp))

@@ -127,6 +127,26 @@ def test_search_page_and_api_validation(rse_app, world):
     assert second["next"] is None
 
 
+def test_a_capped_total_says_more_than_on_the_page_and_in_the_api(rse_app, world, monkeypatch):
+    """A backend that bounds its work (PostgreSQL past SAMPLE matches) says so: the page reads
+    "More than 5000 results", in French too, and the API sets ``total_capped``."""
+    from rse_core.search.backend import Results
+
+    search_backend = rse_app.state.rse.search
+
+    def capped(*args, **kwargs):
+        return Results([], 5000, {"kind": {}, "space": {}}, total_capped=True)
+
+    monkeypatch.setattr(search_backend, "search", capped)
+    assert "More than 5000 results" in world["cid"].get("/search?q=budget").text
+    french = world["cid"].get("/search?q=budget", headers={"Accept-Language": "fr"}).text
+    assert "Plus de 5000 résultats" in french
+    found = search(world["cid"], "budget")
+    assert found["total"] == 5000 and found["total_capped"] is True
+    monkeypatch.undo()
+    assert search(world["cid"], "budget")["total_capped"] is False
+
+
 def test_type_and_space_filters(rse_app, world):
     share(rse_app, "ann", "Budget review", space="board")
     share(rse_app, "ann", "Budget lunch")

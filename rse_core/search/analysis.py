@@ -9,6 +9,7 @@ index). A query word that yields two stems matches either (``multitoken_query="o
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
@@ -102,15 +103,57 @@ def query_terms(query: str) -> set[str]:
     return {t.text for t in _ANALYZER(query, mode="query")}
 
 
+#: How much of a document a snippet analyses: stemming costs ~1 µs a character (a 60,000
+#: character wiki page took 11 ms a hit, 20 hits a page), so only this much around the
+#: first place a word may match.
+SNIPPET_SOURCE_CHARS = 2_000
+
+
 def snippet(text: str, terms: Iterable[str], length: int = 200) -> str:
     """Up to three fragments of ``text`` around the words matching ``terms``, as safe HTML:
     the text escaped, ``<mark class="hit">`` around each match; the start of the text when
     nothing matches. Both backends show the same snippets."""
+    terms = frozenset(terms)
     marked = highlight(
-        text,
-        frozenset(terms),
+        _passage(text, terms),
+        terms,
         _ANALYZER,
         ContextFragmenter(maxchars=length, surround=40),
         HtmlFormatter(tagname="mark", classname="hit", between=" … "),
     )
     return marked or str(escape(text[:length]))
+
+
+def _passage(text: str, terms: frozenset[str]) -> str:
+    """The part of a long ``text`` worth analysing: :data:`SNIPPET_SOURCE_CHARS` from a little
+    before the first place one of ``terms`` (stems, accents folded) appears as written, or
+    from the start. Finding is one regular expression over the text (C speed: folding the
+    text first cost 4.5 ms for 70,000 characters); the analysis then decides what matches."""
+    if len(text) <= SNIPPET_SOURCE_CHARS:
+        return text
+    found = _written(terms).search(text)
+    start = max(0, found.start() - 200) if found else 0
+    if start:
+        start = text.find(" ", start) + 1  # not in the middle of a word
+    return text[start : start + SNIPPET_SOURCE_CHARS]
+
+
+@lru_cache(maxsize=256)
+def _written(terms: frozenset[str]) -> re.Pattern[str]:
+    """Any of ``terms`` as it may be written: each letter or one of its accented forms."""
+    alternatives = [
+        "".join(_LETTER_FORMS.get(c, re.escape(c)) for c in term) for term in terms if term
+    ]
+    return re.compile("|".join(alternatives) or "(?!)", re.IGNORECASE)
+
+
+def _letter_forms() -> dict[str, str]:
+    """``"e"`` → ``"[eéèêë…]"``: each unaccented letter and the accented ones folded to it."""
+    forms: dict[str, set[str]] = {}
+    for code, folded in accent_map.items():
+        if len(folded) == 1 and folded.isascii() and folded.isalpha():
+            forms.setdefault(folded.lower(), {folded.lower()}).add(chr(code).lower())
+    return {letter: f"[{''.join(sorted(chars))}]" for letter, chars in forms.items()}
+
+
+_LETTER_FORMS = _letter_forms()

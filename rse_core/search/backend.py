@@ -56,6 +56,9 @@ class Results:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     suggestion: str | None = None
     next_page: int | None = None
+    #: More matched than ``total``: a backend that bounds its work (PostgreSQL) counted,
+    #: faceted and ranked only the newest ``total`` matches.
+    total_capped: bool = False
 
 
 class SearchBackend(Protocol):

@@ -128,6 +128,13 @@ class SearchOut(Shape):
 
     hits: list[HitOut]
     total: int
+    total_capped: Annotated[
+        bool,
+        Field(
+            description="more matched than ``total``: the PostgreSQL backend counts, facets"
+            " and ranks the newest 5,000 matches"
+        ),
+    ]
     facets: FacetsOut
     suggestion: str | None
     next: str | None
@@ -158,6 +165,7 @@ async def search_api(request: Request, query: SearchQuery) -> Response:
             {
                 "hits": [],
                 "total": 0,
+                "total_capped": False,
                 "facets": {"type": {}, "space": {}},
                 "suggestion": None,
                 "next": None,
@@ -178,6 +186,7 @@ async def search_api(request: Request, query: SearchQuery) -> Response:
                 for h in results.hits
             ],
             "total": results.total,
+            "total_capped": results.total_capped,
             "facets": {
                 "type": results.facets.get("kind", {}),
                 "space": results.facets.get("space", {}),
