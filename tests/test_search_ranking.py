@@ -161,3 +161,35 @@ def test_a_long_documents_snippet_marks_a_word_far_into_it_whatever_its_accents(
     assert '<mark class="hit term0">RÉUNIONS</mark>' in marked
     assert marked.count("<mark") >= 1 and len(marked) < 1000
     assert snippet(text, query_terms("absent")).startswith("mot0 mot1")  # the start
+
+
+def test_a_new_worker_reads_long_posting_lists_from_the_store_until_their_segment_goes(
+    tmp_path, monkeypatch
+):
+    """A list read once is kept beside the index (segments never change): another backend on
+    the same index, a restarted worker, reads it without whoosh; a merge or rebuild that
+    removes the segment removes its lists."""
+    from rse_core.search import stored_postings
+
+    monkeypatch.setattr(stored_postings, "STORED_MIN", 10)
+    rnd = random.Random(11)
+    first = WhooshBackend(tmp_path / "search")
+    first.rebuild([_document(n, rnd) for n in range(300)])
+    expected = first.search("w1 w2", frozenset({"everyone"}))
+    store = tmp_path / "search-postings"
+    assert len(list(store.glob("*/*.npy"))) >= 2
+    first.close()
+
+    def no_whoosh(*args):
+        raise AssertionError("read from whoosh, not from the store")
+
+    monkeypatch.setattr(ranking, "_postings_arrays", no_whoosh)
+    second = WhooshBackend(tmp_path / "search")
+    again = second.search("w1 w2", frozenset({"everyone"}))
+    assert [h.key for h in again.hits] == [h.key for h in expected.hits]
+    assert again.total == expected.total
+    monkeypatch.undo()
+    old_segments = {p.name for p in store.iterdir()}
+    second.rebuild([_document(n, rnd) for n in range(50)])  # a new segment, the old gone
+    assert not old_segments & {p.name for p in store.iterdir()}
+    second.close()

@@ -69,6 +69,25 @@ class BilingualStemFilter(Filter):
                 yield token
 
 
+class CandidateStemFilter(Filter):
+    """Stems only the words that may give one of a query's terms (for snippets): stemming
+    keeps a word's first two letters, so a word whose folded start is no term's start is
+    passed on unstemmed (it matches nothing either way). A new worker's first snippets
+    stemmed every word of 20 hits, ~50 ms of cold stem caches."""
+
+    def __init__(self, stems: BilingualStemFilter, starts: frozenset[str]) -> None:
+        self.stems = stems
+        self.starts = starts
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        starts = self.starts
+        for token in tokens:
+            if token.stopped or token.text.translate(accent_map)[:2] not in starts:
+                yield token
+            else:
+                yield from self.stems(iter([token]))
+
+
 def written_form(analyzer: Any, text: str, term: str) -> str | None:
     """The word of ``text`` that ``analyzer`` indexes as ``term`` (a stem), lowercased:
     "kubernetes" for "kubernet". None when no word of ``text`` gives that term."""
@@ -90,6 +109,19 @@ def bilingual_analyzer() -> Any:
 
 
 _ANALYZER = bilingual_analyzer()
+_STEMS = next(f for f in _ANALYZER.items if isinstance(f, BilingualStemFilter))
+
+
+@lru_cache(maxsize=256)
+def _snippet_analyzer(terms: frozenset[str]) -> Any:
+    """:func:`bilingual_analyzer` stemming only the words that may give one of ``terms``."""
+    return (
+        RegexTokenizer()
+        | LowercaseFilter()
+        | StopFilter(stoplist=STOP_WORDS, minsize=1)
+        | CandidateStemFilter(_STEMS, frozenset(t[:2] for t in terms))
+        | CharsetFilter(accent_map)
+    )
 
 
 def fold_accents(text: str) -> str:
@@ -117,7 +149,7 @@ def snippet(text: str, terms: Iterable[str], length: int = 200) -> str:
     marked = highlight(
         _passage(text, terms),
         terms,
-        _ANALYZER,
+        _snippet_analyzer(terms),
         ContextFragmenter(maxchars=length, surround=40),
         HtmlFormatter(tagname="mark", classname="hit", between=" … "),
     )

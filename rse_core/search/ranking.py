@@ -36,6 +36,7 @@ from whoosh.query import And, Or, Query, Term
 from whoosh.util.numeric import byte_to_length
 
 from .columns import read_values
+from .stored_postings import PostingStore
 
 B, K1 = 0.75, 1.2  # whoosh's BM25F defaults
 CACHED_BYTES = 128 * 1024 * 1024  # per process: posting lists, combinations and columns
@@ -74,8 +75,9 @@ class PostingCache:
     """Per segment: posting lists (local numbers), their AND/OR combinations, ID columns and
     field lengths, least recently used first out beyond ``limit`` bytes."""
 
-    def __init__(self, limit: int = CACHED_BYTES) -> None:
+    def __init__(self, limit: int = CACHED_BYTES, store: PostingStore | None = None) -> None:
         self.limit = limit
+        self.store = store
         self._entries: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
@@ -83,7 +85,8 @@ class PostingCache:
     def postings(self, searcher: Any, reader: Any, field: str, text: str) -> Matches:
         """The term's documents in this segment (local numbers) with their BM25 scores."""
         return self._cached(
-            (_segment_key(reader), field, text), lambda: _read(searcher, reader, field, text)
+            (_segment_key(reader), field, text),
+            lambda: _read(searcher, reader, field, text, self.store),
         )
 
     def combined(self, reader: Any, query: str, compute: Callable[[], Matches]) -> Matches:
@@ -113,7 +116,12 @@ class PostingCache:
 
 def _segment_key(reader: Any) -> str:
     """A segment's identity: its random name and size (a name alone could repeat)."""
-    return f"{reader.segment().segment_id()}/{reader.doc_count_all()}"
+    return segment_name(reader.segment())
+
+
+def segment_name(segment: Any) -> str:
+    """A whoosh segment's identity, as a file name: its random name and size."""
+    return f"{segment.segment_id()}-{segment.doc_count_all()}"
 
 
 def _postings_arrays(reader: Any, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -164,10 +172,16 @@ def _read_blocks(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
     return np.cumsum(ids), np.array(weights, dtype=np.float64)
 
 
-def _read(searcher: Any, reader: Any, field: str, text: str) -> Matches:
+def _read(searcher: Any, reader: Any, field: str, text: str, store: PostingStore | None) -> Matches:
     if (field, text) not in reader:
         return NO_MATCHES
-    ids, weights = _postings_arrays(reader, field, text)
+    stored = None if store is None else store.load(_segment_key(reader), field, text)
+    if stored is not None:
+        ids, weights = stored
+    else:
+        ids, weights = _postings_arrays(reader, field, text)
+        if store is not None:
+            store.save(_segment_key(reader), field, text, ids, weights)
     if not searcher.schema[field].scorable:
         return Matches(ids, np.zeros(len(ids)))
     idf = searcher.idf(field, text)

@@ -35,6 +35,7 @@ from .analysis import bilingual_analyzer, snippet, written_form
 from .backend import FACET_LIMIT, Hit, Results, top_facets
 from .columns import ValueColumn
 from .documents import Document, plugin_of_kind
+from .stored_postings import PostingStore
 
 # whoosh names segments with the global ``random`` module. The indexer writes from a thread, so
 # it would move everyone else's random state at any moment (hypothesis checks that state and
@@ -115,7 +116,8 @@ class WhooshBackend:
         self.directory = directory
         self._current: _View | None = None
         self._lock = threading.Lock()
-        self._postings = ranking.PostingCache()
+        self._store = PostingStore(directory.with_name(f"{directory.name}-postings"))
+        self._postings = ranking.PostingCache(store=self._store)
         self._open()
 
     def writer_lock(self, *, wait: bool) -> AbstractContextManager[bool]:
@@ -155,7 +157,14 @@ class WhooshBackend:
             if not writer.is_closed:
                 writer.cancel()  # releases whoosh's own lock, or the next writer times out
             raise
+        self._prune_store()
         return count
+
+    def _prune_store(self) -> None:
+        """Drop the stored posting lists of segments a commit merged away (the writer's job:
+        it holds the writer lock)."""
+        toc = TOC.read(self.ix.storage, self.ix.indexname)
+        self._store.prune(ranking.segment_name(segment) for segment in toc.segments)
 
     def rebuild(
         self,
@@ -191,6 +200,7 @@ class WhooshBackend:
             if not writer.is_closed:
                 writer.cancel()
             raise
+        self._prune_store()
         indexed = self.ix.doc_count()
         if indexed != count:
             # whoosh's multi-process writer drops the segment of a sub-process that failed
