@@ -193,3 +193,24 @@ def test_a_new_worker_reads_long_posting_lists_from_the_store_until_their_segmen
     second.rebuild([_document(n, rnd) for n in range(50)])  # a new segment, the old gone
     assert not old_segments & {p.name for p in store.iterdir()}
     second.close()
+
+
+def test_a_forked_process_names_its_whoosh_files_apart_from_its_parent():
+    """The two processes of a parallel rebuild are forked: with whoosh's name generator
+    copied, not reseeded, both named their run files alike and removed each other's."""
+    import os
+
+    import whoosh.util
+
+    import rse_core.search.whoosh_backend  # noqa: F401  (installs the generator)
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next name, to the parent
+        os.write(write, whoosh.util.random_name().encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    child = os.read(read, 100).decode()
+    os.close(read)
+    assert child and child != whoosh.util.random_name()

@@ -37,10 +37,14 @@ from .columns import ValueColumn
 from .documents import Document, plugin_of_kind
 from .stored_postings import PostingStore
 
-# whoosh names segments with the global ``random`` module. The indexer writes from a thread, so
-# it would move everyone else's random state at any moment (hypothesis checks that state and
-# flakes); a generator of its own keeps the names random and the global state alone.
-whoosh.util.random = random.Random()  # type: ignore[attr-defined]
+# whoosh names segments and temporary run files with the global ``random`` module. The indexer
+# writes from a thread, so it would move everyone else's random state at any moment (hypothesis
+# checks that state and flakes); a generator of its own keeps the global state alone. It must
+# be reseeded in a forked child, as ``random`` itself is: the two sub-processes of a parallel
+# rebuild named their run files alike and deleted each other's (documents lost at ~1,100,000).
+_NAMES = random.Random()
+os.register_at_fork(after_in_child=_NAMES.seed)
+whoosh.util.random = _NAMES  # type: ignore[attr-defined]
 
 WRITER_TIMEOUT = 10.0
 # Segments are written as separate files, not one compound file: whoosh opens a compound
