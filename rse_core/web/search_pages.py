@@ -132,7 +132,7 @@ class SearchOut(Shape):
         bool,
         Field(
             description="more matched than ``total``: the PostgreSQL backend counts, facets"
-            " and ranks the newest 5,000 matches"
+            " and ranks the newest 2,000 matches"
         ),
     ]
     facets: FacetsOut

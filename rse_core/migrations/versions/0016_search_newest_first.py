@@ -2,7 +2,7 @@
 ``audience``.
 
 A common word matches a third of the documents; counting and ranking all of them cost 690 ms
-at 1,000,000 documents (bench/search_bench.py). The search now reads at most the newest 5,000
+at 1,000,000 documents (bench/search_bench.py). The search now reads at most the newest 2,000
 visible matches (``postgres_backend.SAMPLE``), walking this index. The audience index is
 dropped: the planner combined it with the text index for medium queries (a bitmap of 535,000
 rows, 38 ms of a 55 ms query) where filtering the rows found costs almost nothing.
