@@ -15,26 +15,22 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from rse_core.identity.models import User  # noqa: E402
+from rse_core.permissions import principals_for  # noqa: E402
 from rse_core.search.whoosh_backend import WhooshBackend  # noqa: E402
 
 
 def principals_of(data_dir: Path, user: int) -> frozenset[str]:
-    """The employee's read principals: everyone, themself, their spaces and the public ones."""
+    """The employee's read principals and active plugins, as a page computes them."""
     engine = create_engine(f"sqlite:///{data_dir / 'rse.db'}")
-    with engine.connect() as con:
-        spaces = con.execute(
-            text(
-                "SELECT id FROM rse_space WHERE visibility = 'public'"
-                " UNION SELECT space_id FROM rse_membership WHERE user_id = :u"
-            ),
-            {"u": user},
-        ).scalars()
-        found = frozenset({"everyone", f"user:{user}", *(f"space:{s}" for s in spaces)})
+    with Session(engine) as session:
+        found = principals_for(session, session.get(User, user))
     engine.dispose()
     return found
 

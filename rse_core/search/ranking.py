@@ -211,15 +211,9 @@ def _column(reader: Any, field: str) -> Column:
     stored = read_values(reader, field)
     if stored is not None:
         return Column(*stored)
-    # An index from before the columns: each value's posting list (slow, same result).
-    values = [""]
-    codes = np.zeros(reader.doc_count_all(), dtype=np.int32)
-    for value in reader.field_terms(field):
-        if value:
-            ids, _weights = _postings_arrays(reader, field, value)
-            codes[ids] = len(values)
-            values.append(value)
-    return Column(tuple(values), codes)
+    # No column: no document of the segment has a value (an index written before the
+    # columns is outdated and never searched, see WhooshBackend._open).
+    return Column(("",), np.zeros(reader.doc_count_all(), dtype=np.int32))
 
 
 def segments(searcher: Any) -> list[tuple[Any, int]]:
@@ -301,14 +295,18 @@ def scored(docs: np.ndarray, terms: Query, searcher: Any, cache: PostingCache) -
 def best(matches: Matches, count: int) -> np.ndarray:
     """The ``count`` best documents, best first; ties by newest (highest number), so that
     pages are stable."""
-    ids, scores = matches.ids, matches.scores
-    if len(ids) > count:
-        # Every document scoring at least the count-th best (ties included), then sort those.
-        threshold = np.partition(scores, len(scores) - count)[len(scores) - count]
-        keep = scores >= threshold
-        ids, scores = ids[keep], scores[keep]
+    keep = at_least_kth(matches.scores, count)
+    ids, scores = matches.ids[keep], matches.scores[keep]
     order = np.lexsort((-ids, -scores))
     return ids[order[:count]]
+
+
+def at_least_kth(values: np.ndarray, count: int) -> np.ndarray:
+    """Which ``values`` are at least the ``count``-th highest (ties included, so possibly
+    more than ``count``; all of them when there are no more than ``count``)."""
+    if len(values) <= count:
+        return np.ones(len(values), dtype=bool)
+    return values >= np.partition(values, len(values) - count)[len(values) - count]
 
 
 def _segment(query: Query, searcher: Any, reader: Any, cache: PostingCache) -> Matches:

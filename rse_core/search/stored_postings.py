@@ -39,7 +39,9 @@ class PostingStore:
             return None
         return stored["id"].astype(np.int64), stored["weight"].astype(np.float64)
 
-    def save(self, segment: str, field: str, text: str, ids: np.ndarray, weights: np.ndarray):
+    def save(
+        self, segment: str, field: str, text: str, ids: np.ndarray, weights: np.ndarray
+    ) -> None:
         """Keep a list read from whoosh (long ones only); a failure to write is harmless."""
         if len(ids) < STORED_MIN:
             return

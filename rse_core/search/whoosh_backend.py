@@ -331,9 +331,12 @@ class WhooshBackend:
             column = self._column(view, name)
             counts = np.bincount(column.codes[matches.ids], minlength=len(column.values))
             counts[0] = 0  # no value
-            found = {column.values[i]: int(counts[i]) for i in _most(counts, FACET_LIMIT)}
+            # The candidates for the top (and the value filtered on), named; top_facets picks.
+            present = np.flatnonzero(counts)
+            shown = present[ranking.at_least_kth(counts[present], FACET_LIMIT)]
             if chosen[name] in column.values:
-                found[chosen[name]] = int(counts[column.values.index(chosen[name])])
+                shown = np.append(shown, column.values.index(chosen[name]))
+            found = {column.values[i]: int(counts[i]) for i in shown if counts[i]}
             facets[name] = top_facets(found, chosen[name])
         hits: list[Hit] = []
         if total > (page - 1) * per_page:
@@ -416,16 +419,6 @@ def _signature(schema: Schema) -> list[tuple[str, str, str]]:
         (name, type(f).__name__, type(f.column_type).__name__ if f.column_type else "")
         for name, f in schema.items()
     )
-
-
-def _most(counts: np.ndarray, limit: int) -> np.ndarray:
-    """The positions of the non-zero ``counts`` at least as high as the ``limit``-th highest
-    (ties included: :func:`top_facets` breaks them by value)."""
-    present = np.flatnonzero(counts)
-    if len(present) > limit:
-        threshold = np.partition(counts[present], len(present) - limit)[len(present) - limit]
-        present = present[counts[present] >= threshold]
-    return present
 
 
 def _fields(doc: Document) -> dict[str, Any]:
