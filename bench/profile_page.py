@@ -45,11 +45,28 @@ def main() -> None:
     parser.add_argument(
         "--search", action="store_true", help="with --data-dir: keep its (built) search index"
     )
+    parser.add_argument(
+        "--database-url", help="with --data-dir: a PostgreSQL database seed_data.py built"
+    )
+    parser.add_argument(
+        "--statements", action="store_true", help="print each statement's time (PostgreSQL)"
+    )
     args = parser.parse_args()
     if args.data_dir:
-        cookie = f"rse_session={stream_bench.sign_in(args.data_dir, args.user)}".encode()
-        backend = "whoosh" if args.search else "none"
-        app = create_app(make_settings(args.data_dir, search_backend=backend, shared_seconds=60))
+        database: dict[str, str] = {}
+        if args.database_url:
+            import scale_bench
+
+            database = {"database_url": args.database_url}
+            token = scale_bench.sign_in(args.database_url, args.user)
+        else:
+            token = stream_bench.sign_in(args.data_dir, args.user)
+        cookie = f"rse_session={token}".encode()
+        backend = ("postgres" if args.database_url else "whoosh") if args.search else "none"
+        app = create_app(
+            make_settings(args.data_dir, search_backend=backend, shared_seconds=60, **database)
+        )
+        args.times = time_statements(app) if args.statements else None
         asyncio.run(measure(app, cookie, args))
         app.state.rse.close()
         return
@@ -68,6 +85,52 @@ def main() -> None:
         app = create_app(make_settings(data_dir, shared_seconds=60))  # as served
         asyncio.run(measure(app, cookie, args))
         app.state.rse.close()
+
+
+def time_statements(app) -> dict[str, list[float]]:
+    """Time every statement the pages run (milliseconds, by statement text)."""
+    from sqlalchemy import event
+
+    times: dict[str, list[float]] = {}
+    engine = app.state.rse.db.engine
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def before(conn, cursor, statement, parameters, context, executemany):
+        conn.info["started"] = time.perf_counter()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def after(conn, cursor, statement, parameters, context, executemany):
+        took = (time.perf_counter() - conn.info["started"]) * 1000
+        times.setdefault(" ".join(statement.split()), []).append(took)
+        if os.environ.get("EXPLAIN"):
+            explain.setdefault(" ".join(statement.split()), (statement, parameters))
+
+    explain: dict[str, tuple[str, object]] = {}
+    app.state.explain = explain
+    return times
+
+
+def print_statements(times: dict[str, list[float]], pages: int) -> None:
+    """The statements by their time per page, most first."""
+    rows = sorted(times.items(), key=lambda item: -sum(item[1]))
+    for statement, took in rows[:12]:
+        per_page = f"{sum(took) / pages:7.2f} ms a page, {len(took) / pages:4.1f} runs"
+        print(f"{per_page}  {statement[:240]}")
+
+
+def explain_slowest(app, times: dict[str, list[float]], count: int) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of the ``count`` statements that take most of a page."""
+    rows = sorted(times.items(), key=lambda item: -sum(item[1]))[:count]
+    raw = app.state.rse.db.engine.raw_connection()
+    try:
+        for key, _ in rows:
+            statement, parameters = app.state.explain[key]
+            cursor = raw.cursor()
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+            print("\n" + statement)
+            print("\n".join(row[0] for row in cursor.fetchall()))
+    finally:
+        raw.close()
 
 
 async def measure(app, cookie: bytes, args: argparse.Namespace) -> None:
@@ -105,6 +168,9 @@ async def measure(app, cookie: bytes, args: argparse.Namespace) -> None:
         raise SystemExit(f"{args.path} did not answer 200")
     for _ in range(30):  # warm: the worker's access copy, the rendering caches
         await one()
+    statements = getattr(args, "times", None)
+    if statements is not None:
+        statements.clear()
     times = []
     for _ in range(args.requests):
         start = time.perf_counter()
@@ -124,6 +190,10 @@ async def measure(app, cookie: bytes, args: argparse.Namespace) -> None:
         f"p50 {times[n // 2]:.1f} ms, p95 {times[int(n * 0.95)]:.1f} ms, "
         f"{stats.total_calls // 50:,} Python function calls a page"
     )
+    if statements is not None:
+        print_statements(statements, args.requests + 50)
+        if os.environ.get("EXPLAIN"):
+            explain_slowest(app, statements, int(os.environ["EXPLAIN"]))
     if args.profile:
         stats.sort_stats(args.profile).print_stats(int(os.environ.get("PROFILE_ROWS", "40")))
 

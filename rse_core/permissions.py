@@ -82,6 +82,11 @@ class ReadScope(frozenset[str]):
         ``rse_core.sql_sets``), made once per scope."""
         return sql_sets.as_json(self)
 
+    @cached_property
+    def as_array(self) -> str:
+        """The same for PostgreSQL: the text of an array, which the statement casts."""
+        return sql_sets.as_array(self)
+
     @property
     def cache_key(self) -> tuple[frozenset[str], frozenset[str] | None]:
         """Principals and plugins together, for caches keyed by what a reader may see."""

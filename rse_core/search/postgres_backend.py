@@ -23,6 +23,7 @@ from sqlalchemy import text
 
 from ..db import Database
 from ..permissions import plugins_of
+from ..sql_sets import array_sql, as_array
 from .analysis import fold_accents, query_terms, snippet
 from .backend import COMPARED, Hit, Results, top_facets
 from .documents import Document
@@ -133,7 +134,7 @@ class PostgresBackend:
     ) -> Results:
         """Hits the reader may see; counts, facets and snippets only ever from those."""
         params: dict[str, Any] = {"q": fold_accents(text_), **_reader(principals)}
-        where = [f"tsv @@ {_QUERY}", _VISIBLE]
+        where = [f"tsv @@ {_QUERY}", _visible(principals)]
         if kind:
             where.append("kind = :kind")
             params["kind"] = kind
@@ -228,7 +229,10 @@ class PostgresBackend:
         if corrected == folded:
             return None
         visible = connection.execute(
-            text(f"SELECT 1 FROM rse_search_document WHERE tsv @@ {_QUERY} AND {_VISIBLE} LIMIT 1"),
+            text(
+                f"SELECT 1 FROM rse_search_document WHERE tsv @@ {_QUERY}"
+                f" AND {_visible(principals)} LIMIT 1"
+            ),
             {"q": corrected, **_reader(principals)},
         ).first()
         return corrected if visible else None
@@ -251,20 +255,25 @@ class PostgresBackend:
         """Nothing to release: connections belong to the application's engine."""
 
 
-# The reader's audience principals, and the plugins whose documents they may see (a kind's
-# plugin is its prefix, "feed" for "feed.post"; bare kinds such as "person" are the core's).
-_VISIBLE = (
-    "audience = ANY(:principals) AND (:all_plugins OR CASE WHEN strpos(kind, '.') > 0"
-    " THEN split_part(kind, '.', 1) ELSE 'core' END = ANY(:plugins))"
-)
+def _visible(principals: frozenset[str]) -> str:
+    """The reader's audience principals, and the plugins whose documents they may see (a
+    kind's plugin is its prefix, "feed" for "feed.post"; bare kinds such as "person" are the
+    core's). A large set of principals is compared so that the planner does not estimate it
+    value by value (``sql_sets``): it then walks the newest matches instead of sorting all."""
+    return (
+        f"{array_sql('audience', len(principals))} = ANY(CAST(:principals AS TEXT[]))"
+        " AND (:all_plugins OR CASE WHEN strpos(kind, '.') > 0"
+        " THEN split_part(kind, '.', 1) ELSE 'core' END = ANY(CAST(:plugins AS TEXT[])))"
+    )
 
 
 def _reader(principals: frozenset[str]) -> dict[str, Any]:
     plugins = plugins_of(principals)
+    cached = getattr(principals, "as_array", None)  # a ReadScope keeps its text
     return {
-        "principals": sorted(principals),
+        "principals": cached if isinstance(cached, str) else as_array(principals),
         "all_plugins": plugins is None,
-        "plugins": sorted(plugins or ()),
+        "plugins": as_array(plugins or ()),
     }
 
 

@@ -82,7 +82,11 @@ CHILDREN = (
     .order_by(WikiPage.title)
     .limit(bindparam("limit"))
 )
-#: The wiki's top pages, by title, at most ``limit``.
+#: The wiki's top pages, by title, at most ``limit``. Ordered by the whole of the index
+#: ``(wiki_id, parent_id, title)``: PostgreSQL does not take ``parent_id IS NULL`` as making
+#: ``parent_id`` constant, so by title alone it sorted every page of the wiki (3 ms for 3,500).
 TOP_PAGES = (
-    _LIVE.where(WikiPage.parent_id.is_(None)).order_by(WikiPage.title).limit(bindparam("limit"))
+    _LIVE.where(WikiPage.parent_id.is_(None))
+    .order_by(WikiPage.wiki_id, WikiPage.parent_id, WikiPage.title)
+    .limit(bindparam("limit"))
 )
