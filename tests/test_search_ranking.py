@@ -61,7 +61,7 @@ def test_postings_read_by_block_equal_one_at_a_time_with_deletions(backend):
         for reader, _offset in ranking.segments(searcher):
             assert reader.has_deletions()
             for word in WORDS[:4]:
-                fast_ids, fast_weights = ranking._postings_arrays(reader, "body", word)
+                fast_ids, fast_weights = ranking.posting_arrays(reader, "body", word)
                 matcher = reader.postings("body", word).child  # whoosh's, without deletions
                 matcher.reset()  # (the deletion filter had moved it past a deleted document)
                 slow = []
@@ -183,7 +183,7 @@ def test_a_new_worker_reads_long_posting_lists_from_the_store_until_their_segmen
     def no_whoosh(*args):
         raise AssertionError("read from whoosh, not from the store")
 
-    monkeypatch.setattr(ranking, "_postings_arrays", no_whoosh)
+    monkeypatch.setattr(ranking, "posting_arrays", no_whoosh)
     second = WhooshBackend(tmp_path / "search")
     again = second.search("w1 w2", frozenset({"everyone"}))
     assert [h.key for h in again.hits] == [h.key for h in expected.hits]
@@ -193,6 +193,43 @@ def test_a_new_worker_reads_long_posting_lists_from_the_store_until_their_segmen
     second.rebuild([_document(n, rnd) for n in range(50)])  # a new segment, the old gone
     assert not old_segments & {p.name for p in store.iterdir()}
     second.close()
+
+
+def test_the_lists_people_searched_for_are_read_again_in_the_segments_a_merge_makes(
+    tmp_path, monkeypatch
+):
+    """A merge or rebuild replaces segments: the writer reads the stored terms' lists in the
+    new segments before removing the old ones, so the next worker's first query for those
+    words does not read whoosh's blocks; words nobody searched for are not read."""
+    from rse_core.search import stored_postings
+
+    monkeypatch.setattr(stored_postings, "STORED_MIN", 10)
+    rnd = random.Random(12)
+    writer = WhooshBackend(tmp_path / "search")
+    writer.rebuild([_document(n, rnd) for n in range(300)])
+    writer.search("w1 w2", frozenset({"everyone"}))
+    store = stored_postings.PostingStore(tmp_path / "search-postings")
+    (before,) = [p.name for p in store.directory.iterdir()]
+    assert store.terms(before) == {("body", "w1"), ("body", "w2")}
+    writer.rebuild([_document(n, rnd) for n in range(400)])  # every segment replaced
+    writer.write([_document(n, rnd) for n in range(400, 420)])  # a small one beside
+    segments = [p.name for p in store.directory.iterdir()]
+    assert before not in segments and len(segments) == 1
+    assert store.terms(segments[0]) == {("body", "w1"), ("body", "w2")}
+    expected = writer.search("w1 w2", frozenset({"everyone"}))
+    writer.close()
+
+    def only_short_lists(reader, field, text):
+        assert text not in ("w1", "w2"), "read from whoosh after the merge"
+        return read(reader, field, text)
+
+    read = ranking.posting_arrays
+    monkeypatch.setattr(ranking, "posting_arrays", only_short_lists)
+    reader = WhooshBackend(tmp_path / "search")  # a worker started after the merge
+    again = reader.search("w1 w2", frozenset({"everyone"}))
+    assert [h.key for h in again.hits] == [h.key for h in expected.hits]
+    assert again.total == expected.total
+    reader.close()
 
 
 def test_a_forked_process_names_its_whoosh_files_apart_from_its_parent():

@@ -124,7 +124,7 @@ def segment_name(segment: Any) -> str:
     return f"{segment.segment_id()}-{segment.doc_count_all()}"
 
 
-def _postings_arrays(reader: Any, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+def posting_arrays(reader: Any, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
     """A term's local document numbers and term frequencies in this segment, deleted
     documents included (the caller's mask drops them)."""
     matcher = reader.postings(field, text)
@@ -179,7 +179,7 @@ def _read(searcher: Any, reader: Any, field: str, text: str, store: PostingStore
     if stored is not None:
         ids, weights = stored
     else:
-        ids, weights = _postings_arrays(reader, field, text)
+        ids, weights = posting_arrays(reader, field, text)
         if store is not None:
             store.save(_segment_key(reader), field, text, ids, weights)
     if not searcher.schema[field].scorable:

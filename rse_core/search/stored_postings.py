@@ -8,6 +8,12 @@ the segment's life: it is written here, beside the index, as one ``.npy`` file, 
 starting later maps it in a millisecond. Only lists of :data:`STORED_MIN` postings or more are
 kept (shorter ones read fast), and a segment's files go when the segment does
 (:meth:`PostingStore.prune`, by the writer after each commit).
+
+A merge replaces segments with a new one whose lists nobody has read: the first query after
+it would pay the whole read again. Each segment's directory also lists the terms stored for
+it (``terms``, a line per list), and the writer reads those terms' lists in the new segments
+before it prunes the old ones (``WhooshBackend._prune_store``): the words people search for
+stay fast across merges and rebuilds, at the cost of reading them once in the writer.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 STORED_MIN = 2_000
+TERMS = "terms"
 _DTYPE = np.dtype([("id", "<i4"), ("weight", "<f4")])
 
 
@@ -53,19 +60,36 @@ class PostingStore:
             with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as f:
                 np.save(f, stored)
             os.replace(f.name, path)  # whole or absent, for workers reading at the same time
+            with open(path.parent / TERMS, "a", encoding="utf-8") as terms:
+                terms.write(f"{field}\0{text}\n")  # one short append: whole lines
         except OSError:
             return
 
-    def prune(self, live_segments: Iterable[str]) -> None:
-        """Remove the lists of segments the index no longer has (merged or cleared)."""
+    def has(self, segment: str) -> bool:
+        """Whether any list of ``segment`` is stored."""
+        return (self.directory / segment).is_dir()
+
+    def terms(self, segment: str) -> set[tuple[str, str]]:
+        """The (field, term) pairs whose lists are stored for ``segment``."""
+        try:
+            lines = (self.directory / segment / TERMS).read_text(encoding="utf-8").splitlines()
+        except OSError:
+            return set()
+        pairs = (line.split("\0", 1) for line in lines)
+        return {(pair[0], pair[1]) for pair in pairs if len(pair) == 2}
+
+    def gone(self, live_segments: Iterable[str]) -> list[str]:
+        """The stored segments the index no longer has (merged away or cleared)."""
         live = set(live_segments)
         try:
-            kept = list(self.directory.iterdir())
+            return [entry.name for entry in self.directory.iterdir() if entry.name not in live]
         except OSError:
-            return
-        for entry in kept:
-            if entry.name not in live:
-                shutil.rmtree(entry, ignore_errors=True)
+            return []
+
+    def prune(self, live_segments: Iterable[str]) -> None:
+        """Remove the lists of segments the index no longer has."""
+        for name in self.gone(live_segments):
+            shutil.rmtree(self.directory / name, ignore_errors=True)
 
     def _path(self, segment: str, field: str, text: str) -> Path:
         name = hashlib.sha256(f"{field}\0{text}".encode()).hexdigest()[:32]

@@ -165,10 +165,24 @@ class WhooshBackend:
         return count
 
     def _prune_store(self) -> None:
-        """Drop the stored posting lists of segments a commit merged away (the writer's job:
-        it holds the writer lock)."""
+        """Drop the stored posting lists of segments a commit merged away, after reading the
+        same terms' lists in the segments that replaced them (the writer's job: it holds the
+        writer lock; see ``stored_postings``)."""
         toc = TOC.read(self.ix.storage, self.ix.indexname)
-        self._store.prune(ranking.segment_name(segment) for segment in toc.segments)
+        live = [ranking.segment_name(segment) for segment in toc.segments]
+        gone = self._store.gone(live)
+        wanted = set().union(*(self._store.terms(name) for name in gone))
+        if wanted:
+            with self.ix.searcher() as searcher:
+                for reader, _ in ranking.segments(searcher):
+                    name = ranking.segment_name(reader.segment())
+                    if self._store.has(name):
+                        continue  # an old segment: its lists are there already
+                    for field, text in sorted(wanted):
+                        if (field, text) in reader:
+                            ids, weights = ranking.posting_arrays(reader, field, text)
+                            self._store.save(name, field, text, ids, weights)
+        self._store.prune(live)
 
     def rebuild(
         self,
