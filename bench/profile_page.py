@@ -105,6 +105,10 @@ def time_statements(app) -> dict[str, list[float]]:
         if os.environ.get("EXPLAIN"):
             explain.setdefault(" ".join(statement.split()), (statement, parameters))
 
+    @event.listens_for(engine, "checkout")
+    def checkout(dbapi_connection, record, proxy):
+        times.setdefault("(a connection checked out of the pool)", []).append(0.0)
+
     explain: dict[str, tuple[str, object]] = {}
     app.state.explain = explain
     return times
@@ -113,6 +117,10 @@ def time_statements(app) -> dict[str, list[float]]:
 def print_statements(times: dict[str, list[float]], pages: int) -> None:
     """The statements by their time per page, most first."""
     rows = sorted(times.items(), key=lambda item: -sum(item[1]))
+    runs = sum(len(took) for key, took in rows if not key.startswith("("))
+    print(f"{runs / pages:.1f} statements a page")
+    checkouts = times.get("(a connection checked out of the pool)", [])
+    print(f"{len(checkouts) / pages:.1f} connections checked out a page")
     for statement, took in rows[:12]:
         per_page = f"{sum(took) / pages:7.2f} ms a page, {len(took) / pages:4.1f} runs"
         print(f"{per_page}  {statement[:240]}")
