@@ -37,7 +37,7 @@ from .runtime import Runtime
 from .search.documents import Document as SearchDocument
 from .settings import Settings
 from .social import followed
-from .validation import Conflict, ValidationError, clean_text, slugify
+from .validation import Conflict, ValidationError, clean_tags, clean_text, slugify
 from .web import parse_id
 from .web.atom import AtomEntry, atom_response, feed_key, feed_reader
 from .web.auth import signed_in_response
@@ -57,12 +57,14 @@ from .web.context import (
 from .web.contract import MAX_ID, api, api_routes
 from .web.contract import Body as ApiBody
 from .web.contract import Id as ApiId
+from .web.contract import Int as ApiInt
 from .web.contract import Link as ApiLink
 from .web.contract import Query as ApiQuery
 from .web.contract import Shape as ApiShape
 from .web.contract import Text as ApiText
 from .web.errors import ApiError
 from .web.flash import flash
+from .web.search_pages import search_visible
 from .web.tally import most_common, shared_tally, sum_counters
 from .web.templating import render, render_fragment, static_url
 from .web.times import time_zone
@@ -73,6 +75,7 @@ __all__ = [
     "ApiBody",
     "ApiError",
     "ApiId",
+    "ApiInt",
     "ApiLink",
     "ApiQuery",
     "ApiShape",
@@ -106,6 +109,7 @@ __all__ = [
     "call_hook",
     "can",
     "cancel_job",
+    "clean_tags",
     "clean_text",
     "create_app",
     "current_user",
@@ -137,6 +141,7 @@ __all__ = [
     "render_markdown",
     "render_social",
     "runtime",
+    "search_visible",
     "shared_tally",
     "signed_in_response",
     "slugify",

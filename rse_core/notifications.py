@@ -39,7 +39,7 @@ KINDS = {
     "mention": "Someone mentions you",
     "invite": "You are invited to a space",
     "join_request": "Someone asks to join a space you manage",
-    "watch": "Something you watch changes (a wiki page)",
+    "watch": "Something you watch changes (a wiki page, an answer to your question)",
     "event": "An event you go to: reminders, changes, cancellations, the waiting list",
 }
 MAX_NOTE = 300

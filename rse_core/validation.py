@@ -68,3 +68,23 @@ def slugify(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:60].strip("-")
+
+
+#: A tag: a letter or digit, then letters, digits, dashes or underscores, 40 at most.
+TAG = re.compile(r"^[^\W_][\w-]{0,39}$", re.UNICODE)
+
+
+def clean_tags(value: object, *, max_tags: int = 10) -> list[str]:
+    """Tags from a list or a comma/space separated string: lower-case words without their
+    ``#``, each once, at most ``max_tags``; a bad one is a ``tags`` field error."""
+    if isinstance(value, str):
+        value = re.split(r"[,\s]+", value)
+    if not isinstance(value, list | tuple) or not all(isinstance(t, str) for t in value):
+        raise ValidationError({"tags": "Give tags as a list of words."})
+    tags = list(dict.fromkeys(t.strip().lstrip("#").lower() for t in value if t.strip()))
+    bad = [t for t in tags if not TAG.match(t)]
+    if bad:
+        raise ValidationError({"tags": f"Not a tag: {bad[0][:40]!r} (letters, digits, dashes)."})
+    if len(tags) > max_tags:
+        raise ValidationError({"tags": f"Use at most {max_tags} tags."})
+    return tags

@@ -40,6 +40,8 @@ PRIVATE_VALUES: dict[str, str | None] = {
     "token": None,  # a feed secret: a wrong one is a 404 (tested in test_stream)
     "tag": None,  # tag pages list only visible items (plugins/feed/tests)
     "event_id": "EVENT",  # an event in that space
+    "qa_question_id": "QUESTION",  # a question asked in that space
+    "qa_answer_id": "ANSWER",  # an answer to it
     "day": None,  # a calendar's day: it lists only visible events (plugins/events/tests)
 }
 SAMPLE_VALUES = {
@@ -59,6 +61,8 @@ SAMPLE_VALUES = {
     "page_slug": "x",
     "tag": "x",
     "event_id": "1",
+    "qa_question_id": "1",
+    "qa_answer_id": "1",
     "day": "2026-12-01",
 }
 
@@ -85,7 +89,7 @@ SAMPLE_BODY = {
     "revision": 1,
 }
 # Operations whose required fields SAMPLE_BODY cannot hold for everyone ("status" differs).
-OPERATION_BODIES = {"events.answer": {"status": "yes"}}
+OPERATION_BODIES = {"events.answer": {"status": "yes"}, "qa.voteAnswer": {"value": 1}}
 
 
 def valid_body(app, path, method):
@@ -145,6 +149,12 @@ def world(rse_app, rse_user, rse_client_for):
         },
     )
     PRIVATE_VALUES["event_id"] = str(event.json()["id"])
+    question = owner.post("/api/v1/qa/questions", json={"title": "hush?", "space": "secret"})
+    PRIVATE_VALUES["qa_question_id"] = str(question.json()["id"])
+    reply = owner.post(
+        f"/api/v1/qa/questions/{question.json()['id']}/answers", json={"body": "hush"}
+    )
+    PRIVATE_VALUES["qa_answer_id"] = str(reply.json()["id"])
     page = owner.put("/api/v1/wiki/secret/pages/x", json={"title": "X", "body": "hush wiki"})
     assert page.status_code == 201  # the page SAMPLE_VALUES names, in the secret space's wiki
     item = owner.post("/api/v1/example/greetings", json={"text": "hush", "space": "secret"})

@@ -59,6 +59,14 @@ def _integral(value: Any) -> Any:
 
 #: An object's id: an integer as JSON Schema means it (3 or 3.0), never a string or a boolean.
 Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_integral)]
+
+
+def Int(minimum: int, maximum: int) -> Any:
+    """A whole number from ``minimum`` to ``maximum`` in a body: JSON Schema's integer (3 or
+    3.0), never a string or a boolean."""
+    return Annotated[int, Field(ge=minimum, le=maximum), BeforeValidator(_integral)]
+
+
 #: ``?limit=``: a page's length.
 Limit = Annotated[int, Field(ge=1, le=100)]
 

@@ -67,6 +67,17 @@ def run_search(
     return q, results
 
 
+def search_visible(request: Request, q: str, *, kind: str = "", limit: int = 5) -> list[Any]:
+    """The best ``limit`` hits of ``q`` among what this request's reader may see (of
+    ``kind``, a content type such as ``"qa.question"``), for a plugin's suggestions ("similar
+    questions"); empty when search is off or ``q`` is. Hits have ``title``, ``url``, ``key``
+    (``"c:<content id>"``) and a ``snippet``."""
+    if runtime(request).search is None or not q.strip():
+        return []
+    _q, results = run_search(request, q, kind=kind)
+    return [] if results is None else list(results.hits[:limit])
+
+
 async def search_page(request: Request) -> Response:
     """GET /search?q=&type=&space=&cursor=."""
     params = request.query_params

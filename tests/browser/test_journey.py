@@ -508,9 +508,58 @@ PHONE_PAGES = [
     "/wiki/company/-/recent",
     "/wiki/company/travel-policy",
     "/wiki/kubernetes-guild",
+    "/qa",
+    "/qa/unanswered",
+    "/qa/mine",
+    "/qa/ask",
+    "/qa/questions/1",
+    "/qa/questions/2",
+    "/qa/spaces/kubernetes-guild",
     "/example/",
     "/no-such-page",
 ]
+
+
+def test_ask_see_a_similar_question_get_an_answer_vote_and_accept_it(server, browser):
+    """Typing a question proposes similar ones already asked (the demo's); asked anyway, a
+    colleague answers it, the asker sees the notification, votes and accepts the answer."""
+    context, page, errors = sign_in(browser, server, "gaelle")
+    page.goto(f"{server}/qa")
+    page.click("a:has-text('Ask a question')")
+    page.locator("#f-title").press_sequentially("book a meeting room", delay=5)
+    similar = page.locator("#qa-similar a", has_text="How do I book a meeting room")
+    similar.wait_for()  # htmx asked the core's search, as Gaëlle may see it
+    page.fill("#f-title", "")
+    page.locator("#f-title").press_sequentially("Can I bring my dog to the Bordeaux office?")
+    page.fill("#f-body", "She is **very** calm.")
+    page.fill("#f-tags", "office, bordeaux")
+    page.click("#qa-ask button:has-text('Ask')")
+    page.wait_for_url(f"{server}/qa/questions/*")
+    question_url = page.url
+    assert page.locator(".qa-question h1").inner_text() == (
+        "Can I bring my dog to the Bordeaux office?"
+    )
+    assert page.locator(".qa-question .qa-body strong").inner_text() == "very"
+    other, colleague, other_errors = sign_in(browser, server, "chloe")
+    colleague.goto(f"{server}/qa/unanswered")
+    colleague.click("a:has-text('Can I bring my dog to the Bordeaux office?')")
+    colleague.fill("#f-answer", "Yes, on Fridays: see the *office charter*.")
+    colleague.click(".qa-answer-form button:has-text('Answer')")
+    colleague.locator(".qa-answer em", has_text="office charter").wait_for()
+    assert colleague.locator("button:has-text('Accept this answer')").count() == 0
+    other.close()
+    page.goto(f"{server}/notifications")
+    assert "Can I bring my dog" in page.locator("main").inner_text()
+    page.goto(question_url)
+    page.click(".qa-answer button:has-text('Useful')")
+    page.locator(".qa-answer button[aria-pressed=true]", has_text="Useful · 1").wait_for()
+    page.click(".qa-answer button:has-text('Accept this answer')")
+    page.locator(".qa-answer.accepted .qa-accepted").wait_for()
+    page.goto(f"{server}/qa")
+    card = page.locator(".qa-card", has_text="Can I bring my dog")
+    assert "solved" in card.inner_text()
+    assert errors == [] and other_errors == []
+    context.close()
 
 
 @pytest.mark.parametrize("locale", ["en-US", "fr-FR"])

@@ -27,6 +27,7 @@ from rse_core import (
     User,
     ValidationError,
     cancel_job,
+    clean_tags,
     clean_text,
     delete_content,
     enqueue_job,
@@ -44,7 +45,6 @@ MAX_BODY = 100_000
 MAX_TAGS = 10
 MAX_COVER_URL = 1000
 WORDS_PER_MINUTE = 200
-TAG = re.compile(r"^[^\W_][\w-]{0,39}$", re.UNICODE)
 PUBLISH_JOB = "blog.publish"
 
 
@@ -58,21 +58,6 @@ class PostFields:
     cover_url: str | None = None  # "" removes the cover
     status: str | None = None
     publish_at: datetime | None = None
-
-
-def clean_tags(value: object) -> list[str]:
-    """Tags from a list or a comma/space separated string: lower-case words, at most 10."""
-    if isinstance(value, str):
-        value = re.split(r"[,\s]+", value)
-    if not isinstance(value, list | tuple) or not all(isinstance(t, str) for t in value):
-        raise ValidationError({"tags": "Give tags as a list of words."})
-    tags = list(dict.fromkeys(t.strip().lstrip("#").lower() for t in value if t.strip()))
-    bad = [t for t in tags if not TAG.match(t)]
-    if bad:
-        raise ValidationError({"tags": f"Not a tag: {bad[0][:40]!r} (letters, digits, dashes)."})
-    if len(tags) > MAX_TAGS:
-        raise ValidationError({"tags": f"Use at most {MAX_TAGS} tags."})
-    return tags
 
 
 # An http(s) address in plain ASCII (percent-encoded beyond it), written with explicit
@@ -104,7 +89,7 @@ def clean(data: Mapping[str, Any], *, now: datetime, creating: bool) -> PostFiel
             data.get("body"), "body", max_length=MAX_BODY, required="Write the post first."
         )
     if data.get("tags") is not None:
-        fields.tags = clean_tags(data["tags"])
+        fields.tags = clean_tags(data["tags"], max_tags=MAX_TAGS)
     if "cover_url" in data:
         fields.cover_url = clean_cover_url(data["cover_url"])
     status = data.get("status", DRAFT if creating else None)

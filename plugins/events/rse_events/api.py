@@ -17,6 +17,7 @@ from rse_core import (
     ApiBody,
     ApiError,
     ApiId,
+    ApiInt,
     ApiLink,
     ApiQuery,
     ApiShape,
@@ -54,13 +55,6 @@ def _iso_text(value: Any) -> Any:
     return value
 
 
-def _whole(value: Any) -> Any:
-    """A whole number, JSON's 12.0 included."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]|$)")
 LAX = Field(strict=False)  # JSON carries dates and times as text
 Moment = Annotated[
@@ -72,7 +66,7 @@ Moment = Annotated[
         "last day",
     ),
 ]
-Capacity = Annotated[int, Field(ge=1, le=events.MAX_CAPACITY), BeforeValidator(_whole)]
+Capacity = ApiInt(1, events.MAX_CAPACITY)
 # The zones this machine knows, listed in the document (so a client knows what it may send);
 # checked by the service itself, whose refusal names the field without listing them all.
 ZONES = sorted(available_timezones())

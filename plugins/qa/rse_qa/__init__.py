@@ -1,0 +1,1 @@
+"""rse-qa: questions and answers."""

@@ -1,0 +1,87 @@
+"""Hook implementations of the Q&A plugin."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from rse_core import (
+    NavItem,
+    Permission,
+    SpaceTab,
+    access,
+    current_user,
+    excerpt,
+    followed,
+    hookimpl,
+    people_and_spaces,
+    principals,
+    render_fragment,
+    runtime,
+)
+
+from . import api, questions, views
+from .demo import load_demo
+
+
+@hookimpl
+def rse_routes(settings):
+    """The lists, the ask form and its suggestions, a question's page and its forms."""
+    return list(views.PAGE_ROUTES)
+
+
+@hookimpl
+def rse_api_routes(settings):
+    """The Q&A API under /api/v1/qa."""
+    return list(api.API_ROUTES)
+
+
+@hookimpl
+def rse_permissions():
+    """Asking questions (every employee company-wide; in a space, its members)."""
+    return [Permission("qa.ask", "Ask questions", default_roles=("everyone",))]
+
+
+@hookimpl
+def rse_nav_items(request: Request):
+    """A "Questions" entry in the header."""
+    return [NavItem("Questions", "/qa", order=35)]
+
+
+@hookimpl
+def rse_space_tabs(request: Request, space):
+    """A space's questions."""
+    return [SpaceTab("Questions", f"/qa/spaces/{space.slug}", order=45)]
+
+
+@hookimpl
+def rse_render_activity(request: Request, entry):
+    """A question in the stream: its title and the start of its text (no query per entry)."""
+    if entry.content.type != questions.TYPE:
+        return None
+    return render_fragment(
+        request, "qa/entry.html", {"entry": entry, "teaser": excerpt(entry.content.summary, 280)}
+    )
+
+
+@hookimpl
+def rse_home_widgets(request: Request):
+    """Unanswered questions in the reader's spaces and the tags they follow."""
+    with runtime(request).db.read() as session:
+        tags = [t[4:] for t in followed(session, current_user(request).id) if t.startswith("tag:")]
+        rows = questions.waiting_for(
+            session, principals(request), list(access(request).roles), tags
+        )
+        authors, _ = people_and_spaces(session, [q.author_id for q in rows])
+    return [render_fragment(request, "qa/widget.html", {"rows": rows, "authors": authors})]
+
+
+@hookimpl
+def rse_demo_data(session, settings):
+    """Questions in French and English, answered, voted and accepted, and one waiting."""
+    load_demo(session)
+
+
+@hookimpl
+def rse_content_types():
+    """The names search shows for this plugin's items."""
+    return {questions.TYPE: "Question"}

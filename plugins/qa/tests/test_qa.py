@@ -1,0 +1,243 @@
+"""The Q&A plugin: asking, answering, votes, the accepted answer, lists, similar questions,
+the home widget, permissions and the rollout."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from starlette.testclient import TestClient
+
+from rse_core.testing import enable, wait_for_index
+
+
+@pytest.fixture
+def people(rse_app, rse_user, rse_client_for):
+    for name in ("ann", "bob", "cid"):
+        rse_user(name)
+    clients = {name: rse_client_for(name) for name in ("ann", "bob", "cid")}
+    created = clients["ann"].post(
+        "/api/v1/spaces", json={"name": "Ops", "slug": "ops", "visibility": "private"}
+    )
+    assert created.status_code == 201
+    clients["ann"].post("/api/v1/spaces/ops/members", json={"username": "bob", "role": "member"})
+    enable(rse_app, "qa")
+    return clients
+
+
+def ask(client, expect=201, **body):
+    body.setdefault("title", "How do I restart the VPN?")
+    response = client.post("/api/v1/qa/questions", json=body)
+    assert response.status_code == expect, response.text
+    return response.json()
+
+
+def answer(client, question_id, body="Unplug it and plug it back.", expect=201):
+    response = client.post(f"/api/v1/qa/questions/{question_id}/answers", json={"body": body})
+    assert response.status_code == expect, response.text
+    return response.json()
+
+
+def titles(client, query=""):
+    return [q["title"] for q in client.get(f"/api/v1/qa/questions{query}").json()["items"]]
+
+
+def test_ask_answer_vote_and_accept_through_the_api(people):
+    ann, bob, cid = people["ann"], people["bob"], people["cid"]
+    question = ask(ann, body="It says *timeout*. <script>x()</script>", tags=["vpn", "#IT"])
+    assert question["tags"] == ["vpn", "it"] and question["answer_count"] == 0
+    assert "<em>timeout</em>" in question["html"] and "<script>" not in question["html"]
+    first = answer(bob, question["id"], "Try **again** later.")
+    second = answer(cid, question["id"], "Use the new client.")
+    for voter in (ann, bob, cid):  # two votes by one person count once
+        for _ in range(2):
+            vote = voter.post(f"/api/v1/qa/answers/{second['id']}/vote", json={"value": 1})
+            assert vote.status_code == 200, vote.text
+    assert vote.json() == {"answer_id": second["id"], "score": 3, "voted": True}
+    back = cid.post(f"/api/v1/qa/answers/{second['id']}/vote", json={"value": 0}).json()
+    assert back["score"] == 2 and back["voted"] is False
+    again = cid.post(f"/api/v1/qa/answers/{second['id']}/vote", json={"value": 0}).json()
+    assert again["score"] == 2  # taking back a vote one does not hold changes nothing
+    bad = ann.post(f"/api/v1/qa/answers/{second['id']}/vote", json={"value": 2})
+    assert bad.status_code == 422 and "value" in bad.json()["error"]["fields"]
+    # The asker accepts; nobody else (not a moderator) may.
+    refused = cid.post(f"/api/v1/qa/answers/{first['id']}/accept")
+    assert refused.status_code == 403
+    accepted = ann.post(f"/api/v1/qa/answers/{first['id']}/accept")
+    assert accepted.status_code == 200 and accepted.json()["accepted"] is True
+    shown = ann.get(f"/api/v1/qa/questions/{question['id']}").json()
+    assert [a["id"] for a in shown["answers"]] == [first["id"], second["id"]]  # accepted first
+    assert shown["accepted_answer_id"] == first["id"] and shown["answer_count"] == 2
+    assert [a["voted"] for a in shown["answers"]] == [False, True]
+    # Accepting another answer moves the mark.
+    ann.post(f"/api/v1/qa/answers/{second['id']}/accept")
+    shown = ann.get(f"/api/v1/qa/questions/{question['id']}").json()
+    assert shown["answers"][0]["id"] == second["id"] and shown["answers"][0]["accepted"]
+
+
+def test_the_asker_is_told_and_the_question_reaches_the_stream_and_search(rse_app, people):
+    ann, bob = people["ann"], people["bob"]
+    question = ask(ann, title="Where is the printer on floor 3?")
+    answer(bob, question["id"], "Next to the kitchen.")
+    notes = ann.get("/api/v1/notifications").json()["items"]
+    assert any(n["content"]["title"] == "Where is the printer on floor 3?" for n in notes)
+    stream = bob.get("/api/v1/stream").json()["items"]
+    assert stream[0]["object"]["name"] == "Where is the printer on floor 3?"
+    wait_for_index(rse_app)
+    hits = bob.get("/api/v1/search", params={"q": "printer"}).json()["hits"]
+    assert [h["title"] for h in hits] == ["Where is the printer on floor 3?"]
+
+
+def test_lists_newest_unanswered_mine_tag_and_space(people):
+    ann, bob, cid = people["ann"], people["bob"], people["cid"]
+    one = ask(ann, title="One", tags=["vpn"])
+    ask(bob, title="Two", space="ops")
+    ask(cid, title="Three", tags=["vpn", "wifi"])
+    answer(bob, one["id"])
+    assert titles(ann) == ["Three", "Two", "One"]
+    assert titles(cid) == ["Three", "One"]  # Ops is private: cid is not a member
+    assert titles(ann, "?unanswered=true") == ["Three", "Two"]
+    assert titles(ann, "?mine=true") == ["One"]
+    assert titles(ann, "?tag=vpn") == ["Three", "One"]
+    assert titles(ann, "?space=ops") == ["Two"]
+    assert titles(cid, "?space=ops") == []  # a private space: known, its questions not
+    assert cid.get("/api/v1/qa/questions?space=nope").status_code == 404
+    page = ann.get("/api/v1/qa/questions?limit=2").json()
+    rest = ann.get(f"/api/v1/qa/questions?limit=2&before={page['next']}").json()
+    assert [q["title"] for q in page["items"] + rest["items"]] == ["Three", "Two", "One"]
+    assert rest["next"] is None
+    html = ann.get("/qa/unanswered").text
+    assert ">Three<" in html and ">Two<" in html and ">One<" not in html
+    assert ">Two<" in ann.get("/qa/spaces/ops").text
+    assert ann.get("/qa/mine").text.count('class="card qa-card"') == 1
+
+
+def test_a_private_space_question_is_invisible_to_outsiders_everywhere(people):
+    ann, bob, cid = people["ann"], people["bob"], people["cid"]
+    question = ask(bob, title="Secret budget question", space="ops")
+    reply = answer(ann, question["id"])
+    for path in (
+        f"/api/v1/qa/questions/{question['id']}",
+        f"/qa/questions/{question['id']}",
+    ):
+        assert cid.get(path).status_code == 404, path
+    assert (
+        cid.post(f"/api/v1/qa/questions/{question['id']}/answers", json={"body": "x"}).status_code
+        == 404
+    )
+    assert cid.post(f"/api/v1/qa/answers/{reply['id']}/vote", json={"value": 1}).status_code == 404
+    assert cid.post(f"/api/v1/qa/answers/{reply['id']}/accept").status_code == 404
+    assert cid.delete(f"/api/v1/qa/questions/{question['id']}").status_code == 404
+    assert "Secret budget" not in cid.get("/qa").text
+    assert cid.get("/qa/similar", params={"title": "Secret budget"}).text.strip() == ""
+
+
+def test_only_members_ask_in_a_space_and_only_the_author_edits(people):
+    ann, bob, cid = people["ann"], people["bob"], people["cid"]
+    assert ask(cid, expect=403, space="ops")  # a private space cid is not in
+    question = ask(bob, title="Typo in the titel")
+    edited = bob.patch(
+        f"/api/v1/qa/questions/{question['id']}", json={"title": "Typo in the title"}
+    )
+    assert edited.status_code == 200 and edited.json()["title"] == "Typo in the title"
+    assert (
+        ann.patch(f"/api/v1/qa/questions/{question['id']}", json={"title": "Mine"}).status_code
+        == 403
+    )
+    blank = bob.patch(f"/api/v1/qa/questions/{question['id']}", json={"title": "   "})
+    assert blank.status_code == 422
+    assert ask(ann, expect=422, title="")["error"]["fields"]["title"]
+    assert cid.delete(f"/api/v1/qa/questions/{question['id']}").status_code == 403
+    assert bob.delete(f"/api/v1/qa/questions/{question['id']}").status_code == 204
+    assert ann.get(f"/api/v1/qa/questions/{question['id']}").status_code == 404
+
+
+def test_the_pages_ask_answer_vote_and_accept_without_javascript(people):
+    ann, bob = people["ann"], people["bob"]
+    form = ann.get("/qa/ask")
+    assert form.status_code == 200 and 'hx-get="/qa/similar"' in form.text
+    empty = ann.post("/qa/questions", data={"title": " ", "body": ""})
+    assert empty.status_code == 422 and "Ask your question." in empty.text
+    made = ann.post(
+        "/qa/questions",
+        data={"title": "Who owns the wiki?", "body": "Just **curious**", "tags": "wiki, owners"},
+        follow_redirects=False,
+    )
+    assert made.status_code == 303
+    url = made.headers["location"]
+    page = ann.get(url).text
+    assert "<strong>curious</strong>" in page and "#owners" in page
+    no_text = bob.post(url, data={"action": "answer", "body": ""})
+    assert no_text.status_code == 422 and "Write your answer first." in no_text.text
+    answered = bob.post(url, data={"action": "answer", "body": "The intranet team."})
+    answer_id = int(answered.url.fragment.split("-")[1])
+    ann.post(f"/qa/answers/{answer_id}", data={"action": "vote"})
+    ann.post(f"/qa/answers/{answer_id}", data={"action": "accept"})
+    page = ann.get(url).text
+    assert "Accepted answer" in page and "Useful · 1" in page and 'aria-pressed="true"' in page
+    bob_page = bob.get(url).text
+    assert "Accept this answer" not in bob_page  # not the asker
+    assert bob.post(f"/qa/answers/{answer_id}", data={"action": "accept"}).status_code == 403
+
+
+def test_similar_questions_come_from_search_while_the_title_is_typed(rse_app, people):
+    ann, bob = people["ann"], people["bob"]
+    ask(ann, title="How to reset my laptop password?")
+    ask(ann, title="Lunch options near the office")
+    wait_for_index(rse_app)
+    similar = bob.get("/qa/similar", params={"title": "reset password"}).text
+    assert "How to reset my laptop password?" in similar and "Lunch" not in similar
+    form = bob.get("/qa/ask", params={"title": "laptop password"}).text
+    assert "How to reset my laptop password?" in form
+
+
+def test_the_home_widget_lists_unanswered_questions_in_my_spaces_and_tags(people):
+    ann, bob, cid = people["ann"], people["bob"], people["cid"]
+    ask(ann, title="Ops on-call rota?", space="ops")
+    ask(cid, title="Best VPN client?", tags=["vpn"])
+    ask(cid, title="Unrelated")
+    cid_home = cid.get("/").text
+    assert "Questions waiting for an answer" in cid_home and "Ops on-call rota?" not in cid_home
+    bob.post("/follow", data={"target": "tag:vpn"})
+    home = bob.get("/").text
+    assert "Ops on-call rota?" in home and "Best VPN client?" in home
+    assert "Unrelated" not in home.split("Questions waiting for an answer")[1]
+
+
+def test_concurrent_votes_by_many_people_count_once_each(rse_app, rse_user, rse_client_for, people):
+    question = ask(people["ann"])
+    reply = answer(people["bob"], question["id"])
+    names = [f"voter{i}" for i in range(12)]
+    for name in names:
+        rse_user(name)
+    voters = [rse_client_for(name) for name in names]
+    errors: list[str] = []
+
+    def run(client: TestClient) -> None:
+        for _ in range(2):  # each twice: the second is the same vote
+            response = client.post(f"/api/v1/qa/answers/{reply['id']}/vote", json={"value": 1})
+            if response.status_code != 200:
+                errors.append(response.text)
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in voters]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    shown = people["ann"].get(f"/api/v1/qa/questions/{question['id']}").json()
+    assert shown["answers"][0]["score"] == len(names)
+
+
+def test_off_for_everyone_until_enabled_then_for_a_pilot_space_only(
+    rse_app, rse_user, rse_client_for
+):
+    for name in ("pia", "out"):
+        rse_user(name)
+    pia, out = rse_client_for("pia"), rse_client_for("out")
+    pia.post("/api/v1/spaces", json={"name": "Pilot", "slug": "pilot", "visibility": "public"})
+    assert pia.get("/qa").status_code == 404
+    enable(rse_app, "qa", spaces=["pilot"])
+    assert pia.get("/qa").status_code == 200
+    assert out.get("/qa").status_code == 404
+    assert out.get("/api/v1/qa/questions").status_code == 404
