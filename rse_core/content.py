@@ -58,6 +58,9 @@ class Content(Base):
     audience: Mapped[str] = mapped_column(String(40), index=True)
     title: Mapped[str] = mapped_column(String(300), default="")
     summary: Mapped[str] = mapped_column(Text, default="")  # plain text, for streams and search
+    #: More text for the item's search entry that no page shows with it (a question's
+    #: answers): see ``set_search_text``.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     url: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -244,6 +247,14 @@ def update(
         session.delete(last)
     _emit(session, content, actor, "update")
     return content
+
+
+def set_search_text(session: Session, content: Content, text: str) -> None:
+    """Index ``text`` with the item (its search entry: title, summary, this, comments), for
+    words that belong to it but live in a plugin's own rows (a question's answers). They share
+    the item's audience: whoever may not see the item cannot find it by them. No activity."""
+    content.search_text = text[:100_000]
+    session.add(SearchOutbox(content_id=content.id, op="index"))
 
 
 def delete(session: Session, content: Content) -> None:

@@ -79,7 +79,9 @@ def _documents(session: Session, batch: list[Content]) -> Iterator[Document]:
             key=f"c:{c.id}",
             kind=c.type,
             title=c.title or headline(c.summary),
-            text="\n".join([c.summary, *comments.get(c.id, [])]),
+            text="\n".join(
+                [c.summary, *([c.search_text] if c.search_text else []), *comments.get(c.id, [])]
+            ),
             audience=c.audience,
             url=c.url,
             space=slugs.get(c.space_id, "") if c.space_id else "",

@@ -31,6 +31,7 @@ from rse_core import (
     notify,
     notify_mentions,
     publish,
+    set_search_text,
     update_content,
     utcnow,
     visible,
@@ -184,6 +185,7 @@ def answer(
         .values(answer_count=Question.answer_count + 1)
     )
     session.flush()
+    index_answers(session, question)
     asker = session.get(User, question.author_id)
     if asker is not None:
         notify(session, asker, "watch", actor=author, content=content, note="answered")
@@ -195,6 +197,8 @@ def edit_answer(session: Session, row: Answer, body: str) -> None:
     """Change an answer's text (its author)."""
     row.body = body
     row.updated_at = utcnow()
+    session.flush()
+    index_answers(session, session.get(Question, row.question_id))
 
 
 def remove_answer(session: Session, row: Answer, question: Question) -> None:
@@ -204,6 +208,8 @@ def remove_answer(session: Session, row: Answer, question: Question) -> None:
     if question.accepted_answer_id == row.id:
         values["accepted_answer_id"] = None
     session.execute(update(Question).where(Question.id == question.id).values(**values))
+    session.flush()
+    index_answers(session, question)
 
 
 def vote(session: Session, row: Answer, voter: User, value: int) -> int:
@@ -335,3 +341,14 @@ def waiting_for(
         )
     query = visible_questions(principals).where(Question.answer_count == 0, or_(*conditions))
     return list(session.execute(query.limit(limit)).scalars())
+
+
+def index_answers(session: Session, question: Question) -> None:
+    """Put the question's live answers into its search entry: their words find the question,
+    for whoever may see it."""
+    bodies = session.execute(
+        select(Answer.body)
+        .where(Answer.question_id == question.id, Answer.deleted_at.is_(None))
+        .order_by(Answer.id)
+    ).scalars()
+    set_search_text(session, session.get(Content, question.content_id), "\n".join(bodies))

@@ -247,7 +247,8 @@ async def change(request: Request) -> Response:
 
 async def answer_action(request: Request) -> Response:
     """POST /qa/answers/{id}: ``action=vote`` / ``unvote`` (anyone who sees it), ``accept``
-    (the asker or a moderator), ``delete`` (its author or a moderator)."""
+    (the asker or a moderator), ``edit`` with ``body`` (its author), ``delete`` (its author
+    or a moderator)."""
     form = await request.form()
     action = form.get("action")
     me = current_user(request)
@@ -264,16 +265,23 @@ async def answer_action(request: Request) -> Response:
             ):
                 raise HTTPException(403)
             questions.accept(session, question, row)
+        elif action == "edit":
+            if row.author_id != me.id:
+                raise HTTPException(403)
+            questions.edit_answer(session, row, questions.clean_answer(form.get("body")))
         elif action == "delete":
             if not may_moderate(session, request, content, row.author_id):
                 raise HTTPException(403)
             questions.remove_answer(session, row, question)
             return questions.question_url(question)
         else:
-            raise HTTPException(400, "action must be vote, unvote, accept or delete")
+            raise HTTPException(400, "action must be vote, unvote, accept, edit or delete")
         return f"{questions.question_url(question)}#answer-{row.id}"
 
-    target = await write(request, run)
+    try:
+        target = await write(request, run)
+    except ValidationError:
+        raise HTTPException(422, "Write your answer first.") from None
     return RedirectResponse(target, status_code=303)
 
 

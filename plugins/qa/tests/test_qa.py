@@ -241,3 +241,44 @@ def test_off_for_everyone_until_enabled_then_for_a_pilot_space_only(
     assert pia.get("/qa").status_code == 200
     assert out.get("/qa").status_code == 404
     assert out.get("/api/v1/qa/questions").status_code == 404
+
+
+def test_an_answers_words_find_its_question_until_the_answer_goes(rse_app, people):
+    ann, bob, cid = people["ann"], people["bob"], people["cid"]
+    public = ask(ann, title="Printer trouble")
+    private = ask(bob, title="Ops trouble", space="ops")
+    reply = answer(bob, public["id"], "Reinstall the zanzibar driver.")
+    answer(ann, private["id"], "Restart the quokka service.")
+    wait_for_index(rse_app)
+
+    def found(client, q):
+        return [h["title"] for h in client.get("/api/v1/search", params={"q": q}).json()["hits"]]
+
+    assert found(cid, "zanzibar") == ["Printer trouble"]
+    assert found(bob, "quokka") == ["Ops trouble"]
+    assert found(cid, "quokka") == []  # the answer shares its question's audience
+    edited = bob.patch(f"/api/v1/qa/answers/{reply['id']}", json={"body": "Use the wombat one."})
+    assert edited.status_code == 200 and edited.json()["body"] == "Use the wombat one."
+    assert ann.patch(f"/api/v1/qa/answers/{reply['id']}", json={"body": "x"}).status_code == 403
+    wait_for_index(rse_app)
+    assert found(cid, "wombat") == ["Printer trouble"] and found(cid, "zanzibar") == []
+    assert cid.delete(f"/api/v1/qa/answers/{reply['id']}").status_code == 403
+    assert bob.delete(f"/api/v1/qa/answers/{reply['id']}").status_code == 204
+    wait_for_index(rse_app)
+    assert found(cid, "wombat") == []
+    shown = ann.get(f"/api/v1/qa/questions/{public['id']}").json()
+    assert shown["answers"] == [] and shown["answer_count"] == 0
+
+
+def test_an_answer_is_edited_from_its_page_by_its_author_only(people):
+    ann, bob = people["ann"], people["bob"]
+    question = ask(ann)
+    reply = answer(bob, question["id"], "First draft")
+    url = f"/qa/questions/{question['id']}"
+    assert "Edit my answer" in bob.get(url).text and "Edit my answer" not in ann.get(url).text
+    bob.post(f"/qa/answers/{reply['id']}", data={"action": "edit", "body": "Better *answer*"})
+    assert "Better <em>answer</em>" in ann.get(url).text
+    refused = ann.post(f"/qa/answers/{reply['id']}", data={"action": "edit", "body": "Mine"})
+    assert refused.status_code == 403
+    blank = bob.post(f"/qa/answers/{reply['id']}", data={"action": "edit", "body": " "})
+    assert blank.status_code == 422 and "Better <em>answer</em>" in ann.get(url).text
