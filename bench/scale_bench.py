@@ -85,6 +85,7 @@ def pages_for(url: str, reader: int) -> dict[str, str]:
         "blog": "/blog",
         "wiki": "/wiki/company",
         "events": "/events",
+        "questions": "/qa",
     }
 
 

@@ -10,8 +10,9 @@ Writes, with plain sqlite3 ``executemany`` or PostgreSQL ``COPY`` (the ORM would
     of members and most a few hundred); every space has an owner;
   * follows: each person follows 0-10 colleagues;
   * ``--activities`` activities (10,000,000) over the last year, one item created for every
-    ten (1,000,000 searchable items), spread over every plugin (feed 55 %, bookmarks 15 %,
-    wiki 12 %, blog 10 %, events 8 %) with each plugin's own rows; the others are comments
+    ten (1,000,000 searchable items), spread over every plugin (feed 50 %, bookmarks 15 %,
+    wiki 12 %, blog 10 %, events 8 %, questions 5 % with up to three answers each) with each
+    plugin's own rows; the others are comments
     (with their comment rows) and edits on recent items, by members of the item's space;
   * hashtags on a third of the feed posts (a vocabulary of 500, some far more used);
   * the bench's particular readers: ``user1`` belongs to 500 spaces, ``user2`` follows 1,000
@@ -40,7 +41,9 @@ from pathlib import Path
 from typing import Any
 
 HISTORY = timedelta(days=365)
-PLUGIN_SHARES = (("feed", 0.55), ("bookmarks", 0.15), ("wiki", 0.12), ("blog", 0.10))
+PLUGIN_SHARES = (
+    ("feed", 0.50), ("bookmarks", 0.15), ("wiki", 0.12), ("blog", 0.10), ("qa", 0.05),
+)  # fmt: skip
 # the rest (8 %) are events
 VISIBILITY = (("public", 0.45), ("private", 0.85))  # then secret
 RECENT = 5_000  # comments and edits go to one of the last RECENT items
@@ -273,7 +276,7 @@ def build(
     content_tags: list[tuple[Any, ...]] = []
     plugin_rows: dict[str, list[tuple[Any, ...]]] = {
         "feed": [], "bookmarks": [], "wiki": [], "wiki_revision": [], "blog": [],
-        "events": [], "event_organiser": [], "event_occurrence": [],
+        "events": [], "event_organiser": [], "event_occurrence": [], "qa": [], "qa_answer": [],
     }  # fmt: skip
     recent: deque[tuple[int, int | None, str, str, int]] = deque(maxlen=RECENT)
     counts = {"items": 0, "comments": 0, "activities": 0}
@@ -294,12 +297,14 @@ def build(
         writer.write("event_event", EVENT_COLUMNS, plugin_rows["events"])
         writer.write("event_organiser", ("event_id", "user_id"), plugin_rows["event_organiser"])
         writer.write("event_occurrence", OCCURRENCE_COLUMNS, plugin_rows["event_occurrence"])
+        writer.write("qa_question", QUESTION_COLUMNS, plugin_rows["qa"])
+        writer.write("qa_answer", ANSWER_COLUMNS, plugin_rows["qa_answer"])
         writer.write("rse_activity", ACTIVITY_COLUMNS, activity)
         writer.write("rse_comment", COMMENT_COLUMNS, comments)
         for rows in (content, activity, comments, content_tags, *plugin_rows.values()):
             rows.clear()
 
-    plugin_ids = dict.fromkeys(("feed", "bookmarks", "wiki", "blog", "events"), 0)
+    plugin_ids = dict.fromkeys(("feed", "bookmarks", "wiki", "blog", "qa", "events"), 0)
     for aid in range(1, activities + 1):
         at = (begin + step * aid).isoformat(sep=" ")
         if not recent or rng.random() < item_share:
@@ -364,7 +369,7 @@ USER_COLUMNS = ("id", "username", "email", "password_hash", "display_name", "is_
                 "is_active", "job_title", "department", "location", "phone", "bio",
                 "created_at")  # fmt: skip
 ITEM_TYPE = {"feed": "post", "bookmarks": "link", "wiki": "page", "blog": "post",
-             "events": "event"}  # fmt: skip
+             "qa": "question", "events": "event"}  # fmt: skip
 CONTENT_COLUMNS = ("id", "type", "plugin", "space_id", "author_id", "audience", "title",
                    "summary", "url", "created_at", "updated_at")  # fmt: skip
 ACTIVITY_COLUMNS = ("id", "actor_id", "verb", "content_id", "space_id", "audience", "plugin",
@@ -381,6 +386,9 @@ EVENT_COLUMNS = ("id", "content_id", "creator_id", "space_id", "title", "descrip
                  "time_zone", "starts_at", "ends_at", "all_day", "location", "online_url",
                  "uid", "sequence", "created_at", "updated_at")  # fmt: skip
 OCCURRENCE_COLUMNS = ("event_id", "original_start", "starts_at", "ends_at", "moved", "cancelled")
+QUESTION_COLUMNS = ("id", "content_id", "author_id", "space_id", "title", "body", "tags",
+                    "answer_count", "accepted_answer_id", "created_at", "updated_at")  # fmt: skip
+ANSWER_COLUMNS = ("id", "question_id", "author_id", "body", "score", "created_at", "updated_at")
 
 
 def item(
@@ -420,6 +428,20 @@ def item(
         body = f"A post about the {topic}. " + "A paragraph with some words in it. " * 40
         rows["blog"].append((pid, cid, author, space, title, body, "", "published", at, at, at))
         return title, body, f"/blog/posts/{pid}"
+    if plugin == "qa":
+        title = f"How do we handle the {topic} for item {cid}?"
+        body = f"I need help with the {topic}."
+        answers = rng.choice((0, 0, 1, 1, 2, 3))
+        accepted = None
+        for n in range(answers):
+            answer_id = pid * 4 + n  # at most three a question: unique without a counter
+            rows["qa_answer"].append(
+                (answer_id, pid, rng.randint(1, 1000), f"Try this for the {topic}.",
+                 rng.randint(0, 5), at, at)
+            )  # fmt: skip
+            accepted = answer_id if n == 0 and rng.random() < 0.5 else accepted
+        rows["qa"].append((pid, cid, author, space, title, body, "", answers, accepted, at, at))
+        return title, body, f"/qa/questions/{pid}"
     # events: around today, an hour or two in the daytime
     day = now + timedelta(days=rng.randint(-180, 180))
     starts = day.replace(hour=rng.randint(7, 16), minute=rng.choice((0, 30)), second=0)

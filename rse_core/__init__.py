@@ -38,6 +38,7 @@ from .runtime import Runtime
 from .search.documents import Document as SearchDocument
 from .settings import Settings
 from .social import followed
+from .sql_sets import in_set
 from .validation import Conflict, ValidationError, clean_tags, clean_text, slugify
 from .web import parse_id
 from .web.atom import AtomEntry, atom_response, feed_key, feed_reader
@@ -125,6 +126,7 @@ __all__ = [
     "get_visible",
     "hookimpl",
     "hookspec",
+    "in_set",
     "language",
     "may_moderate",
     "member_spaces",

@@ -28,6 +28,7 @@ from rse_core import (
     clean_text,
     delete_content,
     get_visible,
+    in_set,
     notify,
     notify_mentions,
     publish,
@@ -302,15 +303,26 @@ def listing(
     if author_id is not None:
         query = query.where(Question.author_id == author_id)
     if tags:
-        query = query.where(
-            Question.content_id.in_(
-                select(ContentTag.content_id).where(ContentTag.tag.in_([t.lower() for t in tags]))
-            )
-        )
+        query = query.where(_tagged(tags))
     if before is not None:
         cursor = select(Question.content_id).where(Question.id == before).scalar_subquery()
         query = query.where(Question.content_id < cursor)
     return list(session.execute(query.limit(limit)).scalars())
+
+
+def _tagged(tags: Sequence[str]) -> Any:
+    """The question carries one of ``tags``: a probe of its own tags (the tag table's key),
+    not the list of every item with those tags, which grows with every plugin's items (the
+    home widget of someone following 200 tags: 4.6 ms at 1,000,000 activities, ~75 ms at
+    10,000,000)."""
+    return (
+        select(ContentTag.content_id)
+        .where(
+            ContentTag.content_id == Question.content_id,
+            in_set(ContentTag.tag, {t.lower() for t in tags}),
+        )
+        .exists()
+    )
 
 
 def count_unanswered(session: Session, principals: frozenset[str]) -> int:
@@ -334,11 +346,7 @@ def waiting_for(
     if space_ids:
         conditions.append(Question.space_id.in_(space_ids))
     if tags:
-        conditions.append(
-            Question.content_id.in_(
-                select(ContentTag.content_id).where(ContentTag.tag.in_([t.lower() for t in tags]))
-            )
-        )
+        conditions.append(_tagged(tags))
     query = visible_questions(principals).where(Question.answer_count == 0, or_(*conditions))
     return list(session.execute(query.limit(limit)).scalars())
 
