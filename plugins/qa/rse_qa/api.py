@@ -161,6 +161,12 @@ QUESTION_LINKS = {
 }
 
 
+ANSWER_LINKS = {
+    "VoteAnswer": ApiLink("qa.voteAnswer", {"qa_answer_id": "$response.body#/id"}),
+    "AcceptAnswer": ApiLink("qa.acceptAnswer", {"qa_answer_id": "$response.body#/id"}),
+}
+
+
 def _person(user: User) -> dict[str, str]:
     return {"username": user.username, "display_name": user.display_name}
 
@@ -351,6 +357,7 @@ async def api_list(request: Request, query: ListQuery) -> Response:
     operation_id="qa.answerQuestion",
     body=AnswerIn,
     responses={201: AnswerOut},
+    links={201: ANSWER_LINKS},
 )
 async def api_answer(request: Request, body: AnswerIn) -> Response:
     """POST /api/v1/qa/questions/{id}/answers {"body"}."""
@@ -367,55 +374,6 @@ async def api_answer(request: Request, body: AnswerIn) -> Response:
         return answer_json(row, question, author, False)
 
     return JSONResponse(await write(request, run), status_code=201)
-
-
-@api(
-    "PATCH",
-    "/api/v1/qa/answers/{qa_answer_id:int}",
-    summary="Edit your answer",
-    operation_id="qa.editAnswer",
-    body=AnswerIn,
-    responses={200: AnswerOut},
-    errors=(403,),
-)
-async def api_edit_answer(request: Request, body: AnswerIn) -> Response:
-    """PATCH /api/v1/qa/answers/{id} {"body"}: its author only."""
-    me = current_user(request)
-
-    def run(session: Session) -> dict[str, Any]:
-        row, question, _content = questions.readable_answer(
-            session, request.path_params["qa_answer_id"], principals(request)
-        )
-        if row.author_id != me.id:
-            raise ApiError(403, "forbidden", "Only its author edits an answer.")
-        questions.edit_answer(session, row, questions.clean_answer(body.body))
-        voted = row.id in questions.my_votes(session, me.id, [row.id])
-        return answer_json(row, question, session.get(User, me.id), voted)
-
-    return JSONResponse(await write(request, run))
-
-
-@api(
-    "DELETE",
-    "/api/v1/qa/answers/{qa_answer_id:int}",
-    summary="Delete an answer (its author, or a moderator of the question's space)",
-    operation_id="qa.deleteAnswer",
-    responses={204: None},
-    errors=(403,),
-)
-async def api_delete_answer(request: Request) -> Response:
-    """DELETE /api/v1/qa/answers/{id}."""
-
-    def run(session: Session) -> None:
-        row, question, content = questions.readable_answer(
-            session, request.path_params["qa_answer_id"], principals(request)
-        )
-        if not may_moderate(session, request, content, row.author_id):
-            raise ApiError(403, "forbidden", "You may not delete this answer.")
-        questions.remove_answer(session, row, question)
-
-    await write(request, run)
-    return Response(status_code=204)
 
 
 @api(
@@ -468,14 +426,12 @@ async def api_accept(request: Request) -> Response:
 
 
 API_ROUTES = api_routes(
+    api_vote,
+    api_accept,
     api_ask,
     api_get,
     api_edit,
     api_delete,
     api_list,
     api_answer,
-    api_edit_answer,
-    api_delete_answer,
-    api_vote,
-    api_accept,
 )

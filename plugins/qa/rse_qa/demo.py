@@ -45,6 +45,7 @@ QUESTIONS = [
                 "resources:\n  limits:\n    memory: 1Gi\n```",
                 ["david", "alice", "hugo"],
             ),
+            ("alice", "And add a memory alert at 80 % so that it never surprises us.", ["bruno"]),
         ],
         0,
     ),
@@ -98,5 +99,5 @@ def load_demo(session: Session) -> None:
                     vote(session, row, users[voter], 1)
             rows.append(row)
         if accepted is not None and accepted < len(rows):
+            session.refresh(question)  # the answers' counts, written by SQL
             accept(session, question, rows[accepted])
-        session.refresh(question)
