@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 from starlette.requests import HTTPConnection
 
 from ..db import utcnow
-from ..i18n import language
+from ..i18n import language, translations
 from .context import current_user, runtime
 
 
@@ -59,7 +59,10 @@ def when(conn: HTTPConnection, moment: datetime | None, *, relative: bool = True
         seconds = int((moment - utcnow()).total_seconds())
         if abs(seconds) >= 3600:  # "2 hours ago" reads the same all minute long
             seconds -= seconds % 60
-        shown = _relative(seconds, locale)
+        if -60 < seconds <= 0:  # Babel says "in 0 seconds" for what was written this instant
+            shown = translations(locale).gettext("just now")
+        else:
+            shown = _relative(seconds, locale)
     else:
         shown = exact
     return Markup('<time datetime="{}" title="{}">{}</time>').format(
