@@ -23,7 +23,7 @@ from sqlalchemy import text
 
 from ..db import Database
 from ..permissions import plugins_of
-from ..sql_sets import array_sql, as_array
+from ..sql_sets import array_sql, array_text, as_array
 from .analysis import fold_accents, query_terms, snippet
 from .backend import COMPARED, Hit, Results, top_facets
 from .documents import Document
@@ -269,9 +269,8 @@ def _visible(principals: frozenset[str]) -> str:
 
 def _reader(principals: frozenset[str]) -> dict[str, Any]:
     plugins = plugins_of(principals)
-    cached = getattr(principals, "as_array", None)  # a ReadScope keeps its text
     return {
-        "principals": cached if isinstance(cached, str) else as_array(principals),
+        "principals": array_text(principals),
         "all_plugins": plugins is None,
         "plugins": as_array(plugins or ()),
     }

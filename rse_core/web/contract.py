@@ -57,14 +57,14 @@ def _integral(value: Any) -> Any:
     return value
 
 
-#: An object's id: an integer as JSON Schema means it (3 or 3.0), never a string or a boolean.
-Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_integral)]
-
-
 def Int(minimum: int, maximum: int) -> Any:
     """A whole number from ``minimum`` to ``maximum`` in a body: JSON Schema's integer (3 or
     3.0), never a string or a boolean."""
     return Annotated[int, Field(ge=minimum, le=maximum), BeforeValidator(_integral)]
+
+
+#: An object's id: an integer as JSON Schema means it (3 or 3.0), never a string or a boolean.
+Id = Int(1, MAX_ID)
 
 
 #: ``?limit=``: a page's length.

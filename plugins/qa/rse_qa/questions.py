@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, or_, select, update
+from sqlalchemy import Select, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -323,12 +323,6 @@ def _tagged(tags: Sequence[str]) -> Any:
         )
         .exists()
     )
-
-
-def count_unanswered(session: Session, principals: frozenset[str]) -> int:
-    """How many visible questions have no answer yet (the lists' tab)."""
-    inner = visible_questions(principals).where(Question.answer_count == 0).order_by(None)
-    return session.execute(select(func.count()).select_from(inner.subquery())).scalar_one()
 
 
 def waiting_for(
