@@ -68,6 +68,9 @@ def pages_for(url: str, reader: int) -> dict[str, str]:
             ),
             {"u": reader},
         ).scalar_one()
+        topic = con.execute(
+            text("SELECT tag FROM rse_content_tag GROUP BY tag ORDER BY count(*) DESC LIMIT 1")
+        ).scalar_one()
         post = con.execute(
             text(
                 "SELECT p.id FROM feed_post p JOIN rse_content c ON c.id = p.content_id"
@@ -86,6 +89,7 @@ def pages_for(url: str, reader: int) -> dict[str, str]:
         "wiki": "/wiki/company",
         "events": "/events",
         "questions": "/qa",
+        "who knows": f"/people/topics/{topic}",
     }
 
 
@@ -190,6 +194,7 @@ def main() -> None:
                     else seed_data.SqliteWriter(data_dir / "rse.db")
                 )
                 seed_data.build(writer, users=args.users, spaces=args.spaces, activities=size)
+                seed_data.build_expertise(data_dir, url if args.postgres else None)
                 built = time.perf_counter() - started
                 indexed = reindex(env)
                 print(f"  built in {built:.0f} s, search index in {indexed:.0f} s", flush=True)

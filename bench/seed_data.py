@@ -18,6 +18,10 @@ Writes, with plain sqlite3 ``executemany`` or PostgreSQL ``COPY`` (the ORM would
   * the bench's particular readers: ``user1`` belongs to 500 spaces, ``user2`` follows 1,000
     people and tags, ``user42`` is anyone.
 
+Also: a third of the people declare 1-3 skills named like the tags; questions and half the
+blog posts carry tags too; a fifth of the items are liked by 1-5 colleagues. Then everyone's
+expertise is computed from these rows (``rse expertise rebuild``).
+
 Every installed plugin is enabled for everyone. The search index is not built (``rse search
 reindex`` does that from these rows). Used by bench/scale_bench.py; prints how long each part
 took.
@@ -164,6 +168,23 @@ def prepare(data_dir: Path, database_url: str | None) -> None:
     rt.db.dispose()
 
 
+def build_expertise(data_dir: Path, database_url: str | None) -> float:
+    """Compute everyone's expertise from the seeded rows (``rse expertise rebuild``, which
+    an installation keeps current from its write path); returns the seconds it took."""
+    from rse_core.app import create_runtime
+    from rse_core.expertise import rebuild
+    from rse_core.testing import make_settings
+
+    overrides = {"database_url": database_url, "search_backend": "postgres"} if database_url else {}
+    rt = create_runtime(make_settings(data_dir, **overrides))
+    started = time.perf_counter()
+    items = rebuild(rt.db, rt.evaluator)
+    took = time.perf_counter() - started
+    rt.db.dispose()
+    print(f"  expertise: {items:,} tagged items in {took:.1f} s", flush=True)
+    return took
+
+
 def build(
     writer: Writer,
     *,
@@ -255,6 +276,17 @@ def build(
     tags = [f"{rng.choice(WORDS)}{n}" for n in range(500)]
     tag_weights = zipf_weights(len(tags), 1.0)
 
+    def skills() -> Iterator[tuple[Any, ...]]:
+        """A third of the people declare 1-3 skills, named like the tags."""
+        skill_id = 0
+        for uid in range(1, users + 1):
+            if rng.random() < 0.33:
+                for tag in {tags[draw(rng, tag_weights)] for _ in range(rng.randint(1, 3))}:
+                    skill_id += 1
+                    yield (skill_id, uid, tag, tag)
+
+    done("skills", writer.write("rse_user_skill", ("id", "user_id", "skill", "key"), skills()))
+
     def follows() -> Iterator[tuple[Any, ...]]:
         for uid in range(1, users + 1):
             if uid == FOLLOWER:
@@ -274,12 +306,13 @@ def build(
     activity: list[tuple[Any, ...]] = []
     comments: list[tuple[Any, ...]] = []
     content_tags: list[tuple[Any, ...]] = []
+    reactions: list[tuple[Any, ...]] = []
     plugin_rows: dict[str, list[tuple[Any, ...]]] = {
         "feed": [], "bookmarks": [], "wiki": [], "wiki_revision": [], "blog": [],
         "events": [], "event_organiser": [], "event_occurrence": [], "qa": [], "qa_answer": [],
     }  # fmt: skip
     recent: deque[tuple[int, int | None, str, str, int]] = deque(maxlen=RECENT)
-    counts = {"items": 0, "comments": 0, "activities": 0}
+    counts = {"items": 0, "comments": 0, "activities": 0, "likes": 0}
     shares = list(itertools.accumulate(share for _, share in PLUGIN_SHARES))
     urls = [f"https://docs.example.com/{rng.choice(WORDS)}/{n}" for n in range(20_000)]
     url_weights = zipf_weights(len(urls), 1.0)
@@ -301,7 +334,8 @@ def build(
         writer.write("qa_answer", ANSWER_COLUMNS, plugin_rows["qa_answer"])
         writer.write("rse_activity", ACTIVITY_COLUMNS, activity)
         writer.write("rse_comment", COMMENT_COLUMNS, comments)
-        for rows in (content, activity, comments, content_tags, *plugin_rows.values()):
+        writer.write("rse_reaction", ("content_id", "user_id", "kind", "created_at"), reactions)
+        for rows in (content, activity, comments, content_tags, reactions, *plugin_rows.values()):
             rows.clear()
 
     plugin_ids = dict.fromkeys(("feed", "bookmarks", "wiki", "blog", "qa", "events"), 0)
@@ -334,6 +368,20 @@ def build(
                 summary += " " + " ".join(f"#{t}" for t in sorted(used))
                 plugin_rows["feed"][-1] = (*plugin_rows["feed"][-1][:2], summary, at)
                 content_tags.extend((cid, t) for t in used)
+            elif plugin == "qa" or (plugin == "blog" and rng.random() < 0.5):
+                used = {tags[draw(rng, tag_weights)] for _ in range(rng.randint(1, 2))}
+                row = plugin_rows[plugin][-1]
+                column = 6  # the tags column of qa_question and blog_post
+                plugin_rows[plugin][-1] = (
+                    *row[:column],
+                    " ".join(sorted(used)),
+                    *row[column + 1 :],
+                )
+                content_tags.extend((cid, t) for t in used)
+            if rng.random() < 0.2:  # a fifth of the items are liked, by 1-5 colleagues
+                for fan in {rng.randint(1, users) for _ in range(rng.randint(1, 5))}:
+                    reactions.append((cid, fan, "like", at))
+                    counts["likes"] += 1
             content.append((cid, f"{plugin}.{ITEM_TYPE[plugin]}", plugin, space, author,
                             audience, title, summary, url, at, at))  # fmt: skip
             activity.append((aid, author, "create", cid, space, audience, plugin, at))
@@ -359,7 +407,7 @@ def build(
     done("analyse", 0)
     log(
         f"  {counts['items']:,} items ({', '.join(f'{k} {v:,}' for k, v in plugin_ids.items())}),"
-        f" {counts['comments']:,} comments",
+        f" {counts['comments']:,} comments, {counts['likes']:,} likes",
         flush=True,
     )
     return timings
@@ -469,6 +517,7 @@ def main() -> None:
     prepare(data_dir, args.postgres)
     writer = PostgresWriter(args.postgres) if args.postgres else SqliteWriter(data_dir / "rse.db")
     build(writer, users=args.users, spaces=args.spaces, activities=args.activities)
+    build_expertise(data_dir, args.postgres)
     print(f"built in {time.perf_counter() - started:.0f} s: {args.postgres or data_dir}")
 
 

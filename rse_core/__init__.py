@@ -22,9 +22,12 @@ from .content import delete as delete_content
 from .content import update as update_content
 from .db import Base, UTCDateTime, utcnow
 from .enablement import EVERYONE
+from .expertise import experts as find_experts
+from .expertise import explain as explain_evidence
+from .expertise import refresh_expertise
 from .hookspecs import hookimpl, hookspec
-from .hooktypes import Job, JobContext, NavItem, Permission, SpaceTab
-from .i18n import language
+from .hooktypes import Evidence, EvidenceKind, Job, JobContext, NavItem, Permission, SpaceTab
+from .i18n import N_, language
 from .identity.lookup import people_and_spaces
 from .identity.models import Space, User
 from .identity.spaces import Forbidden, NotFound
@@ -74,6 +77,7 @@ from .web.times import time_zone
 __all__ = [
     "EVERYONE",
     "MAX_ID",
+    "N_",
     "ApiBody",
     "ApiError",
     "ApiId",
@@ -87,6 +91,8 @@ __all__ = [
     "Conflict",
     "Content",
     "ContentTag",
+    "Evidence",
+    "EvidenceKind",
     "Forbidden",
     "Job",
     "JobContext",
@@ -118,8 +124,10 @@ __all__ = [
     "delete_content",
     "enqueue_job",
     "excerpt",
+    "explain_evidence",
     "feed_key",
     "feed_reader",
+    "find_experts",
     "find_space",
     "flash",
     "followed",
@@ -139,6 +147,7 @@ __all__ = [
     "principals_for",
     "public_base",
     "publish",
+    "refresh_expertise",
     "render",
     "render_fragment",
     "render_markdown",

@@ -338,6 +338,31 @@ def search_indexer(interval: float) -> None:
             pass
 
 
+@cli.group()
+def expertise() -> None:
+    """The evidence behind "who knows": rebuild it from the database."""
+
+
+@expertise.command("rebuild")
+def expertise_rebuild() -> None:
+    """Recompute everyone's expertise from every tagged item and declared skill."""
+    from rich.progress import Progress
+
+    from .expertise import rebuild
+
+    rt = _runtime()
+    started = time.perf_counter()
+    with Progress(console=console) as bar:
+        task = bar.add_task("reading items", total=None)
+        count = rebuild(
+            rt.db,
+            rt.evaluator,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    elapsed = time.perf_counter() - started
+    console.print(f"read {count} tagged items in {elapsed:.1f} s")
+
+
 @cli.command("new-plugin")
 @click.argument("name")
 @click.option(

@@ -21,6 +21,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, and_, func, sel
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
+from .changes import mark_item
 from .db import Base, UTCDateTime, utcnow
 from .enablement import EVERYONE
 from .identity.models import Membership, Space, User
@@ -194,6 +195,7 @@ def publish(
     session.add(content)
     session.flush()
     set_tags(session, content, tags)
+    mark_item(session, content.id)
     if announce:
         _emit(session, content, author, "create")
     else:
@@ -234,6 +236,7 @@ def update(
     if tags is not None:
         set_tags(session, content, tags)
     content.updated_at = utcnow()
+    mark_item(session, content.id)
     last = session.execute(
         select(Activity)
         .where(Activity.content_id == content.id)
@@ -260,6 +263,7 @@ def set_search_text(session: Session, content: Content, text: str) -> None:
 def delete(session: Session, content: Content) -> None:
     """Hide an item everywhere at once (streams, search, notifications, feeds); rows stay."""
     content.deleted_at = utcnow()
+    mark_item(session, content.id)
     session.add(SearchOutbox(content_id=content.id, op="delete"))
 
 

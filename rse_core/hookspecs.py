@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from .activity import StreamEntry
     from .content import Content
-    from .hooktypes import Document, Job, NavItem, Permission, SpaceTab
+    from .hooktypes import Document, Evidence, EvidenceKind, Job, NavItem, Permission, SpaceTab
     from .identity.models import Space, User
     from .settings import Settings
 
@@ -216,6 +216,38 @@ def rse_index_documents(session: Session) -> Iterable[Document]:
     principal (``everyone``, ``space:<id>``, ``user:<id>``) and is what search filters on. Such
     documents are refreshed by a rebuild or ``check --fix``. Results from all plugins are
     concatenated.
+    """
+
+
+@hookspec
+def rse_evidence_kinds() -> list[EvidenceKind] | None:
+    """Return the kinds of evidence of expertise your plugin gives: one per content type
+    (``EvidenceKind("blog.post", N_("blog post"), N_("blog posts"))``: the author wrote
+    about its tags) and one per kind your ``rse_evidence`` returns.
+
+    Names start with ``<plugin name>.``. The directory's "who knows" explains a ranking with
+    these labels ("3 accepted answers, 12 posts"); ``weight`` sets what one is worth (a post
+    1.0). A content type without a kind counts 1.0 as an "item". Results are merged.
+    """
+
+
+@hookspec
+def rse_evidence(session: Session, items: list[Content]) -> Mapping[int, list[Evidence]] | None:
+    """Return what your items show about who knows their tags, beyond what the core counts
+    (the author wrote it; the likes it received): ``{content id: [Evidence(user_id, kind,
+    at), ...]}`` for the answers to a question, its accepted answer, a wiki page's editors.
+
+    :param session: the write session (the transaction that changed the items), or a read
+        session during ``rse expertise rebuild``.
+    :param items: items of any plugin: answer only for your own (``item.plugin``), in one or
+        a few queries for the whole list.
+
+    The core calls this when a transaction that changed an item commits (published, edited,
+    deleted, liked, or marked by your ``rse_core.refresh_expertise(session, item)`` after a
+    change to your own rows, such as an accepted answer), and for every tagged item during a
+    rebuild. Evidence is counted per tag of the item with the item's audience, so a reader is
+    shown only the evidence of items they may see. Called on every installed plugin, enabled
+    or not; an exception fails the write (it is a write hook). Results are merged.
     """
 
 

@@ -95,3 +95,32 @@ class JobContext:
     id: int
     attempt: int
     now: datetime
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One sign that a person knows the topics (tags) of an item: they answered it, their
+    answer was accepted, they edited it (hook ``rse_evidence``). ``kind`` is a name an
+    ``rse_evidence_kinds`` hook declares; ``at`` when it happened (recent evidence weighs more).
+    """
+
+    user_id: int
+    kind: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class EvidenceKind:
+    """A kind of evidence of expertise (hook ``rse_evidence_kinds``).
+
+    ``name`` starts with the plugin's name (``qa.accepted``; a content type such as
+    ``feed.post`` names "wrote it"); ``one`` and ``many`` are its singular and plural labels
+    ("accepted answer", "accepted answers"; mark them with ``N_`` and translate them in the
+    plugin's catalog, with ``msgid_plural``); ``weight`` is what one piece of it is worth
+    against a post (1.0).
+    """
+
+    name: str
+    one: str
+    many: str
+    weight: float = 1.0

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from .access_cache import AccessCache, watch_writes
 from .db import Database
 from .enablement import PluginState, load_states, set_enablement
-from .hooktypes import Job, Permission
+from .expertise import Evaluator, watch_evidence
+from .hooktypes import EvidenceKind, Job, Permission
 from .i18n import Catalogs
 from .plugins import CORE_PREFIX, PluginRegistry, make_plugin_registry
 from .settings import Settings
@@ -34,6 +35,12 @@ class Runtime:
         )
         self.content_types = _content_types(plugins)
         self.jobs: dict[str, Job] = _declared(plugins, "rse_jobs", "job")
+        self.evidence_kinds: dict[str, EvidenceKind] = _declared(
+            plugins, "rse_evidence_kinds", "evidence kind"
+        )
+        #: How expertise is found and weighed; kept current at each write's commit.
+        self.evaluator = Evaluator(self.evidence_kinds, plugins.hook.rse_evidence)
+        watch_evidence(db, self.evaluator)
         self._search: Any = None
         self.lifespans = 0  # running app lifespans (see app.py)
         self.catalogs = Catalogs([path for _name, path in plugins.directories("locale")])

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from .changes import mark_item
 from .content import Activity, Content, SearchOutbox
 from .db import Base, UTCDateTime, utcnow
 from .identity.models import User
@@ -168,6 +169,7 @@ def react(session: Session, content: Content, user: User, kind: object) -> bool:
         # The same reaction committed meanwhile (a double click, two tabs): on PostgreSQL
         # this insert waited for it, then collided (a 500 under bench/load_bench.py).
         return False
+    mark_item(session, content.id)
     return True
 
 
@@ -178,6 +180,8 @@ def unreact(session: Session, content: Content, user: User, kind: str) -> bool:
             Reaction.content_id == content.id, Reaction.user_id == user.id, Reaction.kind == kind
         )
     )
+    if result.rowcount:
+        mark_item(session, content.id)
     return bool(result.rowcount)
 
 

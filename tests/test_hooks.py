@@ -501,3 +501,98 @@ def test_hook_rse_jobs(rse_app):
     with rt.db.read() as session:
         delivered = session.execute(select(Greeting.delivered_at)).scalar_one()
     assert delivered == later.replace(microsecond=later.microsecond)
+
+
+class Mentor:
+    """Says who reviewed each example greeting: evidence the core does not see by itself."""
+
+    reviewer_id = 0
+
+    @hookimpl
+    def rse_evidence_kinds(self):
+        from rse_core import EvidenceKind
+
+        return [EvidenceKind("mentor.review", "review", "reviews", 3.0)]
+
+    @hookimpl
+    def rse_evidence(self, session, items):
+        from rse_core import Evidence
+
+        return {
+            item.id: [Evidence(self.reviewer_id, "mentor.review", item.created_at)]
+            for item in items
+            if item.plugin == "example"
+        }
+
+
+def _experts(app, viewer: str, topic: str):
+    from rse_core.expertise import experts
+    from rse_core.identity.accounts import get_user
+    from rse_core.permissions import principals_for
+
+    with app.state.rse.db.read() as session:
+        scope = principals_for(session, get_user(session, viewer))
+        return [(p.username, dict(s.counts)) for p, s in experts(session, scope, topic)]
+
+
+def test_hook_rse_evidence_kinds(rse_app_factory):
+    from rse_core.testing import add_user, enable
+    from tests.conftest import share, signed_in
+
+    app = rse_app_factory(extra_plugins=[("mentor", Mentor())])
+    assert app.state.rse.evidence_kinds["mentor.review"].weight == 3.0
+    assert app.state.rse.evidence_kinds["core.liked"].weight == 0.5  # the core's own
+    Mentor.reviewer_id = add_user(app, "rita").id
+    add_user(app, "ann")
+    enable(app, "example")
+    share(app, "ann", "a greeting", tags=["welcome"])
+    with signed_in(app, "erin") as client:
+        found = client.get("/api/v1/experts?topic=welcome").json()["items"]
+    assert [(f["username"], f["explanation"]) for f in found] == [
+        ("rita", ["1 review"]),  # 3.0 for a review against 1.0 for an item
+        ("ann", ["1 item"]),
+    ]
+
+    class Foreign:
+        @hookimpl
+        def rse_evidence_kinds(self):
+            from rse_core import EvidenceKind
+
+            return [EvidenceKind("qa.accepted", "stolen", "stolen")]
+
+    with pytest.raises(ValueError, match=r"must start with 'foreign\.'"):
+        rse_app_factory(extra_plugins=[("foreign", Foreign())], load_entry_points=False)
+
+
+def test_hook_rse_evidence(rse_app_factory):
+    from rse_core import refresh_expertise
+    from rse_core.content import Content
+    from rse_core.testing import add_user, enable
+    from tests.conftest import share
+
+    app = rse_app_factory(extra_plugins=[("mentor", Mentor())])
+    rita, ray = add_user(app, "rita"), add_user(app, "ray")
+    add_user(app, "ann")
+    enable(app, "example")
+    Mentor.reviewer_id = rita.id
+    item_id = share(app, "ann", "a greeting", tags=["welcome"])
+    assert _experts(app, "ann", "welcome")[0] == ("rita", {"mentor.review": 1})
+    # The plugin's own rows change (another reviewer): it says so, the core asks again.
+    Mentor.reviewer_id = ray.id
+    assert _experts(app, "ann", "welcome")[0][0] == "rita"  # not asked again yet
+    with app.state.rse.db.write() as session:
+        refresh_expertise(session, session.get(Content, item_id))
+    assert [name for name, _ in _experts(app, "ann", "welcome")] == ["ray", "ann"]
+
+    class Broken:
+        @hookimpl
+        def rse_evidence(self, session, items):
+            raise RuntimeError("evidence store down")
+
+    broken = rse_app_factory(extra_plugins=[("broken", Broken())])
+    add_user(broken, "ann")
+    enable(broken, "example")
+    with pytest.raises(RuntimeError, match="evidence store down"):  # a write hook fails closed
+        share(broken, "ann", "a greeting", tags=["welcome"])
+    with broken.state.rse.db.read() as session:
+        assert session.query(Content).count() == 0

@@ -16,7 +16,7 @@ def test_upgrade_is_idempotent_and_reports_heads(tmp_path):
     first = migrate.upgrade(rt.db, rt.plugins)
     second = migrate.upgrade(rt.db, rt.plugins)
     assert first == second
-    assert first["core"] == ("core_0017",) and first["example"] == ("example_0003",)
+    assert first["core"] == ("core_0018",) and first["example"] == ("example_0003",)
     assert migrate.pending(rt.db, rt.plugins) == []
     rt.db.dispose()
 
@@ -120,3 +120,34 @@ def test_core_0008_unmarks_items_never_edited(rse_app):
         never, edited = (session.get(Content, i) for i in ids)
         assert never.updated_at == never.created_at
         assert edited.updated_at > edited.created_at
+
+
+def test_core_0018_computes_the_expertise_of_an_existing_installation(rse_app):
+    """Tagged items written before expertise existed: the migration queues a rebuild, which
+    the next worker runs with every plugin's evidence."""
+    from alembic import command
+    from sqlalchemy import select
+
+    from rse_core.expertise import Expertise
+    from rse_core.jobs.models import JobRow
+    from rse_core.testing import add_user, run_jobs
+    from tests.conftest import share
+
+    add_user(rse_app, "ann")
+    share(rse_app, "ann", "a note", tags=["kubernetes"])
+    db = rse_app.state.rse.db
+    core = next(c for c in migrate.components(rse_app.state.rse.plugins) if c.name == "core")
+    with db.engine.execution_options(rse_write=True).connect() as connection:
+        cfg = migrate._config(core)
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "core_0017")  # as before expertise: no tables
+        command.upgrade(cfg, "heads")
+        connection.commit()
+    with db.read() as session:
+        assert session.scalars(select(JobRow.name)).all() == ["core.expertise_rebuild"]
+        assert session.scalars(select(Expertise)).all() == []
+    assert run_jobs(rse_app) == 1
+    with db.read() as session:
+        assert [(r.tag, r.kind, r.count) for r in session.scalars(select(Expertise))] == [
+            ("kubernetes", "example.greeting", 1)
+        ]

@@ -43,6 +43,7 @@ PRIVATE_VALUES: dict[str, str | None] = {
     "qa_question_id": "QUESTION",  # a question asked in that space
     "qa_answer_id": "ANSWER",  # an answer to it
     "day": None,  # a calendar's day: it lists only visible events (plugins/events/tests)
+    "topic": None,  # "who knows" counts only evidence the reader may see (test_expertise)
 }
 SAMPLE_VALUES = {
     "slug": "secret",

@@ -8,6 +8,7 @@ from zoneinfo import available_timezones
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from ..changes import mark_skills
 from ..validation import EMAIL, USERNAME, ValidationError, clean_text
 from .models import AuthSession, User, UserSkill
 from .passwords import burn_time, hash_password, password_problem, verify_password
@@ -153,6 +154,9 @@ def update_profile(session: Session, user: User, data: dict[str, object]) -> Non
                 row.skill = skill
                 rows.append(row)
             user.skills = rows
+            if user.id is None:
+                session.flush()  # a new account: the mark names it by its id
+            mark_skills(session, user.id)
     if errors:
         raise ValidationError(errors)
     reindex_person(session, user)

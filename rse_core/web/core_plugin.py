@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.routing import BaseRoute
 
+from ..expertise import CORE_KINDS, REBUILD_JOB
 from ..hookspecs import hookimpl
-from ..hooktypes import Job, NavItem, Permission
+from ..hooktypes import EvidenceKind, Job, NavItem, Permission
 from ..identity.accounts import authenticate_local
 from ..identity.demo import load_core_demo
 from ..identity.models import User
@@ -22,6 +23,7 @@ from . import (
     api,
     auth,
     content_pages,
+    expertise_pages,
     jobs_admin,
     notifications_pages,
     openapi,
@@ -44,6 +46,7 @@ def rse_routes(settings: Settings) -> list[BaseRoute]:
         *auth.ROUTES,
         *password_reset.ROUTES,
         *people.ROUTES,
+        *expertise_pages.ROUTES,
         *spaces.ROUTES,
         *stream.ROUTES,
         *content_pages.ROUTES,
@@ -62,6 +65,7 @@ def rse_api_routes(settings: Settings) -> list[BaseRoute]:
         *api.ROUTES,
         *stream.API_ROUTES,
         *content_pages.API_ROUTES,
+        *expertise_pages.API_ROUTES,
         *notifications_pages.API_ROUTES,
         *search_pages.API_ROUTES,
         *admin.API_ROUTES,
@@ -72,8 +76,8 @@ def rse_api_routes(settings: Settings) -> list[BaseRoute]:
 
 @hookimpl
 def rse_jobs() -> list[Job]:
-    """The core's background jobs: sending mail."""
-    return [MAIL]
+    """The core's background jobs: sending mail, rebuilding expertise."""
+    return [MAIL, REBUILD_JOB]
 
 
 @hookimpl
@@ -92,6 +96,12 @@ def rse_authenticate(session: Session, username: str, password: str) -> User | N
 def rse_demo_data(session: Session, settings: Settings) -> None:
     """Employees, departments, skills and spaces, before plugins add their content."""
     load_core_demo(session)
+
+
+@hookimpl
+def rse_evidence_kinds() -> list[EvidenceKind]:
+    """The core's evidence of expertise: declared skills and likes received."""
+    return list(CORE_KINDS)
 
 
 @hookimpl

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from ..expertise import topic_of
 from ..identity import accounts, sessions, tokens
 from ..identity.models import User
 from ..identity.passwords import verify_password
@@ -20,6 +21,7 @@ from ..markdown import render_markdown
 from ..validation import ValidationError
 from .auth import signed_in_response
 from .context import active_plugins, current_user, runtime, write
+from .expertise_pages import DIRECTORY_TOP, knows_section, ranked
 from .forms import form_dict
 from .stream import render_items
 from .templating import render
@@ -49,8 +51,13 @@ async def directory(request: Request) -> Response:
     more = len(people) > PAGE_SIZE
     people = people[:PAGE_SIZE]
     next_after = people[-1].username if more and people else None
+    # A search that names a topic also asks who knows it (first page only).
+    topic = topic_of(q) if q and not after else None
+    experts = ranked(request, topic, DIRECTORY_TOP) if topic else []
     return render(
-        request, "people/directory.html", {"people": people, "q": q, "next_after": next_after}
+        request,
+        "people/directory.html",
+        {"people": people, "q": q, "next_after": next_after, "topic": topic, "experts": experts},
     )
 
 
@@ -73,6 +80,7 @@ async def profile(request: Request) -> Response:
             "person": person,
             "bio_html": render_markdown(person.bio),
             "sections": sections,
+            "knows_html": knows_section(request, person),
             "stream_html": stream_html,
             "newest": newest,
         },

@@ -5,6 +5,8 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from rse_core import (
+    N_,
+    EvidenceKind,
     Job,
     NavItem,
     Permission,
@@ -80,6 +82,12 @@ def rse_home_widgets(request: Request):
 def rse_demo_data(session, settings):
     """A space blog and a few employees' posts, in French and English."""
     load_demo(session)
+
+
+@hookimpl
+def rse_evidence_kinds():
+    """A blog post under a tag: its author wrote at length about it."""
+    return [EvidenceKind("blog.post", N_("blog post"), N_("blog posts"), 2.0)]
 
 
 @hookimpl

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rse_core import NavItem, Permission, SpaceTab, hookimpl, render_fragment
+from rse_core import N_, EvidenceKind, NavItem, Permission, SpaceTab, hookimpl, render_fragment
 
 from . import views
 from .demo import load_demo
@@ -56,6 +56,12 @@ def rse_home_widgets(request):
 def rse_demo_data(session, settings):
     """A few shared links for the demo."""
     load_demo(session)
+
+
+@hookimpl
+def rse_evidence_kinds():
+    """A shared link under a tag: its author reads about it."""
+    return [EvidenceKind("bookmarks.link", N_("link shared"), N_("links shared"), 0.5)]
 
 
 @hookimpl

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 
 from rse_core import (
+    EvidenceKind,
     Job,
     NavItem,
     Permission,
@@ -106,6 +107,12 @@ def rse_home_widgets(request: Request):
 def rse_demo_data(session, settings):
     """A weekly team meeting, a training with few places, a company party."""
     load_demo(session)
+
+
+@hookimpl
+def rse_evidence_kinds():
+    """An event under a tag: its organiser works on it."""
+    return [EvidenceKind("events.event", N_("event organised"), N_("events organised"), 0.5)]
 
 
 @hookimpl

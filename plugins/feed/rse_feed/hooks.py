@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from rse_core import Permission, hookimpl, member_spaces, render_fragment, runtime
+from rse_core import N_, EvidenceKind, Permission, hookimpl, member_spaces, render_fragment, runtime
 
 from . import views
 from .demo import load_demo
@@ -62,6 +62,12 @@ def rse_home_widgets(request: Request):
 def rse_demo_data(session, settings):
     """A few posts so the demo's home stream is alive."""
     load_demo(session)
+
+
+@hookimpl
+def rse_evidence_kinds():
+    """Posts under a tag: their authors write about it."""
+    return [EvidenceKind("feed.post", N_("post"), N_("posts"), 1.0)]
 
 
 @hookimpl

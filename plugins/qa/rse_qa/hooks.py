@@ -5,6 +5,8 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from rse_core import (
+    N_,
+    EvidenceKind,
     NavItem,
     Permission,
     SpaceTab,
@@ -33,6 +35,23 @@ def rse_routes(settings):
 def rse_api_routes(settings):
     """The Q&A API under /api/v1/qa."""
     return list(api.API_ROUTES)
+
+
+@hookimpl
+def rse_evidence_kinds():
+    """What questions and answers say about who knows their tags."""
+    return [
+        EvidenceKind(questions.TYPE, N_("question asked"), N_("questions asked"), 0.3),
+        EvidenceKind("qa.answer", N_("answer"), N_("answers"), 2.0),
+        EvidenceKind("qa.accepted", N_("accepted answer"), N_("accepted answers"), 5.0),
+        EvidenceKind("qa.upvote", N_("vote for an answer"), N_("votes for answers"), 1.0),
+    ]
+
+
+@hookimpl
+def rse_evidence(session, items):
+    """Who answered these questions, which answer was accepted, who voted for them."""
+    return questions.evidence(session, items)
 
 
 @hookimpl

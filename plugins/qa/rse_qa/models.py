@@ -66,3 +66,20 @@ class Vote(Base):
         ForeignKey("rse_user.id", ondelete="CASCADE"), primary_key=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ExpertRequest(Base):
+    """An asker asked a colleague to look at a question ("ask an expert"): once per question
+    and colleague; the week's count throttles how often anyone is asked."""
+
+    __tablename__ = "qa_expert_request"
+    __table_args__ = (Index("ix_qa_expert_request_expert", "expert_id", "created_at"),)
+
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("qa_question.id", ondelete="CASCADE"), primary_key=True
+    )
+    expert_id: Mapped[int] = mapped_column(
+        ForeignKey("rse_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    asker_id: Mapped[int] = mapped_column(ForeignKey("rse_user.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

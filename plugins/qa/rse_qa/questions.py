@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from rse_core import (
     Content,
     ContentTag,
+    Evidence,
     NotFound,
     Space,
     User,
@@ -32,6 +33,7 @@ from rse_core import (
     notify,
     notify_mentions,
     publish,
+    refresh_expertise,
     set_search_text,
     update_content,
     utcnow,
@@ -233,6 +235,8 @@ def vote(session: Session, row: Answer, voter: User, value: int) -> int:
         if removed:
             _add_score(session, row, -1)
     session.flush()
+    question = session.get(Question, row.question_id)
+    refresh_expertise(session, session.get(Content, question.content_id))
     return session.execute(select(Answer.score).where(Answer.id == row.id)).scalar_one()
 
 
@@ -244,6 +248,7 @@ def accept(session: Session, question: Question, row: Answer) -> None:
     """Mark ``row`` as the question's accepted answer (it replaces any other)."""
     question.accepted_answer_id = row.id
     question.updated_at = utcnow()
+    refresh_expertise(session, session.get(Content, question.content_id))
 
 
 def answers(session: Session, question: Question) -> list[Answer]:
@@ -353,4 +358,47 @@ def index_answers(session: Session, question: Question) -> None:
         .where(Answer.question_id == question.id, Answer.deleted_at.is_(None))
         .order_by(Answer.id)
     ).scalars()
-    set_search_text(session, session.get(Content, question.content_id), "\n".join(bodies))
+    content = session.get(Content, question.content_id)
+    set_search_text(session, content, "\n".join(bodies))
+    refresh_expertise(session, content)  # who answered, and how well
+
+
+def evidence(session: Session, items: Sequence[Content]) -> dict[int, list[Evidence]]:
+    """What questions show about who knows their tags: each live answer's author
+    (``qa.answer``), the accepted answer's (``qa.accepted``, unless the asker answered
+    themself) and each vote for an answer by someone else (``qa.upvote``)."""
+    ids = [item.id for item in items if item.type == TYPE]
+    found: dict[int, list[Evidence]] = {}
+    if not ids:
+        return found
+    rows = session.execute(
+        select(
+            Question.content_id,
+            Question.author_id,
+            Question.accepted_answer_id,
+            Question.updated_at,
+            Answer.id,
+            Answer.author_id,
+            Answer.created_at,
+        )
+        .join(Answer, Answer.question_id == Question.id)
+        .where(Question.content_id.in_(ids), Answer.deleted_at.is_(None))
+    )
+    for content_id, asker, accepted, accepted_at, answer_id, author, at in rows:
+        pieces = found.setdefault(content_id, [])
+        pieces.append(Evidence(author, "qa.answer", at))
+        if answer_id == accepted and author != asker:
+            pieces.append(Evidence(author, "qa.accepted", accepted_at))
+    votes = session.execute(
+        select(Question.content_id, Answer.author_id, Vote.created_at)
+        .join(Answer, Answer.question_id == Question.id)
+        .join(Vote, Vote.answer_id == Answer.id)
+        .where(
+            Question.content_id.in_(ids),
+            Answer.deleted_at.is_(None),
+            Vote.user_id != Answer.author_id,
+        )
+    )
+    for content_id, author, at in votes:
+        found.setdefault(content_id, []).append(Evidence(author, "qa.upvote", at))
+    return found

@@ -19,6 +19,7 @@ from rse_core import (
     access,
     can,
     current_user,
+    explain_evidence,
     find_space,
     may_moderate,
     member_spaces,
@@ -34,7 +35,7 @@ from rse_core import (
     write,
 )
 
-from . import questions
+from . import experts, questions
 from .models import Question
 
 PAGE = 20
@@ -179,7 +180,16 @@ def _question_context(request: Request, session: Session, question_id: int) -> d
         session, [question.author_id, *(a.author_id for a in rows)], [question.space_id]
     )
     moderator = may_moderate(session, request, content, question.author_id)
+    asker = question.author_id == me.id
     return {
+        "experts": (
+            experts.suggestions(session, question, content, me, principals(request))
+            if asker
+            else []
+        ),
+        "explain": lambda counts, gettext: explain_evidence(
+            counts, runtime(request).evidence_kinds, gettext
+        ),
         "question": question,
         "content": content,
         "answers": rows,
@@ -207,7 +217,8 @@ async def question_page(request: Request) -> Response:
 
 async def change(request: Request) -> Response:
     """POST /qa/questions/{id}: ``action=answer`` (anyone who sees it), ``action=delete``
-    (its author or a moderator of its space)."""
+    (its author or a moderator of its space), ``action=ask_expert`` with ``expert`` (a
+    suggested colleague's username; the asker only)."""
     form = await request.form()
     action = form.get("action")
     me = current_user(request)
@@ -225,7 +236,12 @@ async def change(request: Request) -> Response:
                     raise HTTPException(403)
                 questions.remove(session, question)
                 return "/qa"
-            raise HTTPException(400, "action must be answer or delete")
+            if action == "ask_expert":
+                asker = session.get(User, me.id)
+                expert = form.get("expert")
+                experts.ask(session, question, content, asker, expert, principals(request))
+                return f"{questions.question_url(question)}#experts"
+            raise HTTPException(400, "action must be answer, ask_expert or delete")
 
         target = await write(request, run)
     except ValidationError as exc:

@@ -282,3 +282,81 @@ def test_an_answer_is_edited_from_its_page_by_its_author_only(people):
     assert refused.status_code == 403
     blank = bob.post(f"/qa/answers/{reply['id']}", data={"action": "edit", "body": " "})
     assert blank.status_code == 422 and "Better <em>answer</em>" in ann.get(url).text
+
+
+def experts_for(app, viewer, topic):
+    from rse_core import find_experts, principals_for
+    from rse_core.identity.accounts import get_user
+
+    with app.state.rse.db.read() as session:
+        scope = principals_for(session, get_user(session, viewer))
+        return [(p.username, dict(s.counts)) for p, s in find_experts(session, scope, topic)]
+
+
+def test_answers_votes_and_the_accepted_answer_are_evidence(rse_app, people):
+    ann, bob, cid = people["ann"], people["bob"], people["cid"]
+    question = ask(ann, tags=["vpn"])
+    mine = answer(bob, question["id"])
+    answer(cid, question["id"], "Reinstall.")
+    ann.post(f"/api/v1/qa/answers/{mine['id']}/vote", json={"value": 1})
+    bob.post(f"/api/v1/qa/answers/{mine['id']}/vote", json={"value": 1})  # one's own: no
+    assert ann.post(f"/api/v1/qa/answers/{mine['id']}/accept").status_code == 200
+    assert experts_for(rse_app, "cid", "vpn") == [
+        ("bob", {"qa.answer": 1, "qa.accepted": 1, "qa.upvote": 1}),
+        ("cid", {"qa.answer": 1}),
+        ("ann", {"qa.question": 1}),
+    ]
+    page = cid.get("/people/topics/vpn").text
+    assert "1 accepted answer · 1 answer · 1 vote for an answer" in page
+    bob.post(f"/qa/answers/{mine['id']}", data={"action": "delete"})
+    assert experts_for(rse_app, "cid", "vpn")[0] == ("cid", {"qa.answer": 1})
+    # A question in a private space is evidence for its members only.
+    private = ask(ann, tags=["secretvpn"], space="ops")
+    answer(bob, private["id"])
+    assert experts_for(rse_app, "bob", "secretvpn")[0][0] == "bob"
+    assert experts_for(rse_app, "cid", "secretvpn") == []
+
+
+def test_ask_an_expert_suggests_who_knows_and_may_see_then_notifies_them(
+    rse_app, people, rse_user, rse_client_for
+):
+    from rse_qa import experts
+
+    ann, bob, cid = people["ann"], people["bob"], people["cid"]
+    for name in ("dan", "eve"):
+        rse_user(name)
+    dan, eve = rse_client_for("dan"), rse_client_for("eve")
+    # Evidence: bob and cid answered about #k8s; dan declares it; eve nothing.
+    earlier = ask(dan, title="Which k8s version?", tags=["k8s"])
+    answer(bob, earlier["id"])
+    answer(cid, earlier["id"])
+    dan.post("/profile", data={"display_name": "Dan", "skills": "k8s"})
+    question = ask(ann, title="Why does my k8s pod restart?", tags=["k8s"])
+    page = ann.get(f"/qa/questions/{question['id']}").text
+    assert "Ask an expert" in page
+    suggested = [name for name in ("bob", "cid", "dan") if f'name="expert" value="{name}"' in page]
+    assert suggested == ["bob", "cid", "dan"]
+    assert "listed in their skills" in page and "1 answer" in page
+    # Only the asker sees the box and may ask.
+    assert "Ask an expert" not in bob.get(f"/qa/questions/{question['id']}").text
+    url = f"/qa/questions/{question['id']}"
+    denied = bob.post(url, data={"action": "ask_expert", "expert": "cid"}, follow_redirects=False)
+    assert denied.status_code == 403
+    unknown = ann.post(url, data={"action": "ask_expert", "expert": "eve"})
+    assert unknown.status_code == 422 and "Ask one of the colleagues suggested" in unknown.text
+    asked = ann.post(url, data={"action": "ask_expert", "expert": "dan"}, follow_redirects=False)
+    assert asked.status_code == 303
+    assert dan.get("/notifications").text.count("asks for your help") == 1
+    again = ann.post(url, data={"action": "ask_expert", "expert": "dan"})
+    assert again.status_code == 200 and "Asked ✓" in again.text
+    assert dan.get("/notifications").text.count("asks for your help") == 1
+    # Throttled: asked ASKS_PER_WEEK times this week, dan cannot be asked again.
+    for n in range(experts.ASKS_PER_WEEK - 1):
+        other = ask(eve, title=f"k8s question {n}?", tags=["k8s"])
+        eve.post(f"/qa/questions/{other['id']}", data={"action": "ask_expert", "expert": "dan"})
+    busy = ask(eve, title="One more k8s question?", tags=["k8s"])
+    refused = eve.post(
+        f"/qa/questions/{busy['id']}", data={"action": "ask_expert", "expert": "dan"}
+    )
+    assert refused.status_code == 422 and "asked often this week" in refused.text
+    assert "Asked often this week" in eve.get(f"/qa/questions/{busy['id']}").text

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from rse_core import NavItem, Permission, SpaceTab, excerpt, hookimpl, render_fragment
+from rse_core import (
+    N_,
+    EvidenceKind,
+    NavItem,
+    Permission,
+    SpaceTab,
+    excerpt,
+    hookimpl,
+    render_fragment,
+)
 
 from . import api, views
 from .demo import load_demo
@@ -54,6 +63,12 @@ def rse_render_activity(request: Request, entry):
 def rse_demo_data(session, settings):
     """A company wiki tree with links, and a space's wiki, in French and English."""
     load_demo(session)
+
+
+@hookimpl
+def rse_evidence_kinds():
+    """A wiki page under a tag: its author documented it."""
+    return [EvidenceKind("wiki.page", N_("wiki page"), N_("wiki pages"), 2.0)]
 
 
 @hookimpl

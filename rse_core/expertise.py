@@ -1,0 +1,538 @@
+"""Who knows a topic: declared skills and the evidence in what people wrote, as a viewer may
+see it.
+
+A **topic** is a tag (``kubernetes``). **Evidence** is what an item shows about the people
+around it: its author wrote about its tags, its likes were received by the author, and what
+plugins add through the ``rse_evidence`` hook (answers, accepted answers, wiki edits). Each
+kind has a weight (hook ``rse_evidence_kinds``) and each piece counts more when recent: its
+score is ``weight * 2 ** (years since EPOCH)``, so the ranking by the sum of scores is the
+ranking by evidence halved every year of age, without rewriting anything as time passes.
+
+Two tables keep it, written at commit by the transaction that changed an item
+(``watch_evidence``), never recomputed per query:
+
+* ``rse_item_evidence``: each item's evidence per tag, person and kind (what it added);
+* ``rse_expertise``: the sums per tag, person, kind **and the item's audience and plugin**,
+  so a ranking counts only evidence from items the viewer may see (their principals and
+  active plugins): a secret space's content is nobody's expertise to a non-member.
+
+Refreshing an item subtracts what its ``rse_item_evidence`` rows said and adds what it shows
+now: idempotent, so ``rse expertise rebuild`` (empty both, refresh every tagged item) is safe
+while people write. Declared skills are rows of kind ``core.skill`` seen by everyone, which
+do not age.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    and_,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
+
+from . import changes
+from .content import Content, ContentTag
+from .db import Base, Database, utcnow
+from .enablement import EVERYONE
+from .hooktypes import Evidence, EvidenceKind, Job, JobContext
+from .i18n import N_
+from .identity.models import User, UserSkill
+from .permissions import plugins_of
+from .social import Reaction
+from .sql_sets import in_set
+from .validation import TAG
+
+EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
+HALF_LIFE_SECONDS = 365.25 * 24 * 3600
+SKILL = "core.skill"
+LIKED = "core.liked"
+CORE = "core"  # the plugin column of declared skills: seen whatever plugins are active
+CORE_KINDS = (
+    EvidenceKind(SKILL, N_("listed in their skills"), N_("listed in their skills"), 4.0),
+    EvidenceKind(LIKED, N_("like received"), N_("likes received"), 0.5),
+)
+ITEM_KIND = EvidenceKind("", N_("item"), N_("items"), 1.0)  # a content type without a kind
+REBUILD_BATCH = 1_000
+
+
+class ItemEvidence(Base):
+    """What one item adds to ``rse_expertise``: per tag, person and kind."""
+
+    __tablename__ = "rse_item_evidence"
+
+    content_id: Mapped[int] = mapped_column(
+        ForeignKey("rse_content.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(60), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(60), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+
+
+class Expertise(Base):
+    """Evidence summed per topic, person, kind and the audience and plugin of its items."""
+
+    __tablename__ = "rse_expertise"
+    __table_args__ = (Index("ix_rse_expertise_user", "user_id", "tag"),)
+
+    tag: Mapped[str] = mapped_column(String(60), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("rse_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    audience: Mapped[str] = mapped_column(String(40), primary_key=True)
+    plugin: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(60), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+
+
+class HiddenTopic(Base):
+    """A topic a person does not want to be asked about: left out of rankings and profile."""
+
+    __tablename__ = "rse_hidden_topic"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("rse_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(60), primary_key=True)
+
+
+def growth(at: datetime) -> float:
+    """What one unit of evidence from ``at`` scores: doubles every year after ``EPOCH``."""
+    return float(2.0 ** ((at - EPOCH).total_seconds() / HALF_LIFE_SECONDS))
+
+
+def topic_of(text: str) -> str | None:
+    """The topic (tag) a skill or a search names: ``"Project management"`` and
+    ``"#project-management"`` are ``project-management``; None when it is not one."""
+    topic = re.sub(r"\s+", "-", text.strip().lstrip("#").lower())
+    return topic if TAG.match(topic) else None
+
+
+# -- the write side ------------------------------------------------------------------------
+
+
+@dataclass
+class Evaluator:
+    """How evidence is found and weighed: the declared kinds and the plugins' hook."""
+
+    kinds: Mapping[str, EvidenceKind] = field(default_factory=dict)
+    #: ``rse_evidence`` over every installed plugin (``None``: the core's evidence only).
+    hook: Callable[..., list[Mapping[int, list[Evidence]] | None]] | None = None
+
+    def kind(self, name: str) -> EvidenceKind:
+        """The declared kind ``name``, or the generic "item"."""
+        return self.kinds.get(name) or ITEM_KIND
+
+    def evidence(self, session: Session, items: list[Content]) -> dict[int, list[Evidence]]:
+        """Every item's evidence: its author wrote it, its likes, and the plugins'."""
+        found: dict[int, list[Evidence]] = {
+            item.id: [Evidence(item.author_id, item.type, item.created_at)] for item in items
+        }
+        if not items:
+            return found
+        authors = {item.id: item.author_id for item in items}
+        likes = session.execute(
+            select(Reaction.content_id, Reaction.user_id, Reaction.created_at).where(
+                Reaction.content_id.in_(list(authors)), Reaction.kind == "like"
+            )
+        )
+        for content_id, user_id, at in likes:
+            if user_id != authors[content_id]:  # liking one's own item proves nothing
+                found[content_id].append(Evidence(authors[content_id], LIKED, at))
+        for answer in self.hook(session=session, items=items) if self.hook else ():
+            for content_id, pieces in (answer or {}).items():
+                if content_id in found:
+                    found[content_id].extend(pieces)
+        return found
+
+
+def refresh_expertise(session: Session, content: Content) -> None:
+    """Say that ``content``'s evidence changed through your own rows (an answer written,
+    accepted or voted on): the core asks ``rse_evidence`` again when the transaction
+    commits. Publishing, editing, deleting and likes need no call."""
+    changes.mark_item(session, content.id)
+
+
+def refresh_items(session: Session, ids: Iterable[int], evaluator: Evaluator) -> None:
+    """Bring ``rse_expertise`` in line with these items as the session sees them."""
+    ids = sorted(set(ids))
+    if not ids:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        # Two transactions refreshing one item (two likes at once) take turns: the second
+        # reads what the first wrote in rse_item_evidence, so nothing is counted twice. NO KEY
+        # UPDATE: each like's foreign key holds a KEY SHARE lock on the item, which a plain
+        # FOR UPDATE would wait for in both transactions (a deadlock).
+        session.execute(
+            select(Content.id)
+            .where(Content.id.in_(ids))
+            .order_by(Content.id)
+            .with_for_update(key_share=True)
+        )
+    items = {c.id: c for c in session.scalars(select(Content).where(Content.id.in_(ids)))}
+    tags: dict[int, list[str]] = defaultdict(list)
+    for content_id, tag in session.execute(
+        select(ContentTag.content_id, ContentTag.tag).where(ContentTag.content_id.in_(ids))
+    ):
+        tags[content_id].append(tag)
+    deltas: dict[tuple[str, int, str, str, str], list[float]] = defaultdict(lambda: [0, 0.0])
+    for row in session.scalars(select(ItemEvidence).where(ItemEvidence.content_id.in_(ids))):
+        item = items.get(row.content_id)
+        if item is not None:
+            delta = deltas[(row.tag, row.user_id, item.audience, item.plugin, row.kind)]
+            delta[0] -= row.count
+            delta[1] -= row.score
+    session.execute(delete(ItemEvidence).where(ItemEvidence.content_id.in_(ids)))
+    live = [c for c in items.values() if c.deleted_at is None and tags.get(c.id)]
+    new_rows = []
+    for content_id, pieces in evaluator.evidence(session, live).items():
+        item = items[content_id]
+        summed: dict[tuple[int, str], list[float]] = defaultdict(lambda: [0, 0.0])
+        for piece in pieces:
+            total = summed[(piece.user_id, piece.kind)]
+            total[0] += 1
+            total[1] += evaluator.kind(piece.kind).weight * growth(piece.at)
+        for (user_id, kind), (count, score) in summed.items():
+            for tag in tags[content_id]:
+                new_rows.append(
+                    {
+                        "content_id": content_id,
+                        "tag": tag,
+                        "user_id": user_id,
+                        "kind": kind,
+                        "count": int(count),
+                        "score": score,
+                    }
+                )
+                delta = deltas[(tag, user_id, item.audience, item.plugin, kind)]
+                delta[0] += count
+                delta[1] += score
+    if new_rows:
+        session.execute(ItemEvidence.__table__.insert(), new_rows)
+    _apply(session, deltas)
+
+
+def _apply(session: Session, deltas: Mapping[tuple[str, int, str, str, str], list[float]]) -> None:
+    """Add ``deltas`` to ``rse_expertise`` (in key order, so concurrent writers never wait
+    for each other in a circle); rows left with no evidence go."""
+    rows = [
+        {
+            "tag": tag,
+            "user_id": user_id,
+            "audience": audience,
+            "plugin": plugin,
+            "kind": kind,
+            "count": int(count),
+            "score": score,
+        }
+        for (tag, user_id, audience, plugin, kind), (count, score) in sorted(deltas.items())
+        if count or abs(score) > 1e-9
+    ]
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(Expertise)
+    statement = statement.on_conflict_do_update(
+        index_elements=["tag", "user_id", "audience", "plugin", "kind"],
+        set_={
+            "count": Expertise.count + statement.excluded.count,
+            "score": Expertise.score + statement.excluded.score,
+        },
+    )
+    session.execute(statement, rows)
+    emptied = [tuple(row[k] for k in KEY) for row in rows if row["count"] < 0]
+    if emptied:
+        session.execute(
+            delete(Expertise).where(
+                tuple_(*(getattr(Expertise, k) for k in KEY)).in_(emptied),
+                Expertise.count <= 0,
+            )
+        )
+
+
+KEY = ("tag", "user_id", "audience", "plugin", "kind")
+
+
+def refresh_skills(session: Session, user_ids: Iterable[int]) -> None:
+    """Bring the ``core.skill`` rows of these people in line with their profiles."""
+    user_ids = sorted(set(user_ids))
+    if not user_ids:
+        return
+    wanted = {
+        (user_id, topic)
+        for user_id, key in session.execute(
+            select(UserSkill.user_id, UserSkill.key).where(UserSkill.user_id.in_(user_ids))
+        )
+        if (topic := topic_of(key)) is not None
+    }
+    held = set(
+        session.execute(
+            select(Expertise.user_id, Expertise.tag).where(
+                Expertise.user_id.in_(user_ids), Expertise.kind == SKILL
+            )
+        ).all()
+    )
+    gone = held - wanted
+    if gone:
+        session.execute(
+            delete(Expertise).where(
+                tuple_(Expertise.user_id, Expertise.tag).in_(sorted(gone)),
+                Expertise.kind == SKILL,
+            )
+        )
+    if wanted - held:
+        session.execute(
+            Expertise.__table__.insert(),
+            [
+                {
+                    "tag": topic,
+                    "user_id": user_id,
+                    "audience": EVERYONE,
+                    "plugin": CORE,
+                    "kind": SKILL,
+                    "count": 1,
+                    "score": CORE_KINDS[0].weight,
+                }
+                for user_id, topic in sorted(wanted - held)
+            ],
+        )
+
+
+def watch_evidence(db: Database, evaluator: Evaluator) -> None:
+    """Keep expertise current: when a write session of ``db`` commits, refresh what it
+    marked (``changes``) in the same transaction."""
+
+    def before_commit(session: Session) -> None:
+        items, skills = changes.take(session, changes.ITEMS), changes.take(session, changes.SKILLS)
+        if items or skills:
+            session.flush()
+            refresh_items(session, items, evaluator)
+            refresh_skills(session, skills)
+
+    db.listen("before_commit", before_commit)
+
+
+def rebuild(
+    db: Database, evaluator: Evaluator, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Recompute every person's expertise from the database; returns the items read.
+    Safe while people write (see the module)."""
+    with db.write() as session:
+        session.execute(delete(Expertise))
+        session.execute(delete(ItemEvidence))
+        users = list(session.scalars(select(UserSkill.user_id).distinct()))
+        refresh_skills(session, users)
+    with db.read() as session:
+        total = session.scalar(select(func.count(ContentTag.content_id.distinct()))) or 0
+    done = 0
+    for batch in _tagged_batches(db, REBUILD_BATCH):
+        with db.write() as session:
+            refresh_items(session, batch, evaluator)
+        done += len(batch)
+        if progress is not None:
+            progress(done, total)
+    return done
+
+
+def _rebuild_job(ctx: JobContext) -> None:
+    rebuild(ctx.runtime.db, ctx.runtime.evaluator)
+
+
+#: Queued by the migration that created the tables, for an installation with data already.
+REBUILD_JOB = Job(
+    "core.expertise_rebuild", _rebuild_job, max_attempts=3, lease=timedelta(minutes=5)
+)
+
+
+def _tagged_batches(db: Database, size: int) -> Iterator[list[int]]:
+    """Ids of the tagged items, ``size`` at a time, in id order."""
+    after = 0
+    while True:
+        with db.read() as session:
+            batch = list(
+                session.scalars(
+                    select(ContentTag.content_id)
+                    .where(ContentTag.content_id > after)
+                    .distinct()
+                    .order_by(ContentTag.content_id)
+                    .limit(size)
+                )
+            )
+        if not batch:
+            return
+        yield batch
+        after = batch[-1]
+
+
+# -- the read side -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A person's evidence on a topic as one viewer may see it."""
+
+    user_id: int
+    tag: str
+    score: float  # in "posts written this year"
+    counts: Mapping[str, int]  # kind -> how many
+
+
+def _readable(principals: frozenset[str]) -> ColumnElement[bool]:
+    """Rows from items the viewer may see (their audience, and their plugin active)."""
+    predicate = in_set(Expertise.audience, principals)
+    plugins = plugins_of(principals)
+    if plugins is None:
+        return predicate
+    return and_(predicate, or_(Expertise.plugin == CORE, in_set(Expertise.plugin, plugins)))
+
+
+def _score(now: datetime) -> Any:
+    """A person's score: their evidence's, with declared skills as if declared ``now``."""
+    return func.sum(
+        case((Expertise.kind == SKILL, Expertise.score * growth(now)), else_=Expertise.score)
+    )
+
+
+def experts(
+    session: Session,
+    principals: frozenset[str],
+    topic: str,
+    *,
+    limit: int = 20,
+    exclude: Iterable[int] = (),
+    now: datetime | None = None,
+) -> list[tuple[User, Standing]]:
+    """The people who know ``topic`` best, as the viewer holding ``principals`` may see it:
+    active, not hiding the topic, not in ``exclude``; best first with their evidence."""
+    now = now or utcnow()
+    excluded = set(exclude)
+    score = _score(now).label("score")
+    # A few more than asked, for those filtered out after (deactivated, hiding the topic).
+    want = limit + len(excluded) + 10
+    ranked = session.execute(
+        select(Expertise.user_id, score)
+        .where(Expertise.tag == topic, _readable(principals))
+        .group_by(Expertise.user_id)
+        .order_by(score.desc(), Expertise.user_id)
+        .limit(want)
+    ).all()
+    ids = [user_id for user_id, _ in ranked if user_id not in excluded]
+    if not ids:
+        return []
+    people = {
+        u.id: u
+        for u in session.scalars(select(User).where(User.id.in_(ids), User.is_active.is_(True)))
+    }
+    hiding = set(
+        session.scalars(
+            select(HiddenTopic.user_id).where(
+                HiddenTopic.tag == topic, HiddenTopic.user_id.in_(ids)
+            )
+        )
+    )
+    chosen = [(uid, s) for uid, s in ranked if uid in people and uid not in hiding][:limit]
+    counts = _counts(session, principals, [topic], [uid for uid, _ in chosen])
+    scale = growth(now)
+    return [
+        (people[uid], Standing(uid, topic, s / scale, counts.get((uid, topic), {})))
+        for uid, s in chosen
+    ]
+
+
+def known_topics(
+    session: Session,
+    principals: frozenset[str],
+    user_id: int,
+    *,
+    limit: int = 10,
+    now: datetime | None = None,
+) -> list[Standing]:
+    """What a person knows about, best first, as the viewer may see it; hidden topics out."""
+    now = now or utcnow()
+    score = _score(now).label("score")
+    hidden = select(HiddenTopic.tag).where(HiddenTopic.user_id == user_id)
+    ranked = session.execute(
+        select(Expertise.tag, score)
+        .where(Expertise.user_id == user_id, _readable(principals), Expertise.tag.not_in(hidden))
+        .group_by(Expertise.tag)
+        .order_by(score.desc(), Expertise.tag)
+        .limit(limit)
+    ).all()
+    counts = _counts(session, principals, [tag for tag, _ in ranked], [user_id])
+    scale = growth(now)
+    return [Standing(user_id, tag, s / scale, counts.get((user_id, tag), {})) for tag, s in ranked]
+
+
+def _counts(
+    session: Session, principals: frozenset[str], tags: list[str], user_ids: list[int]
+) -> dict[tuple[int, str], dict[str, int]]:
+    if not tags or not user_ids:
+        return {}
+    found: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
+    for user_id, tag, kind, count in session.execute(
+        select(Expertise.user_id, Expertise.tag, Expertise.kind, func.sum(Expertise.count))
+        .where(Expertise.tag.in_(tags), Expertise.user_id.in_(user_ids), _readable(principals))
+        .group_by(Expertise.user_id, Expertise.tag, Expertise.kind)
+    ):
+        found[(user_id, tag)][kind] = int(count)
+    return found
+
+
+def hidden_topics(session: Session, user_id: int) -> list[str]:
+    """The topics a person hid, alphabetically."""
+    return list(
+        session.scalars(
+            select(HiddenTopic.tag).where(HiddenTopic.user_id == user_id).order_by(HiddenTopic.tag)
+        )
+    )
+
+
+def set_hidden(session: Session, user_id: int, topic: str, hidden: bool) -> None:
+    """Hide a topic from one's expertise, or show it again (idempotent)."""
+    if hidden:
+        if session.get(HiddenTopic, (user_id, topic)) is None:
+            session.add(HiddenTopic(user_id=user_id, tag=topic))
+    else:
+        session.execute(
+            delete(HiddenTopic).where(HiddenTopic.user_id == user_id, HiddenTopic.tag == topic)
+        )
+
+
+def explain(
+    counts: Mapping[str, int], kinds: Mapping[str, EvidenceKind], gettext: Callable[[str], str]
+) -> list[str]:
+    """``counts`` as phrases, weightiest first: ``["3 accepted answers", "12 posts"]``
+    (counts are at least 1: the singular is for 1 in English and French alike)."""
+
+    def kind(name: str) -> EvidenceKind:
+        return kinds.get(name) or ITEM_KIND
+
+    ordered = sorted(counts.items(), key=lambda kv: (-kind(kv[0]).weight * kv[1], kv[0]))
+    phrases = []
+    for name, count in ordered:
+        label = gettext(kind(name).one if count == 1 else kind(name).many)
+        phrases.append(label if name == SKILL else f"{count} {label}")
+    return phrases

@@ -1,0 +1,219 @@
+"""Who knows a topic: evidence from the write path, ranked per viewer, hidden topics, skills,
+the pages and the API, and a rebuild that finds what the write path kept."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from rse_core import expertise
+from rse_core.content import Content
+from rse_core.content import delete as delete_content
+from rse_core.content import update as update_content
+from rse_core.expertise import Expertise
+from rse_core.identity.accounts import get_user
+from rse_core.permissions import principals_for
+from rse_core.social import react, unreact
+from rse_core.testing import enable
+from tests.conftest import share
+
+
+@pytest.fixture
+def team(rse_app, rse_user, rse_client_for):
+    """ann (in the secret space "ops"), bob, cid and erin; the example plugin enabled."""
+    for name in ("ann", "bob", "cid", "erin"):
+        rse_user(name)
+    clients = {name: rse_client_for(name) for name in ("ann", "bob", "cid", "erin")}
+    created = clients["ann"].post(
+        "/api/v1/spaces", json={"name": "Ops", "slug": "ops", "visibility": "secret"}
+    )
+    assert created.status_code == 201
+    enable(rse_app, "example")
+    return clients
+
+
+def ranking(app, viewer: str, topic: str) -> list[tuple[str, dict[str, int]]]:
+    with app.state.rse.db.read() as session:
+        scope = principals_for(session, get_user(session, viewer))
+        return [
+            (person.username, dict(standing.counts))
+            for person, standing in expertise.experts(session, scope, topic)
+        ]
+
+
+def like(app, username: str, content_id: int, on: bool = True) -> None:
+    with app.state.rse.db.write() as session:
+        item, user = session.get(Content, content_id), get_user(session, username)
+        (react if on else unreact)(session, item, user, "like")
+
+
+def rows(app) -> set[tuple]:
+    with app.state.rse.db.read() as session:
+        return {
+            (r.tag, r.user_id, r.audience, r.plugin, r.kind, r.count, round(r.score, 6))
+            for r in session.scalars(select(Expertise))
+        }
+
+
+def test_people_rank_by_what_they_wrote_and_the_likes_it_received(rse_app, team):
+    for n in range(2):
+        share(rse_app, "ann", f"kubernetes note {n}", tags=["kubernetes"])
+    mine = share(rse_app, "bob", "the kubernetes runbook", tags=["kubernetes", "ops"])
+    share(rse_app, "cid", "lunch", tags=["food"])
+    assert ranking(rse_app, "erin", "kubernetes") == [
+        ("ann", {"example.greeting": 2}),
+        ("bob", {"example.greeting": 1}),
+    ]
+    for fan in ("ann", "cid", "erin", "erin"):  # a second like by one person is no like
+        like(rse_app, fan, mine)
+    like(rse_app, "bob", mine)  # one's own like proves nothing
+    # 1 item + 3 likes at 0.5 against 2 items: bob now leads, and says why
+    assert ranking(rse_app, "erin", "kubernetes") == [
+        ("bob", {"example.greeting": 1, "core.liked": 3}),
+        ("ann", {"example.greeting": 2}),
+    ]
+    assert ranking(rse_app, "erin", "ops") == [("bob", {"example.greeting": 1, "core.liked": 3})]
+    like(rse_app, "cid", mine, on=False)
+    assert ranking(rse_app, "erin", "kubernetes")[0] == (
+        "bob",
+        {"example.greeting": 1, "core.liked": 2},
+    )
+
+
+def test_a_secret_space_is_nobodys_expertise_to_a_non_member(rse_app, team):
+    share(rse_app, "ann", "the secret merger", space="ops", tags=["merger"])
+    assert ranking(rse_app, "ann", "merger") == [("ann", {"example.greeting": 1})]
+    for outsider in ("bob", "erin"):
+        assert ranking(rse_app, outsider, "merger") == []
+    erin = team["erin"]
+    assert erin.get("/api/v1/experts?topic=merger").json()["items"] == []
+    assert "#merger" not in erin.get("/people/ann").text
+    directory = erin.get("/people?q=merger").text
+    assert "Who knows about #merger" in directory and "Nobody yet" in directory
+    assert erin.get("/api/v1/users/ann/topics").json() == {"items": []}
+    assert team["ann"].get("/api/v1/users/ann/topics").json()["items"][0]["topic"] == "merger"
+
+
+def test_a_disabled_plugin_s_items_are_not_evidence(rse_app, team):
+    share(rse_app, "ann", "pilot notes", tags=["pilot"])
+    assert ranking(rse_app, "erin", "pilot") != []
+    with rse_app.state.rse.db.write() as session:
+        from rse_core.enablement import set_enablement
+
+        set_enablement(session, "example", enabled=False, audience=("everyone",), actor="test")
+    assert ranking(rse_app, "erin", "pilot") == []
+
+
+def test_edits_and_deletions_move_the_evidence(rse_app, team):
+    item_id = share(rse_app, "ann", "notes", tags=["python"])
+    like(rse_app, "bob", item_id)
+    assert ranking(rse_app, "erin", "python") == [
+        ("ann", {"example.greeting": 1, "core.liked": 1})
+    ]
+    with rse_app.state.rse.db.write() as session:
+        update_content(
+            session, session.get(Content, item_id), get_user(session, "ann"), tags=["rust"]
+        )
+    assert ranking(rse_app, "erin", "python") == []
+    assert ranking(rse_app, "erin", "rust") == [("ann", {"example.greeting": 1, "core.liked": 1})]
+    with rse_app.state.rse.db.write() as session:
+        delete_content(session, session.get(Content, item_id))
+    assert ranking(rse_app, "erin", "rust") == []
+    assert rows(rse_app) == set()  # nothing left behind
+
+
+def test_declared_skills_count_hidden_topics_and_former_employees_do_not(rse_app, team):
+    ann = team["ann"]
+    page = ann.post(
+        "/profile",
+        data={"display_name": "Ann", "skills": "Kubernetes, Project management, C++"},
+        follow_redirects=False,
+    )
+    assert page.status_code == 303
+    share(rse_app, "bob", "k8s", tags=["kubernetes"])
+    assert ranking(rse_app, "erin", "project-management") == [("ann", {"core.skill": 1})]
+    # a declared skill (4.0, never ageing) outweighs one post
+    assert [name for name, _ in ranking(rse_app, "erin", "kubernetes")] == ["ann", "bob"]
+    profile = team["erin"].get("/people/ann").text
+    assert "#kubernetes" in profile and "listed in their skills" in profile
+    hidden = ann.post("/profile/topics", data={"topic": "kubernetes", "action": "hide"})
+    assert hidden.status_code == 200 and "show again" in hidden.text
+    assert [name for name, _ in ranking(rse_app, "erin", "kubernetes")] == ["bob"]
+    assert "#kubernetes" not in team["erin"].get("/people/ann").text
+    ann.post("/profile/topics", data={"topic": "kubernetes", "action": "show"})
+    assert [name for name, _ in ranking(rse_app, "erin", "kubernetes")] == ["ann", "bob"]
+    assert ann.post("/profile/topics", data={"topic": "../x", "action": "hide"}).status_code == 400
+    assert ann.post("/profile/topics", data={"topic": "x", "action": "drop"}).status_code == 400
+    ann.post("/profile", data={"display_name": "Ann", "skills": "Kubernetes"})
+    assert ranking(rse_app, "erin", "project-management") == []
+    with rse_app.state.rse.db.write() as session:
+        get_user(session, "bob").is_active = False
+    assert [name for name, _ in ranking(rse_app, "erin", "kubernetes")] == ["ann"]
+
+
+def test_recent_evidence_weighs_more(rse_app, team):
+    old = share(rse_app, "ann", "old", tags=["go"])
+    share(rse_app, "bob", "new", tags=["go"])
+    with rse_app.state.rse.db.write() as session:
+        item = session.get(Content, old)
+        item.created_at -= timedelta(days=730)  # two years: a quarter of the weight
+        expertise.refresh_expertise(session, item)
+    with rse_app.state.rse.db.read() as session:
+        scope = principals_for(session, get_user(session, "erin"))
+        found = expertise.experts(session, scope, "go")
+    assert [(p.username, round(s.score, 2)) for p, s in found] == [("bob", 1.0), ("ann", 0.25)]
+
+
+def test_the_pages_and_the_api_explain_the_ranking(rse_app, team):
+    for n in range(2):
+        share(rse_app, "ann", f"terraform {n}", tags=["terraform"])
+    erin = team["erin"]
+    directory = erin.get("/people?q=%23Terraform")
+    assert directory.status_code == 200
+    assert "Who knows about #terraform" in directory.text and "2 items" in directory.text
+    assert 'title="2 items · #terraform"' in directory.text  # the hover explanation
+    topic = erin.get("/people/topics/terraform")
+    assert topic.status_code == 200 and "/people/ann" in topic.text
+    assert erin.get("/people/topics/not%20a%20topic!").status_code == 404
+    found = erin.get("/api/v1/experts?topic=terraform").json()
+    assert found["topic"] == "terraform"
+    assert found["items"][0]["username"] == "ann"
+    assert found["items"][0]["evidence"] == [{"kind": "example.greeting", "count": 2}]
+    assert found["items"][0]["explanation"] == ["2 items"]
+    assert erin.get("/api/v1/experts").status_code == 422
+    assert erin.get("/api/v1/experts?topic=%21%21").json() == {"topic": "", "items": []}
+    assert erin.get("/api/v1/users/nobody/topics").status_code == 404
+    french = erin.get("/people/topics/terraform", headers={"accept-language": "fr"})
+    assert "Qui s\u2019y connaît en #terraform" in french.text and "2 éléments" in french.text
+
+
+def test_a_rebuild_finds_what_the_write_path_kept(rse_app, team):
+    team["cid"].post("/profile", data={"display_name": "Cid", "skills": "Security"})
+    first = share(rse_app, "ann", "a", tags=["security", "audit"])
+    share(rse_app, "ann", "c", space="ops", tags=["audit"])
+    like(rse_app, "bob", first)
+    like(rse_app, "erin", first)
+    like(rse_app, "erin", first, on=False)
+    kept = rows(rse_app)
+    assert kept
+    rt = rse_app.state.rse
+    assert expertise.rebuild(rt.db, rt.evaluator) == 2
+    assert rows(rse_app) == kept
+
+
+def test_concurrent_likes_are_each_counted_once(rse_app, team, rse_user):
+    item_id = share(rse_app, "ann", "popular", tags=["popular"])
+    fans = [f"fan{n}" for n in range(8)]
+    for fan in fans:
+        rse_user(fan)
+    threads = [threading.Thread(target=like, args=(rse_app, fan, item_id)) for fan in fans]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert ranking(rse_app, "erin", "popular") == [
+        ("ann", {"example.greeting": 1, "core.liked": 8})
+    ]
