@@ -18,8 +18,9 @@ Two tables keep it, written at commit by the transaction that changed an item
 
 Refreshing an item subtracts what its ``rse_item_evidence`` rows said and adds what it shows
 now: idempotent, so ``rse expertise rebuild`` (empty both, refresh every tagged item) is safe
-while people write. Declared skills are rows of kind ``core.skill`` seen by everyone, which
-do not age.
+while people write. Declared skills are rows of kind ``core.skill`` seen by everyone, scored
+as evidence of the day they were declared. ``rse_expertise_total`` keeps each person's sum per
+topic over every audience, the upper bound that lets a ranking stop early (``_ranking``).
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
-    case,
     delete,
     func,
     or_,
@@ -103,6 +103,21 @@ class Expertise(Base):
     audience: Mapped[str] = mapped_column(String(40), primary_key=True)
     plugin: Mapped[str] = mapped_column(String(40), primary_key=True)
     kind: Mapped[str] = mapped_column(String(60), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+
+
+class ExpertiseTotal(Base):
+    """Everything a person has on a topic, whoever may see it: an upper bound of what any
+    reader's ranking counts, walked from the top to rank without reading every row."""
+
+    __tablename__ = "rse_expertise_total"
+    __table_args__ = (Index("ix_rse_expertise_total_score", "tag", "score", "user_id"),)
+
+    tag: Mapped[str] = mapped_column(String(60), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("rse_user.id", ondelete="CASCADE"), primary_key=True
+    )
     count: Mapped[int] = mapped_column(Integer)
     score: Mapped[float] = mapped_column(Float)
 
@@ -235,8 +250,9 @@ def refresh_items(session: Session, ids: Iterable[int], evaluator: Evaluator) ->
 
 
 def _apply(session: Session, deltas: Mapping[tuple[str, int, str, str, str], list[float]]) -> None:
-    """Add ``deltas`` to ``rse_expertise`` (in key order, so concurrent writers never wait
-    for each other in a circle); rows left with no evidence go."""
+    """Add ``deltas`` to ``rse_expertise`` and to the totals of ``rse_expertise_total`` (in
+    key order, so concurrent writers never wait for each other in a circle); rows left with
+    no evidence go."""
     rows = [
         {
             "tag": tag,
@@ -252,23 +268,41 @@ def _apply(session: Session, deltas: Mapping[tuple[str, int, str, str, str], lis
     ]
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(Expertise)
+    totals: dict[tuple[str, int], list[float]] = defaultdict(lambda: [0, 0.0])
+    for row in rows:
+        total = totals[(row["tag"], row["user_id"])]
+        total[0] += row["count"]
+        total[1] += row["score"]
+    _upsert(session, Expertise, KEY, rows)
+    _upsert(
+        session,
+        ExpertiseTotal,
+        ("tag", "user_id"),
+        [
+            {"tag": tag, "user_id": user_id, "count": int(count), "score": score}
+            for (tag, user_id), (count, score) in sorted(totals.items())
+        ],
+    )
+
+
+def _upsert(session: Session, table: Any, key: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+    """Add each row's count and score to the row of ``table`` with its ``key``; remove
+    those whose count fell to zero."""
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(table)
     statement = statement.on_conflict_do_update(
-        index_elements=["tag", "user_id", "audience", "plugin", "kind"],
+        index_elements=list(key),
         set_={
-            "count": Expertise.count + statement.excluded.count,
-            "score": Expertise.score + statement.excluded.score,
+            "count": table.count + statement.excluded.count,
+            "score": table.score + statement.excluded.score,
         },
     )
     session.execute(statement, rows)
-    emptied = [tuple(row[k] for k in KEY) for row in rows if row["count"] < 0]
+    emptied = [tuple(row[k] for k in key) for row in rows if row["count"] < 0]
     if emptied:
         session.execute(
-            delete(Expertise).where(
-                tuple_(*(getattr(Expertise, k) for k in KEY)).in_(emptied),
-                Expertise.count <= 0,
+            delete(table).where(
+                tuple_(*(getattr(table, k) for k in key)).in_(emptied), table.count <= 0
             )
         )
 
@@ -277,7 +311,8 @@ KEY = ("tag", "user_id", "audience", "plugin", "kind")
 
 
 def refresh_skills(session: Session, user_ids: Iterable[int]) -> None:
-    """Bring the ``core.skill`` rows of these people in line with their profiles."""
+    """Bring the ``core.skill`` rows of these people in line with their profiles: a skill
+    declared now scores as evidence of now, and ages like the rest."""
     user_ids = sorted(set(user_ids))
     if not user_ids:
         return
@@ -288,37 +323,22 @@ def refresh_skills(session: Session, user_ids: Iterable[int]) -> None:
         )
         if (topic := topic_of(key)) is not None
     }
-    held = set(
-        session.execute(
-            select(Expertise.user_id, Expertise.tag).where(
+    held = {
+        (user_id, tag): (count, score)
+        for user_id, tag, count, score in session.execute(
+            select(Expertise.user_id, Expertise.tag, Expertise.count, Expertise.score).where(
                 Expertise.user_id.in_(user_ids), Expertise.kind == SKILL
             )
-        ).all()
-    )
-    gone = held - wanted
-    if gone:
-        session.execute(
-            delete(Expertise).where(
-                tuple_(Expertise.user_id, Expertise.tag).in_(sorted(gone)),
-                Expertise.kind == SKILL,
-            )
         )
-    if wanted - held:
-        session.execute(
-            Expertise.__table__.insert(),
-            [
-                {
-                    "tag": topic,
-                    "user_id": user_id,
-                    "audience": EVERYONE,
-                    "plugin": CORE,
-                    "kind": SKILL,
-                    "count": 1,
-                    "score": CORE_KINDS[0].weight,
-                }
-                for user_id, topic in sorted(wanted - held)
-            ],
-        )
+    }
+    deltas: dict[tuple[str, int, str, str, str], list[float]] = {}
+    for (user_id, tag), (count, score) in held.items():
+        if (user_id, tag) not in wanted:
+            deltas[(tag, user_id, EVERYONE, CORE, SKILL)] = [-count, -score]
+    score = CORE_KINDS[0].weight * growth(utcnow())
+    for user_id, tag in wanted - set(held):
+        deltas[(tag, user_id, EVERYONE, CORE, SKILL)] = [1, score]
+    _apply(session, deltas)
 
 
 def watch_evidence(db: Database, evaluator: Evaluator) -> None:
@@ -342,6 +362,7 @@ def rebuild(
     Safe while people write (see the module)."""
     with db.write() as session:
         session.execute(delete(Expertise))
+        session.execute(delete(ExpertiseTotal))
         session.execute(delete(ItemEvidence))
         users = list(session.scalars(select(UserSkill.user_id).distinct()))
         refresh_skills(session, users)
@@ -409,11 +430,48 @@ def _readable(principals: frozenset[str]) -> ColumnElement[bool]:
     return and_(predicate, or_(Expertise.plugin == CORE, in_set(Expertise.plugin, plugins)))
 
 
-def _score(now: datetime) -> Any:
-    """A person's score: their evidence's, with declared skills as if declared ``now``."""
-    return func.sum(
-        case((Expertise.kind == SKILL, Expertise.score * growth(now)), else_=Expertise.score)
-    )
+FIRST_CANDIDATES = 64  # people read in the first round of a ranking (then twice as many)
+
+
+def _ranking(
+    session: Session, principals: frozenset[str], topic: str, want: int
+) -> list[tuple[int, float]]:
+    """The ``want`` best scores on ``topic`` from what the viewer may see, best first.
+
+    People are walked from the highest total (``rse_expertise_total``, all their evidence,
+    an upper bound of what any viewer sees), a growing batch at a time, their visible score
+    summed for the batch: once the last total read is below the ``want``-th visible score
+    found, nobody further can enter (the threshold algorithm). A reader who sees most of
+    the evidence reads one batch, not the 45,000 people of the most used topic."""
+    found: dict[int, float] = {}
+    offset, batch = 0, max(FIRST_CANDIDATES, 2 * want)
+    while True:
+        candidates = session.execute(
+            select(ExpertiseTotal.user_id, ExpertiseTotal.score)
+            .where(ExpertiseTotal.tag == topic)
+            .order_by(ExpertiseTotal.score.desc(), ExpertiseTotal.user_id.desc())
+            .offset(offset)
+            .limit(batch)
+        ).all()
+        if candidates:
+            found.update(
+                session.execute(
+                    select(Expertise.user_id, func.sum(Expertise.score))
+                    .where(
+                        Expertise.tag == topic,
+                        Expertise.user_id.in_([user_id for user_id, _ in candidates]),
+                        _readable(principals),
+                    )
+                    .group_by(Expertise.user_id)
+                ).all()
+            )
+        if len(candidates) < batch:
+            break
+        if len(found) >= want and candidates[-1][1] < sorted(found.values())[-want]:
+            break
+        offset += batch
+        batch *= 2
+    return sorted(found.items(), key=lambda item: (-item[1], -item[0]))[:want]
 
 
 def experts(
@@ -427,18 +485,9 @@ def experts(
 ) -> list[tuple[User, Standing]]:
     """The people who know ``topic`` best, as the viewer holding ``principals`` may see it:
     active, not hiding the topic, not in ``exclude``; best first with their evidence."""
-    now = now or utcnow()
     excluded = set(exclude)
-    score = _score(now).label("score")
     # A few more than asked, for those filtered out after (deactivated, hiding the topic).
-    want = limit + len(excluded) + 10
-    ranked = session.execute(
-        select(Expertise.user_id, score)
-        .where(Expertise.tag == topic, _readable(principals))
-        .group_by(Expertise.user_id)
-        .order_by(score.desc(), Expertise.user_id)
-        .limit(want)
-    ).all()
+    ranked = _ranking(session, principals, topic, limit + len(excluded) + 10)
     ids = [user_id for user_id, _ in ranked if user_id not in excluded]
     if not ids:
         return []
@@ -455,7 +504,7 @@ def experts(
     )
     chosen = [(uid, s) for uid, s in ranked if uid in people and uid not in hiding][:limit]
     counts = _counts(session, principals, [topic], [uid for uid, _ in chosen])
-    scale = growth(now)
+    scale = growth(now or utcnow())
     return [
         (people[uid], Standing(uid, topic, s / scale, counts.get((uid, topic), {})))
         for uid, s in chosen
@@ -471,8 +520,7 @@ def known_topics(
     now: datetime | None = None,
 ) -> list[Standing]:
     """What a person knows about, best first, as the viewer may see it; hidden topics out."""
-    now = now or utcnow()
-    score = _score(now).label("score")
+    score = func.sum(Expertise.score).label("score")
     hidden = select(HiddenTopic.tag).where(HiddenTopic.user_id == user_id)
     ranked = session.execute(
         select(Expertise.tag, score)
@@ -482,7 +530,7 @@ def known_topics(
         .limit(limit)
     ).all()
     counts = _counts(session, principals, [tag for tag, _ in ranked], [user_id])
-    scale = growth(now)
+    scale = growth(now or utcnow())
     return [Standing(user_id, tag, s / scale, counts.get((user_id, tag), {})) for tag, s in ranked]
 
 

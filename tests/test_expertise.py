@@ -110,9 +110,7 @@ def test_a_disabled_plugin_s_items_are_not_evidence(rse_app, team):
 def test_edits_and_deletions_move_the_evidence(rse_app, team):
     item_id = share(rse_app, "ann", "notes", tags=["python"])
     like(rse_app, "bob", item_id)
-    assert ranking(rse_app, "erin", "python") == [
-        ("ann", {"example.greeting": 1, "core.liked": 1})
-    ]
+    assert ranking(rse_app, "erin", "python") == [("ann", {"example.greeting": 1, "core.liked": 1})]
     with rse_app.state.rse.db.write() as session:
         update_content(
             session, session.get(Content, item_id), get_user(session, "ann"), tags=["rust"]
@@ -217,3 +215,50 @@ def test_concurrent_likes_are_each_counted_once(rse_app, team, rse_user):
     assert ranking(rse_app, "erin", "popular") == [
         ("ann", {"example.greeting": 1, "core.liked": 8})
     ]
+
+
+def test_the_ranking_stops_early_and_still_equals_a_full_count(rse_app, team, monkeypatch):
+    """The threshold walk (a few people at a time, by their total over every audience) gives
+    what summing every visible row would, for readers who see much or little."""
+    import random
+
+    from sqlalchemy import func
+
+    from rse_core.identity.models import Membership, Space, User
+
+    monkeypatch.setattr(expertise, "FIRST_CANDIDATES", 3)  # many rounds on little data
+    rng = random.Random(4)
+    with rse_app.state.rse.db.write() as session:
+        spaces = [Space(slug=f"s{n}", name=f"S{n}", visibility=v) for n, v in
+                  enumerate(("public", "private", "secret", "secret"))]  # fmt: skip
+        session.add_all(spaces)
+        authors = [User(username=f"w{n}", email=f"w{n}@x.org", display_name=f"W{n}")
+                   for n in range(40)]  # fmt: skip
+        session.add_all(authors)
+        session.flush()
+        readers = {"erin": get_user(session, "erin"), "ann": get_user(session, "ann")}
+        for space in spaces[1:3]:
+            session.add(Membership(space_id=space.id, user_id=readers["ann"].id))
+        for author in authors:
+            for space in rng.sample(spaces, 2):
+                session.add(Membership(space_id=space.id, user_id=author.id))
+    for author in authors:
+        with rse_app.state.rse.db.read() as session:
+            mine = [s for s in session.scalars(select(Space)) if s.slug.startswith("s")
+                    and session.get(Membership, (s.id, author.id))]  # fmt: skip
+        for _ in range(rng.randint(1, 6)):
+            where = rng.choice([None, *(s.slug for s in mine)])
+            share(rse_app, author.username, "x", space=where, tags=["deep"])
+    for reader in ("erin", "ann"):
+        with rse_app.state.rse.db.read() as session:
+            scope = principals_for(session, get_user(session, reader))
+            full = session.execute(
+                select(Expertise.user_id, func.sum(Expertise.score).label("s"))
+                .where(Expertise.tag == "deep", expertise._readable(scope))
+                .group_by(Expertise.user_id)
+                .order_by(func.sum(Expertise.score).desc(), Expertise.user_id.desc())
+                .limit(10)
+            ).all()
+            walked = expertise._ranking(session, scope, "deep", 10)
+        assert [u for u, _ in walked] == [u for u, _ in full], reader
+        assert [round(s, 9) for _, s in walked] == [round(s, 9) for _, s in full]

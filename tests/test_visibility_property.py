@@ -1,4 +1,5 @@
-"""Property: every stream, the API, search and notifications show exactly the visible set.
+"""Property: every stream, the API, search, notifications and expertise ("who knows") show
+exactly the visible set.
 
 Hypothesis generates spaces (visibility), memberships and items (audience, owning plugin),
 then a change of visibility or membership, and each plugin's rollout state (disabled, for
@@ -134,6 +135,7 @@ def test_streams_api_and_notifications_show_exactly_the_visible_set(
                 title=f"{prefix}{n}",
                 space=rows[where] if isinstance(where, int) else None,
                 audience=f"user:{author.id}" if where == "self" else None,
+                tags=[f"{prefix}k"],  # one topic: who knows it is who wrote what one sees
             )
             notify_mentions(session, " ".join(f"@{u}" for u in USERS), author, content)
     at_write_time = copy.deepcopy(spaces)
@@ -181,6 +183,19 @@ def test_streams_api_and_notifications_show_exactly_the_visible_set(
         page = client.get("/").text
         on_page = {f"{prefix}{n}" for n in range(len(items)) if f">{prefix}{n}<" in page}
         assert on_page == expected, reader
+        # Who knows the run's topic: the authors of the items this reader sees, each with
+        # as much evidence as they wrote of those; nothing from an item they may not see.
+        wrote: dict[str, int] = {}
+        for n, item in enumerate(items):
+            if f"{prefix}{n}" in expected:
+                wrote[item["author"]] = wrote.get(item["author"], 0) + 1
+        experts = client.get("/api/v1/experts", params={"topic": f"{prefix}k"}).json()["items"]
+        assert {e["username"]: sum(k["count"] for k in e["evidence"]) for e in experts} == wrote
+        for author in USERS:
+            topics = client.get(f"/api/v1/users/{author}/topics").json()["items"]
+            listed = f"{prefix}k" in {t["topic"] for t in topics}
+            # (a profile lists 20 topics: earlier runs' may crowd this one out, never leak it)
+            assert listed == (author in wrote) or (author in wrote and len(topics) == 20)
         notes = client.get("/api/v1/notifications?limit=100").json()["items"]
         mentioned = {
             n["content"]["title"]

@@ -1,4 +1,5 @@
-"""Expertise: evidence per item, summed per topic, person and audience; hidden topics.
+"""Expertise: evidence per item, summed per topic, person and audience, and per topic and
+person (the ranking's upper bound); hidden topics.
 
 See ``rse_core/expertise.py``. An installation that already holds tagged items or declared
 skills gets a ``core.expertise_rebuild`` job: the next worker computes everyone's expertise
@@ -61,6 +62,23 @@ def upgrade() -> None:
     )
     op.create_index("ix_rse_expertise_user", "rse_expertise", ["user_id", "tag"])
     op.create_table(
+        "rse_expertise_total",
+        sa.Column("tag", sa.String(length=60), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("score", sa.Float(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["rse_user.id"],
+            name=op.f("fk_rse_expertise_total_user_id_rse_user"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("tag", "user_id", name=op.f("pk_rse_expertise_total")),
+    )
+    op.create_index(
+        "ix_rse_expertise_total_score", "rse_expertise_total", ["tag", "score", "user_id"]
+    )
+    op.create_table(
         "rse_hidden_topic",
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("tag", sa.String(length=60), nullable=False),
@@ -94,6 +112,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("DELETE FROM rse_job WHERE name = 'core.expertise_rebuild'")
     op.drop_table("rse_hidden_topic")
+    op.drop_index("ix_rse_expertise_total_score", table_name="rse_expertise_total")
+    op.drop_table("rse_expertise_total")
     op.drop_index("ix_rse_expertise_user", table_name="rse_expertise")
     op.drop_table("rse_expertise")
     op.drop_table("rse_item_evidence")
