@@ -174,6 +174,25 @@ def app_with_clients(
         app.state.rse.close()
 
 
+def create_spaces(
+    owner: TestClient, owner_name: str, slugs: Sequence[str], specs: Sequence[dict[str, Any]]
+) -> None:
+    """Create one space per spec (``visibility``, ``members``: a set of usernames) through
+    the API, owned by ``owner`` (signed in as ``owner_name``, who joins each spec's members):
+    the generated spaces of a property-based leak test."""
+    for slug, spec in zip(slugs, specs, strict=True):
+        created = owner.post(
+            "/api/v1/spaces", json={"name": slug, "slug": slug, "visibility": spec["visibility"]}
+        )
+        assert created.status_code == 201, created.text
+        spec["members"].add(owner_name)
+        for member in sorted(spec["members"] - {owner_name}):
+            added = owner.post(
+                f"/api/v1/spaces/{slug}/members", json={"username": member, "role": "member"}
+            )
+            assert added.status_code in (200, 201), added.text
+
+
 def page_statements(app: Starlette, client: TestClient, path: str) -> list[str]:
     """The SQL statements (but BEGIN and PRAGMA) of a page as a reader sees it from the
     second visit on: the first fills the worker's copy of their access."""

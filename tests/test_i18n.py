@@ -54,6 +54,7 @@ CATALOGS = {  # each source tree and the catalogs that answer for it, first firs
     "plugins/wiki/rse_wiki": ["plugins/wiki/rse_wiki", "rse_core"],
     "plugins/events/rse_events": ["plugins/events/rse_events", "rse_core"],
     "plugins/qa/rse_qa": ["plugins/qa/rse_qa", "rse_core"],
+    "plugins/praise/rse_praise": ["plugins/praise/rse_praise", "rse_core"],
 }
 
 

@@ -44,6 +44,7 @@ PRIVATE_VALUES: dict[str, str | None] = {
     "qa_answer_id": "ANSWER",  # an answer to it
     "day": None,  # a calendar's day: it lists only visible events (plugins/events/tests)
     "topic": None,  # "who knows" counts only evidence the reader may see (test_expertise)
+    "praise_id": "PRAISE",  # a praise given in that space
 }
 SAMPLE_VALUES = {
     "slug": "secret",
@@ -65,6 +66,7 @@ SAMPLE_VALUES = {
     "qa_question_id": "1",
     "qa_answer_id": "1",
     "day": "2026-12-01",
+    "praise_id": "1",
 }
 
 
@@ -90,7 +92,11 @@ SAMPLE_BODY = {
     "revision": 1,
 }
 # Operations whose required fields SAMPLE_BODY cannot hold for everyone ("status" differs).
-OPERATION_BODIES = {"events.answer": {"status": "yes"}, "qa.voteAnswer": {"value": 1}}
+OPERATION_BODIES = {
+    "events.answer": {"status": "yes"},
+    "qa.voteAnswer": {"value": 1},
+    "praise.givePraise": {"recipients": ["owner"], "badge": 1, "message": "x"},
+}
 
 
 def valid_body(app, path, method):
@@ -112,7 +118,7 @@ def concrete(path, values):
 
 @pytest.fixture
 def world(rse_app, rse_user, rse_client_for):
-    for name in ("owner", "outsider"):
+    for name in ("owner", "outsider", "mate"):
         rse_user(name)
     owner = rse_client_for("owner")
     assert (
@@ -156,6 +162,12 @@ def world(rse_app, rse_user, rse_client_for):
         f"/api/v1/qa/questions/{question.json()['id']}/answers", json={"body": "hush"}
     )
     PRIVATE_VALUES["qa_answer_id"] = str(reply.json()["id"])
+    owner.post("/api/v1/spaces/secret/members", json={"username": "mate"})
+    praise = owner.post(
+        "/api/v1/praise",
+        json={"recipients": ["mate"], "badge": 1, "message": "hush", "space": "secret"},
+    )
+    PRIVATE_VALUES["praise_id"] = str(praise.json()["id"])
     page = owner.put("/api/v1/wiki/secret/pages/x", json={"title": "X", "body": "hush wiki"})
     assert page.status_code == 201  # the page SAMPLE_VALUES names, in the secret space's wiki
     item = owner.post("/api/v1/example/greetings", json={"text": "hush", "space": "secret"})

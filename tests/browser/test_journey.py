@@ -515,6 +515,14 @@ PHONE_PAGES = [
     "/qa/questions/1",
     "/qa/questions/2",
     "/qa/spaces/kubernetes-guild",
+    "/people?q=kubernetes",
+    "/people/topics/kubernetes",
+    "/people/bruno",
+    "/praise",
+    "/praise/new?to=bruno",
+    "/praise/1",
+    "/praise/people/bruno",
+    "/praise/badges",
     "/example/",
     "/no-such-page",
 ]
@@ -558,6 +566,55 @@ def test_ask_see_a_similar_question_get_an_answer_vote_and_accept_it(server, bro
     page.goto(f"{server}/qa")
     card = page.locator(".qa-card", has_text="Can I bring my dog")
     assert "solved" in card.inner_text()
+    # Who knows #bordeaux? Nobody declares it: Chloé's accepted answer is the evidence,
+    # explained on the card (and on hover).
+    page.goto(f"{server}/people")
+    page.fill("#q", "#bordeaux")
+    page.click("form[role=search] button")
+    expert = page.locator(".experts li", has_text="Chloé")
+    expert.wait_for()
+    assert "1 accepted answer" in expert.locator(".evidence").inner_text()
+    assert "1 accepted answer" in expert.get_attribute("title")
+    # Then thank her for it, with a badge; she sees it on her profile.
+    page.click(".experts a:has-text('Chloé')")
+    page.click("a:has-text('Praise Chloé')")
+    assert page.locator("#f-recipients").input_value() == "chloe"
+    page.check("label.praise-choice:has-text('Helpful') input")
+    page.fill("#f-message", "Thanks for the answer about the Bordeaux office!")
+    page.click("#praise-form button:has-text('Praise')")
+    page.wait_for_url(f"{server}/praise/*")
+    assert "Helpful" in page.locator(".praise-card .praise-badge").inner_text()
+    other, colleague, other_errors = sign_in(browser, server, "chloe")
+    colleague.goto(f"{server}/notifications")
+    assert "praised you" in colleague.locator("main").inner_text()
+    colleague.goto(f"{server}/people/chloe")
+    assert "Thanks for the answer about the Bordeaux office!" in colleague.locator(
+        ".profile-section[data-plugin=praise]"
+    ).inner_text()
+    other.close()
+    assert errors == [] and other_errors == []
+    context.close()
+
+
+def test_ask_an_expert_from_a_question(server, browser):
+    """The asker of a tagged question sees up to three colleagues who know its topic and may
+    read it, asks one, who is notified; asking again does not notify twice."""
+    context, page, errors = sign_in(browser, server, "hugo")
+    page.goto(f"{server}/qa/ask")
+    page.fill("#f-title", "Which kubernetes namespace for the new data pipeline?")
+    page.fill("#f-tags", "kubernetes")
+    page.click("#qa-ask button:has-text('Ask')")
+    page.wait_for_url(f"{server}/qa/questions/*")
+    box = page.locator("#experts")
+    box.wait_for()
+    bruno = box.locator("li", has_text="Bruno")
+    assert "listed in their skills" in bruno.inner_text()
+    bruno.locator("button:has-text('Ask')").click()
+    box.locator("li", has_text="Bruno").locator("text=Asked").wait_for()
+    other, expert, other_errors = sign_in(browser, server, "bruno")
+    expert.goto(f"{server}/notifications")
+    assert "asks for your help" in expert.locator("main").inner_text()
+    other.close()
     assert errors == [] and other_errors == []
     context.close()
 

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rse_core.testing import app_with_clients, wait_for_index
+from rse_core.testing import app_with_clients, create_spaces, wait_for_index
 
 # Slow (20-40 s): it runs in make test and on PostgreSQL, not in make test-fast.
 pytestmark = pytest.mark.slow
@@ -79,19 +79,8 @@ def test_every_blog_read_path_shows_exactly_the_readable_posts(shared_app, space
     run = next(run_ids)
     prefix = f"b{run}-"  # "b7-0": search finds every post of a run by "b7"
     slugs = [f"bs{run}-{i}" for i in range(len(spaces))]
-    for i, spec in enumerate(spaces):
-        owner = clients[USERS[0]]
-        created = owner.post(
-            "/api/v1/spaces",
-            json={"name": slugs[i], "slug": slugs[i], "visibility": spec["visibility"]},
-        )
-        assert created.status_code == 201, created.text
-        spec["members"].add(USERS[0])
-        for member in spec["members"] - {USERS[0]}:
-            added = owner.post(
-                f"/api/v1/spaces/{slugs[i]}/members", json={"username": member, "role": "member"}
-            )
-            assert added.status_code in (200, 201), added.text
+    owner = clients[USERS[0]]
+    create_spaces(owner, USERS[0], slugs, spaces)
     later = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     ids = {}
     for n, post in enumerate(items):

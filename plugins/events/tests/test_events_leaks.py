@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rse_core.testing import app_with_clients, wait_for_index
+from rse_core.testing import app_with_clients, create_spaces, wait_for_index
 
 pytestmark = pytest.mark.slow
 
@@ -80,19 +80,8 @@ def test_every_events_read_path_shows_exactly_the_visible_events(shared_app, spa
     prefix = f"e{run}-"
     month = 1 + run % 12
     slugs = [f"es{run}-{i}" for i in range(len(spaces))]
-    for i, spec in enumerate(spaces):
-        owner = clients[USERS[0]]
-        created = owner.post(
-            "/api/v1/spaces",
-            json={"name": slugs[i], "slug": slugs[i], "visibility": spec["visibility"]},
-        )
-        assert created.status_code == 201, created.text
-        spec["members"].add(USERS[0])
-        for member in spec["members"] - {USERS[0]}:
-            added = owner.post(
-                f"/api/v1/spaces/{slugs[i]}/members", json={"username": member, "role": "member"}
-            )
-            assert added.status_code in (200, 201), added.text
+    owner = clients[USERS[0]]
+    create_spaces(owner, USERS[0], slugs, spaces)
     ids = {}
     for n, event in enumerate(items):
         if (

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rse_core.testing import app_with_clients, wait_for_index
+from rse_core.testing import app_with_clients, create_spaces, wait_for_index
 
 # Slow (20-40 s): it runs in make test and on PostgreSQL, not in make test-fast.
 pytestmark = pytest.mark.slow
@@ -63,18 +63,7 @@ def test_every_wiki_read_path_shows_exactly_the_readable_pages(shared_app, space
     prefix = f"k{run}-"
     slugs = [f"ws{run}-{i}" for i in range(len(spaces))]
     owner = clients[USERS[0]]
-    for i, spec in enumerate(spaces):
-        created = owner.post(
-            "/api/v1/spaces",
-            json={"name": slugs[i], "slug": slugs[i], "visibility": spec["visibility"]},
-        )
-        assert created.status_code == 201, created.text
-        spec["members"].add(USERS[0])
-        for member in spec["members"] - {USERS[0]}:
-            added = owner.post(
-                f"/api/v1/spaces/{slugs[i]}/members", json={"username": member, "role": "member"}
-            )
-            assert added.status_code in (200, 201), added.text
+    create_spaces(owner, USERS[0], slugs, spaces)
     paths = {}
     for n, page in enumerate(items):
         if page["where"] != "company" and page["author"] not in spaces[page["where"]]["members"]:

@@ -1,0 +1,1 @@
+"""rse-praise: recognise colleagues with a message and a badge."""

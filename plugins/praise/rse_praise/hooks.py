@@ -1,0 +1,98 @@
+"""Hook implementations of the praise plugin."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from starlette.requests import Request
+
+from rse_core import (
+    NavItem,
+    current_user,
+    hookimpl,
+    principals,
+    render_fragment,
+    runtime,
+    utcnow,
+)
+
+from . import api, service, views
+from .demo import load_demo
+from .models import Praise
+
+PROFILE_LATEST = 3
+
+
+@hookimpl
+def rse_routes(settings):
+    """The wall, the praise form, a praise, a person's praise, the badges (admins)."""
+    return list(views.PAGE_ROUTES)
+
+
+@hookimpl
+def rse_api_routes(settings):
+    """The praise API under /api/v1/praise."""
+    return list(api.API_ROUTES)
+
+
+@hookimpl
+def rse_nav_items(request: Request):
+    """A "Praise" entry in the header."""
+    return [NavItem("Praise", "/praise", order=60)]
+
+
+@hookimpl
+def rse_content_types():
+    """The names search shows for this plugin's items."""
+    return {service.TYPE: "Praise"}
+
+
+@hookimpl
+def rse_prepare_entries(request: Request, entries):
+    """The praise of a stream page's entries, with badges and the praised, in a few queries."""
+    ids = [entry.content.id for entry in entries if entry.content.type == service.TYPE]
+    if not ids:
+        return None
+    with runtime(request).db.read() as session:
+        rows = list(session.scalars(select(Praise).where(Praise.content_id.in_(ids))))
+        return {row.content.id: row for row in service.shown(session, rows)}
+
+
+@hookimpl
+def rse_render_activity(request: Request, entry, prepared):
+    """A praise in the stream: who praised whom, the badge and the message."""
+    if entry.content.type != service.TYPE:
+        return None
+    return render_fragment(request, "praise/entry.html", {"entry": entry, "row": prepared})
+
+
+@hookimpl
+def rse_profile_sections(request: Request, profile):
+    """The praise a person received: their badges and the latest (as the reader may see)."""
+    with runtime(request).db.read() as session:
+        scope = principals(request)
+        tally = service.badge_tally(session, scope, profile)
+        rows = service.listing(session, scope, recipient=profile, limit=PROFILE_LATEST)
+    mine = current_user(request).id == profile.id
+    return [
+        render_fragment(
+            request,
+            "praise/profile.html",
+            {"person": profile, "tally": tally, "rows": rows, "mine": mine},
+        )
+    ]
+
+
+@hookimpl
+def rse_home_widgets(request: Request):
+    """The month's most praised, from the praise the reader may see (admins can turn it off)."""
+    with runtime(request).db.read() as session:
+        if not service.monthly_widget_on(session):
+            return None
+        top = service.most_praised(session, principals(request), service.month_start(utcnow()))
+    return [render_fragment(request, "praise/widget.html", {"top": top})]
+
+
+@hookimpl
+def rse_demo_data(session, settings):
+    """Praise between the demo's colleagues, company-wide and in a space."""
+    load_demo(session)
