@@ -34,7 +34,7 @@ from .identity.spaces import Forbidden, NotFound
 from .identity.spaces import get_space as find_space
 from .jobs.queue import cancel as cancel_job
 from .jobs.queue import enqueue as enqueue_job
-from .markdown import excerpt, render_markdown
+from .markdown import HASHTAG, excerpt, hashtags, render_markdown
 from .notifications import notify, notify_mentions
 from .permissions import principals_for
 from .runtime import Runtime
@@ -76,6 +76,7 @@ from .web.times import time_zone
 
 __all__ = [
     "EVERYONE",
+    "HASHTAG",
     "MAX_ID",
     "N_",
     "ApiBody",
@@ -132,6 +133,7 @@ __all__ = [
     "flash",
     "followed",
     "get_visible",
+    "hashtags",
     "hookimpl",
     "hookspec",
     "in_set",

@@ -98,3 +98,14 @@ def excerpt(text: str, length: int = 140) -> str:
     if len(flat) <= length:
         return flat
     return flat[:length].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
+
+
+#: A ``#hashtag`` in text: not inside a word, a URL's fragment or an HTML entity, and not a
+#: Markdown heading (``# Title``, ``## Part``).
+HASHTAG = re.compile(r"(?<![\w/#&])#([^\W\d_][\w-]{0,59})", re.UNICODE)
+
+
+def hashtags(text: str, limit: int = 20) -> list[str]:
+    """The lower-cased ``#hashtags`` of a text, in order, each once, at most ``limit``: the
+    tags of a post or a wiki page written inline."""
+    return list(dict.fromkeys(tag.lower() for tag in HASHTAG.findall(text)))[:limit]

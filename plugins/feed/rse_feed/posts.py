@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import re
-
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rse_core import (
+    HASHTAG,
     Content,
     Space,
     User,
     clean_text,
     delete_content,
+    hashtags,
     notify_mentions,
     publish,
     render_markdown,
@@ -22,13 +22,7 @@ from rse_core import (
 
 from .models import Post
 
-HASHTAG = re.compile(r"(?<![\w/#&])#([^\W\d_][\w-]{0,59})", re.UNICODE)
 MAX_BODY = 5000
-
-
-def hashtags(body: str) -> list[str]:
-    """Lower-cased ``#hashtags`` of a post, in order, without repeats."""
-    return list(dict.fromkeys(tag.lower() for tag in HASHTAG.findall(body)))
 
 
 def render_body(body: str) -> Markup:

@@ -15,7 +15,7 @@ from rse_core import (
     render_fragment,
 )
 
-from . import api, views
+from . import api, pages, views
 from .demo import load_demo
 
 
@@ -67,8 +67,17 @@ def rse_demo_data(session, settings):
 
 @hookimpl
 def rse_evidence_kinds():
-    """A wiki page under a tag: its author documented it."""
-    return [EvidenceKind("wiki.page", N_("wiki page"), N_("wiki pages"), 2.0)]
+    """A wiki page under a tag (its #hashtags): its author documented it, its editors too."""
+    return [
+        EvidenceKind("wiki.page", N_("wiki page"), N_("wiki pages"), 2.0),
+        EvidenceKind("wiki.edited", N_("wiki page edited"), N_("wiki pages edited"), 1.0),
+    ]
+
+
+@hookimpl
+def rse_evidence(session, items):
+    """Who else edited these pages: each editor once per page, as of their last edit."""
+    return pages.editors(session, items)
 
 
 @hookimpl

@@ -7,6 +7,7 @@ with an :class:`EditConflict` when they do not: nothing is ever overwritten sile
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -18,12 +19,14 @@ from rse_core import (
     EVERYONE,
     Conflict,
     Content,
+    Evidence,
     Space,
     User,
     ValidationError,
     clean_text,
     delete_content,
     get_visible,
+    hashtags,
     notify,
     notify_mentions,
     publish,
@@ -236,7 +239,13 @@ def save(
     )
     content = session.get(Content, page.content_id)
     update_content(
-        session, content, author, title=title, summary=body, url=f"{wiki.base}/{page.slug}"
+        session,
+        content,
+        author,
+        title=title,
+        summary=body,
+        url=f"{wiki.base}/{page.slug}",
+        tags=hashtags(body),  # a page's #hashtags: its topics, and who knows them
     )
     _links(session, page)
     notify_mentions(session, body, author, content)
@@ -268,6 +277,7 @@ def _create(
         summary=body,
         space=wiki.space,
         audience=None if wiki.space else EVERYONE,
+        tags=hashtags(body),
     )
     page = WikiPage(
         wiki_id=wiki.id,
@@ -479,3 +489,22 @@ def page_count(session: Session, wiki: Wiki) -> int:
     return session.execute(
         select(func.count()).where(WikiPage.wiki_id == wiki.id, WikiPage.deleted_at.is_(None))
     ).scalar_one()
+
+
+def editors(session: Session, items: Sequence[Content]) -> dict[int, list[Evidence]]:
+    """Evidence of who knows these pages' topics beyond their author: each other person who
+    wrote a revision (``wiki.edited``, as of their last one)."""
+    ids = [item.id for item in items if item.type == "wiki.page"]
+    if not ids:
+        return {}
+    found: dict[int, list[Evidence]] = {}
+    rows = session.execute(
+        select(WikiPage.content_id, WikiRevision.author_id, func.max(WikiRevision.created_at))
+        .join(WikiRevision, WikiRevision.page_id == WikiPage.id)
+        .join(Content, Content.id == WikiPage.content_id)
+        .where(WikiPage.content_id.in_(ids), WikiRevision.author_id != Content.author_id)
+        .group_by(WikiPage.content_id, WikiRevision.author_id)
+    )
+    for content_id, editor, at in rows:
+        found.setdefault(content_id, []).append(Evidence(editor, "wiki.edited", at))
+    return found

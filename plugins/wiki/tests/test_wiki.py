@@ -281,3 +281,46 @@ def test_breadcrumbs_run_from_the_top_and_each_page_lists_its_pages(people):
     top = ann.get("/wiki/company/handbook").text
     top_trail = top[top.index('class="wiki-trail"') :].split("</nav>")[0]
     assert re.findall(r">([^<]+)</a>", top_trail) == ["Company wiki"]
+
+
+def test_a_page_s_hashtags_are_its_topics_and_its_editors_know_them(people):
+    ann, bob, cid = people["ann"], people["bob"], people["cid"]
+    first = put(ann, "backups", body="# Backups\n\nHow we run #postgres backups.")
+    put(bob, "backups", body="# Backups\n\nHow we run #postgres backups, tested.",
+        base_revision=first["revision"])  # fmt: skip
+    found = {e["username"]: e["explanation"] for e in
+             cid.get("/api/v1/experts?topic=postgres").json()["items"]}  # fmt: skip
+    assert found == {"ann": ["1 wiki page"], "bob": ["1 wiki page edited"]}
+    # A private space's page is evidence for its members only; headings are not tags.
+    put(ann, "secret-runbook", wiki="ops", body="## Runbook\n\n#failover steps")
+    assert cid.get("/api/v1/experts?topic=failover").json()["items"] == []
+    assert [e["username"] for e in bob.get("/api/v1/experts?topic=failover").json()["items"]] == [
+        "ann"
+    ]
+    assert bob.get("/api/v1/experts?topic=runbook").json()["items"] == []
+
+
+def test_wiki_0003_tags_existing_pages_and_computes_expertise_again(rse_app, people):
+    from alembic import command
+    from sqlalchemy import delete, select
+
+    from rse_core import ContentTag
+    from rse_core.migrate import _config, components
+    from rse_core.testing import run_jobs
+
+    put(people["ann"], "dns", body="All about #dns and #bind9.")
+    db = rse_app.state.rse.db
+    with db.write() as session:  # as before wiki_0003: pages had no tags
+        session.execute(delete(ContentTag))
+    wiki = next(c for c in components(rse_app.state.rse.plugins) if c.name == "wiki")
+    with db.engine.execution_options(rse_write=True).connect() as connection:
+        cfg = _config(wiki)
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "wiki_0002")
+        command.upgrade(cfg, "heads")
+        connection.commit()
+    with db.read() as session:
+        assert sorted(session.scalars(select(ContentTag.tag))) == ["bind9", "dns"]
+    assert run_jobs(rse_app) == 1  # the rebuild the migration queued
+    found = people["cid"].get("/api/v1/experts?topic=bind9").json()["items"]
+    assert [e["username"] for e in found] == ["ann"]
