@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/expertise_bench.py --data-dir DIR [--database-url URL]
     .venv/bin/python bench/expertise_bench.py --activities 10000000 [--postgres SERVER_URL]
+        [--users 100000] [--spaces 5000] [--repeat 200]
 
 DIR is a data directory of bench/seed_data.py (whose expertise it computed); without one, the
 data is built first (``--activities``, 100,000 employees, 5,000 spaces). For topics of every
@@ -58,6 +59,8 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path)
     parser.add_argument("--database-url", help="the data's PostgreSQL database (with --data-dir)")
     parser.add_argument("--activities", type=int, default=10_000_000)
+    parser.add_argument("--users", type=int, default=100_000)
+    parser.add_argument("--spaces", type=int, default=5_000)
     parser.add_argument("--postgres", help="build on a new database of this PostgreSQL server")
     parser.add_argument("--repeat", type=int, default=200)
     args = parser.parse_args()
@@ -72,7 +75,7 @@ def main() -> None:
         writer = (
             seed_data.PostgresWriter(url) if url else seed_data.SqliteWriter(data_dir / "rse.db")
         )
-        seed_data.build(writer, activities=args.activities)
+        seed_data.build(writer, users=args.users, spaces=args.spaces, activities=args.activities)
         seed_data.build_expertise(data_dir, url)
     overrides = {"database_url": url, "search_backend": "postgres"} if url else {}
     rt = create_runtime(make_settings(data_dir, **overrides))

@@ -89,6 +89,7 @@ def pages_for(url: str, reader: int) -> dict[str, str]:
         "wiki": "/wiki/company",
         "events": "/events",
         "questions": "/qa",
+        "praise": "/praise",
         "who knows": f"/people/topics/{topic}",
     }
 

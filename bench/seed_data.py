@@ -10,9 +10,9 @@ Writes, with plain sqlite3 ``executemany`` or PostgreSQL ``COPY`` (the ORM would
     of members and most a few hundred); every space has an owner;
   * follows: each person follows 0-10 colleagues;
   * ``--activities`` activities (10,000,000) over the last year, one item created for every
-    ten (1,000,000 searchable items), spread over every plugin (feed 50 %, bookmarks 15 %,
-    wiki 12 %, blog 10 %, events 8 %, questions 5 % with up to three answers each) with each
-    plugin's own rows; the others are comments
+    ten (1,000,000 searchable items), spread over every plugin (feed 48 %, bookmarks 15 %,
+    wiki 12 %, blog 10 %, events 8 %, questions 5 % with up to three answers each, praise 2 %
+    of 1-2 colleagues) with each plugin's own rows; the others are comments
     (with their comment rows) and edits on recent items, by members of the item's space;
   * hashtags on a third of the feed posts (a vocabulary of 500, some far more used);
   * the bench's particular readers: ``user1`` belongs to 500 spaces, ``user2`` follows 1,000
@@ -46,7 +46,8 @@ from typing import Any
 
 HISTORY = timedelta(days=365)
 PLUGIN_SHARES = (
-    ("feed", 0.50), ("bookmarks", 0.15), ("wiki", 0.12), ("blog", 0.10), ("qa", 0.05),
+    ("feed", 0.48), ("bookmarks", 0.15), ("wiki", 0.12), ("blog", 0.10), ("qa", 0.05),
+    ("praise", 0.02),
 )  # fmt: skip
 # the rest (8 %) are events
 VISIBILITY = (("public", 0.45), ("private", 0.85))  # then secret
@@ -310,6 +311,7 @@ def build(
     plugin_rows: dict[str, list[tuple[Any, ...]]] = {
         "feed": [], "bookmarks": [], "wiki": [], "wiki_revision": [], "blog": [],
         "events": [], "event_organiser": [], "event_occurrence": [], "qa": [], "qa_answer": [],
+        "praise": [], "praise_recipient": [],
     }  # fmt: skip
     recent: deque[tuple[int, int | None, str, str, int]] = deque(maxlen=RECENT)
     counts = {"items": 0, "comments": 0, "activities": 0, "likes": 0}
@@ -332,13 +334,15 @@ def build(
         writer.write("event_occurrence", OCCURRENCE_COLUMNS, plugin_rows["event_occurrence"])
         writer.write("qa_question", QUESTION_COLUMNS, plugin_rows["qa"])
         writer.write("qa_answer", ANSWER_COLUMNS, plugin_rows["qa_answer"])
+        writer.write("praise_praise", PRAISE_COLUMNS, plugin_rows["praise"])
+        writer.write("praise_recipient", ("praise_id", "user_id"), plugin_rows["praise_recipient"])
         writer.write("rse_activity", ACTIVITY_COLUMNS, activity)
         writer.write("rse_comment", COMMENT_COLUMNS, comments)
         writer.write("rse_reaction", ("content_id", "user_id", "kind", "created_at"), reactions)
         for rows in (content, activity, comments, content_tags, reactions, *plugin_rows.values()):
             rows.clear()
 
-    plugin_ids = dict.fromkeys(("feed", "bookmarks", "wiki", "blog", "qa", "events"), 0)
+    plugin_ids = dict.fromkeys(("feed", "bookmarks", "wiki", "blog", "qa", "praise", "events"), 0)
     for aid in range(1, activities + 1):
         at = (begin + step * aid).isoformat(sep=" ")
         if not recent or rng.random() < item_share:
@@ -360,6 +364,12 @@ def build(
                 author, audience = rng.choice(members_of[space]), f"space:{space}"
             plugin_ids[plugin] += 1
             pid = plugin_ids[plugin]
+            if plugin == "praise":  # 1-2 colleagues who can read where it is shared
+                pool = members_of[space] if space else range(1, users + 1)
+                praised = {rng.choice(pool) for _ in range(rng.randint(1, 2))} - {author}
+                plugin_rows["praise_recipient"].extend(
+                    (pid, u) for u in praised or {author % users + 1}
+                )
             title, summary, url = item(
                 plugin, pid, cid, space, author, at, now, rng, plugin_rows, urls, url_weights
             )
@@ -417,7 +427,7 @@ USER_COLUMNS = ("id", "username", "email", "password_hash", "display_name", "is_
                 "is_active", "job_title", "department", "location", "phone", "bio",
                 "created_at")  # fmt: skip
 ITEM_TYPE = {"feed": "post", "bookmarks": "link", "wiki": "page", "blog": "post",
-             "qa": "question", "events": "event"}  # fmt: skip
+             "praise": "praise", "qa": "question", "events": "event"}  # fmt: skip
 CONTENT_COLUMNS = ("id", "type", "plugin", "space_id", "author_id", "audience", "title",
                    "summary", "url", "created_at", "updated_at")  # fmt: skip
 ACTIVITY_COLUMNS = ("id", "actor_id", "verb", "content_id", "space_id", "audience", "plugin",
@@ -437,6 +447,7 @@ OCCURRENCE_COLUMNS = ("event_id", "original_start", "starts_at", "ends_at", "mov
 QUESTION_COLUMNS = ("id", "content_id", "author_id", "space_id", "title", "body", "tags",
                     "answer_count", "accepted_answer_id", "created_at", "updated_at")  # fmt: skip
 ANSWER_COLUMNS = ("id", "question_id", "author_id", "body", "score", "created_at", "updated_at")
+PRAISE_COLUMNS = ("id", "content_id", "author_id", "space_id", "badge_id", "message", "created_at")
 
 
 def item(
@@ -490,6 +501,10 @@ def item(
             accepted = answer_id if n == 0 and rng.random() < 0.5 else accepted
         rows["qa"].append((pid, cid, author, space, title, body, "", answers, accepted, at, at))
         return title, body, f"/qa/questions/{pid}"
+    if plugin == "praise":
+        message = f"Thanks for your help with the {topic}."
+        rows["praise"].append((pid, cid, author, space, rng.randint(1, 4), message, at))
+        return "Helpful", message, f"/praise/{pid}"
     # events: around today, an hour or two in the daytime
     day = now + timedelta(days=rng.randint(-180, 180))
     starts = day.replace(hour=rng.randint(7, 16), minute=rng.choice((0, 30)), second=0)
