@@ -91,7 +91,8 @@ def test_a_secret_space_is_nobodys_expertise_to_a_non_member(rse_app, team):
     erin = team["erin"]
     assert erin.get("/api/v1/experts?topic=merger").json()["items"] == []
     assert "#merger" not in erin.get("/people/ann").text
-    directory = erin.get("/people?q=merger").text
+    assert "Who knows about" not in erin.get("/people?q=merger").text  # as for a name
+    directory = erin.get("/people?q=%23merger").text
     assert "Who knows about #merger" in directory and "Nobody yet" in directory
     assert erin.get("/api/v1/users/ann/topics").json() == {"items": []}
     assert team["ann"].get("/api/v1/users/ann/topics").json()["items"][0]["topic"] == "merger"

@@ -51,9 +51,12 @@ async def directory(request: Request) -> Response:
     more = len(people) > PAGE_SIZE
     people = people[:PAGE_SIZE]
     next_after = people[-1].username if more and people else None
-    # A search that names a topic also asks who knows it (first page only).
+    # A search that names a topic also asks who knows it (first page only); a name search
+    # ("Jane Doe") shows the section only when someone knows "jane-doe", a "#topic" always.
     topic = topic_of(q) if q and not after else None
     experts = ranked(request, topic, DIRECTORY_TOP) if topic else []
+    if not experts and not q.strip().startswith("#"):
+        topic = None
     return render(
         request,
         "people/directory.html",
