@@ -83,9 +83,11 @@ def shared_tally(
 
 
 def sum_counters(parts: Iterable[Counter[str]]) -> Counter[str]:
-    """Counters added up: the ``merge`` of counts."""
-    total: Counter[str] = Counter()
-    for part in parts:
+    """Counters added up: the ``merge`` of counts. The largest part (the public one) is
+    copied whole, the reader's own parts added to it."""
+    parts = sorted(parts, key=len, reverse=True)
+    total: Counter[str] = Counter(parts[0]) if parts else Counter()
+    for part in parts[1:]:
         total.update(part)
     return total
 

@@ -181,8 +181,14 @@ def saves_tally(session: Session, since: datetime) -> dict[tuple[str, str], Save
 
 def merge_saves(parts: Iterable[Saves]) -> Saves:
     """Saves of several audiences together (someone who saved a link twice counts once)."""
-    merged: Saves = {}
-    for part in parts:
+    parts = sorted(parts, key=len, reverse=True)
+    if not parts:
+        return {}
+    # The largest part (the audiences everyone holds, merged once per worker) is copied at C
+    # speed; only the reader's own few parts are merged link by link: 1.7 ms a home page
+    # at the seeds' scale went into re-merging ~1,000 public links entry by entry.
+    merged: Saves = dict(parts[0])
+    for part in parts[1:]:
         for url, (title, savers) in part.items():
             _add_save(merged, url, title, savers)
     return merged
