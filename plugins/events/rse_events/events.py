@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, TextClause, and_, or_, select, text
 from sqlalchemy.orm import Session
 
 from rse_core import (
@@ -36,7 +36,7 @@ from rse_core import (
 
 from . import recurrence, rsvps
 from .i18n import N_
-from .models import Event, Occurrence, Organiser, Rsvp
+from .models import LONG_POSTGRESQL, LONG_SQLITE, Event, Occurrence, Organiser, Rsvp
 from .recurrence import Rule, Slot
 
 MAX_TITLE = 200
@@ -692,7 +692,20 @@ CALENDAR_COLUMNS = (
 )
 
 
-def calendar_query(
+#: An occurrence longer than this is "long": the calendars read back this far in the start
+#: index, and MAX_LENGTH only among the long ones (their own index: events_0003).
+LONG = timedelta(days=1)
+
+
+def _long(dialect: str) -> TextClause:
+    """The occurrence lasts more than a day, spelt exactly as the partial index's condition
+    (a planner uses the index only for the same expression)."""
+    condition = LONG_POSTGRESQL if dialect == "postgresql" else LONG_SQLITE
+    # Qualified: event_event has starts_at and ends_at too.
+    return text(re.sub(r"\b(starts_at|ends_at)\b", r"event_occurrence.\1", condition))
+
+
+def calendar_queries(
     principals: frozenset[str],
     start: datetime,
     end: datetime,
@@ -702,47 +715,55 @@ def calendar_query(
     attendee_id: int | None = None,
     include_cancelled: bool = False,
     after: tuple[datetime, int] | None = None,
-) -> Select[Any]:
-    """The occurrences overlapping [start, end) that the reader may see, in time order. The
-    walk follows the occurrences' start index (an event lasts at most 62 days, so the range
-    read begins that much earlier) and probes each one's event and item. ``after``: the
-    (start, id) of the last occurrence of the previous page."""
-    query = (
-        select(*CALENDAR_COLUMNS)
-        .join(Event, Event.id == Occurrence.event_id)
-        .join(Content, Content.id == Event.content_id)
-        .where(
-            Occurrence.starts_at >= start - MAX_LENGTH,
-            Occurrence.starts_at < end,
-            Occurrence.ends_at > start,
-            visible(Content.audience, principals, indexed=False),
-            Content.deleted_at.is_(None),
-        )
-        .order_by(Occurrence.starts_at, Occurrence.id)
-    )
-    if not include_cancelled:
-        query = query.where(Occurrence.cancelled.is_(False))
-    if after is not None:
-        moment, last_id = after
-        query = query.where(
-            or_(
-                Occurrence.starts_at > moment,
-                and_(Occurrence.starts_at == moment, Occurrence.id > last_id),
+    dialect: str = "sqlite",
+) -> tuple[Select[Any], Select[Any]]:
+    """The occurrences overlapping [start, end) that the reader may see, as two walks of
+    the start index, each in time order (to be merged): those starting from a day before the
+    range (``LONG``), and the long ones (over a day) starting up to 62 days before it
+    (``MAX_LENGTH``), from their own partial index. Each probes its occurrences' event and
+    item. ``after``: the (start, id) of the last occurrence of the previous page."""
+
+    def walk(since: datetime) -> Select[Any]:
+        query = (
+            select(*CALENDAR_COLUMNS)
+            .join(Event, Event.id == Occurrence.event_id)
+            .join(Content, Content.id == Event.content_id)
+            .where(
+                Occurrence.starts_at >= since,
+                Occurrence.starts_at < end,
+                Occurrence.ends_at > start,
+                visible(Content.audience, principals, indexed=False),
+                Content.deleted_at.is_(None),
             )
+            .order_by(Occurrence.starts_at, Occurrence.id)
         )
-    if space_id is not None:
-        query = query.where(Event.space_id == space_id)
-    if event_id is not None:
-        query = query.where(Occurrence.event_id == event_id)
-    if attendee_id is not None:
-        query = query.where(
-            Occurrence.id.in_(
-                select(Rsvp.occurrence_id).where(
-                    and_(Rsvp.user_id == attendee_id, Rsvp.status != "no")
+        if not include_cancelled:
+            query = query.where(Occurrence.cancelled.is_(False))
+        if after is not None:
+            moment, last_id = after
+            query = query.where(
+                or_(
+                    Occurrence.starts_at > moment,
+                    and_(Occurrence.starts_at == moment, Occurrence.id > last_id),
                 )
             )
-        )
-    return query
+        if space_id is not None:
+            query = query.where(Event.space_id == space_id)
+        if event_id is not None:
+            query = query.where(Occurrence.event_id == event_id)
+        if attendee_id is not None:
+            query = query.where(
+                Occurrence.id.in_(
+                    select(Rsvp.occurrence_id).where(
+                        and_(Rsvp.user_id == attendee_id, Rsvp.status != "no")
+                    )
+                )
+            )
+        return query
+
+    recent = walk(start - LONG)
+    long_ones = walk(start - MAX_LENGTH).where(Occurrence.starts_at < start - LONG, _long(dialect))
+    return recent, long_ones
 
 
 def visible_events(principals: frozenset[str], event_ids: Sequence[int]) -> Select[Any]:
@@ -788,8 +809,13 @@ def occurrences_between(
     **filters: Any,
 ) -> list[Slotted]:
     """The visible occurrences overlapping [start, end), in time order (see
-    :func:`calendar_query` for ``filters``)."""
-    query = calendar_query(principals, start, end, **filters)
-    if limit is not None:
-        query = query.limit(limit)
-    return [Slotted(*row) for row in session.execute(query).all()]
+    :func:`calendar_queries` for ``filters``): the two walks, each stopped at ``limit``
+    (SQLite's planner would sort a compound of them whole), merged."""
+    rows: list[Any] = []
+    dialect = session.get_bind().dialect.name
+    for query in calendar_queries(principals, start, end, dialect=dialect, **filters):
+        if limit is not None:
+            query = query.limit(limit)
+        rows.extend(session.execute(query).all())
+    rows.sort(key=lambda row: (row.starts_at, row.id))
+    return [Slotted(*row) for row in rows[:limit]]

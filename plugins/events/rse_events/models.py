@@ -9,7 +9,7 @@ occurrence.
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rse_core import Base, UTCDateTime, utcnow
@@ -70,6 +70,11 @@ class Organiser(Base):
     )
 
 
+#: "Longer than a day", as the partial index and the calendars' query both spell it.
+LONG_SQLITE = "ends_at > datetime(starts_at, '+1 day')"
+LONG_POSTGRESQL = "ends_at > starts_at + interval '1 day'"
+
+
 class Occurrence(Base):
     """One occurrence of an event. ``original_start`` is where its rule put it (iCalendar's
     RECURRENCE-ID); ``starts_at``/``ends_at`` differ from the rule's when it was moved."""
@@ -80,6 +85,15 @@ class Occurrence(Base):
         # Every calendar: the occurrences of a range of time; those of the 62 days before it
         # that are over are skipped in the index (events_0002).
         Index("ix_event_occurrence_window", "starts_at", "ends_at", "cancelled", "event_id"),
+        # The few occurrences longer than a day, apart: a calendar reads back 62 days only
+        # among them, and a day among the rest (events_0003).
+        Index(
+            "ix_event_occurrence_long",
+            "starts_at",
+            "ends_at",
+            sqlite_where=text(LONG_SQLITE),
+            postgresql_where=text(LONG_POSTGRESQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -647,3 +647,22 @@ def test_the_event_page_says_how_it_repeats(people):
     weekly = create(ann, rrule=f"FREQ=WEEKLY;BYDAY=MO,WE;UNTIL={NEXT_YEAR}0331")
     page = ann.get(f"/events/{weekly['id']}").text
     assert "Monday, Wednesday" in page and f"until Mar 31, {NEXT_YEAR}" in page
+
+
+def test_a_range_finds_what_is_still_running_long_or_short(people):
+    """A range's occurrences include those begun before it that still run: a short one from
+    the day before, and a long one (over a day: its own index) from weeks before; those that
+    ended before the range are left out, as are long ones that ended."""
+    ann = people["ann"]
+    y = NEXT_YEAR
+    short = create(
+        ann, title="Night shift", starts_at=f"{y}-05-09T22:00", ends_at=f"{y}-05-10T06:00"
+    )
+    long_one = create(
+        ann, title="Trade fair", starts_at=f"{y}-04-20T09:00", ends_at=f"{y}-05-12T18:00"
+    )
+    create(ann, title="Ended fair", starts_at=f"{y}-04-01T09:00", ends_at=f"{y}-05-09T18:00")
+    create(ann, title="Over", starts_at=f"{y}-05-09T08:00", ends_at=f"{y}-05-09T09:00")
+    later = create(ann, title="Later", starts_at=f"{y}-05-11T08:00", ends_at=f"{y}-05-11T09:00")
+    found = occurrences(ann, start=f"{y}-05-10", end=f"{y}-05-20")
+    assert [o["event"] for o in found] == [long_one["id"], short["id"], later["id"]]
