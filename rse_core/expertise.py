@@ -133,6 +133,12 @@ class HiddenTopic(Base):
     tag: Mapped[str] = mapped_column(String(60), primary_key=True)
 
 
+def kind_of(kinds: Mapping[str, EvidenceKind], name: str) -> EvidenceKind:
+    """The kind ``name`` among those declared, or the generic "item" (a content type no
+    plugin declared)."""
+    return kinds.get(name) or ITEM_KIND
+
+
 def growth(at: datetime) -> float:
     """What one unit of evidence from ``at`` scores: doubles every year after ``EPOCH``."""
     return float(2.0 ** ((at - EPOCH).total_seconds() / HALF_LIFE_SECONDS))
@@ -158,7 +164,7 @@ class Evaluator:
 
     def kind(self, name: str) -> EvidenceKind:
         """The declared kind ``name``, or the generic "item"."""
-        return self.kinds.get(name) or ITEM_KIND
+        return kind_of(self.kinds, name)
 
     def evidence(self, session: Session, items: list[Content]) -> dict[int, list[Evidence]]:
         """Every item's evidence: its author wrote it, its likes, and the plugins'."""
@@ -574,13 +580,10 @@ def explain(
 ) -> list[str]:
     """``counts`` as phrases, weightiest first: ``["3 accepted answers", "12 posts"]``
     (counts are at least 1: the singular is for 1 in English and French alike)."""
-
-    def kind(name: str) -> EvidenceKind:
-        return kinds.get(name) or ITEM_KIND
-
-    ordered = sorted(counts.items(), key=lambda kv: (-kind(kv[0]).weight * kv[1], kv[0]))
+    ordered = sorted(counts.items(), key=lambda kv: (-kind_of(kinds, kv[0]).weight * kv[1], kv[0]))
     phrases = []
     for name, count in ordered:
-        label = gettext(kind(name).one if count == 1 else kind(name).many)
+        kind = kind_of(kinds, name)
+        label = gettext(kind.one if count == 1 else kind.many)
         phrases.append(label if name == SKILL else f"{count} {label}")
     return phrases

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -14,6 +13,7 @@ from starlette.routing import Route
 
 from .. import expertise
 from ..i18n import template_callables
+from ..identity import accounts
 from ..identity.models import User
 from .context import current_user, principals, runtime, write
 from .contract import Limit, Query, Shape, Text, api, api_routes
@@ -189,9 +189,8 @@ async def experts_api(request: Request, query: ExpertsQuery) -> Response:
 )
 async def topics_api(request: Request) -> Response:
     """GET /api/v1/users/{username}/topics: a colleague's topics."""
-    username = str(request.path_params["username"]).lower()
     with runtime(request).db.read() as session:
-        person = session.scalar(select(User).where(User.username == username))
+        person = accounts.get_user(session, request.path_params["username"])
     if person is None or not person.is_active:
         raise HTTPException(404)
     found = known(request, person, limit=20)

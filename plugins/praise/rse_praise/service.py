@@ -23,6 +23,7 @@ from rse_core import (
     delete_content,
     get_visible,
     notify,
+    people_and_spaces,
     principals_for,
     publish,
     utcnow,
@@ -235,7 +236,7 @@ def listing(
 
 
 def shown(session: Session, rows: Sequence[Praise]) -> list[Shown]:
-    """What pages need of these praises, in four queries whatever their number."""
+    """What pages need of these praises, in at most five queries whatever their number."""
     if not rows:
         return []
     ids = [p.id for p in rows]
@@ -254,14 +255,11 @@ def shown(session: Session, rows: Sequence[Praise]) -> list[Shown]:
         select(Recipient.praise_id, Recipient.user_id).where(Recipient.praise_id.in_(ids))
     ):
         praised.setdefault(praise_id, []).append(user_id)
-    wanted = {p.author_id for p in rows} | {u for users in praised.values() for u in users}
-    people = {u.id: u for u in session.scalars(select(User).where(User.id.in_(wanted)))}
-    spaces = {
-        s.id: s
-        for s in session.scalars(
-            select(Space).where(Space.id.in_({p.space_id for p in rows if p.space_id}))
-        )
-    }
+    people, spaces = people_and_spaces(
+        session,
+        [*(p.author_id for p in rows), *(u for users in praised.values() for u in users)],
+        [p.space_id for p in rows],
+    )
     return [
         Shown(
             praise=p,
