@@ -19,6 +19,7 @@ from .content import (
     visible,
 )
 from .content import delete as delete_content
+from .content import restore as restore_content
 from .content import update as update_content
 from .db import Base, UTCDateTime, utcnow
 from .enablement import EVERYONE
@@ -27,7 +28,7 @@ from .expertise import explain as explain_evidence
 from .expertise import refresh_expertise
 from .hookspecs import hookimpl, hookspec
 from .hooktypes import Evidence, EvidenceKind, Job, JobContext, NavItem, Permission, SpaceTab
-from .i18n import N_, language
+from .i18n import N_, language, translate
 from .identity.lookup import people_and_spaces
 from .identity.models import Space, User
 from .identity.spaces import Forbidden, NotFound
@@ -59,7 +60,9 @@ from .web.context import (
     runtime,
     write,
 )
+from .web.contract import FILE_PART as API_FILE_PART
 from .web.contract import MAX_ID, api, api_routes
+from .web.contract import Binary as ApiBinary
 from .web.contract import Body as ApiBody
 from .web.contract import Id as ApiId
 from .web.contract import Int as ApiInt
@@ -75,10 +78,12 @@ from .web.templating import render, render_fragment, static_url
 from .web.times import time_zone
 
 __all__ = [
+    "API_FILE_PART",
     "EVERYONE",
     "HASHTAG",
     "MAX_ID",
     "N_",
+    "ApiBinary",
     "ApiBody",
     "ApiError",
     "ApiId",
@@ -154,6 +159,7 @@ __all__ = [
     "render_fragment",
     "render_markdown",
     "render_social",
+    "restore_content",
     "runtime",
     "search_visible",
     "set_search_text",
@@ -165,6 +171,7 @@ __all__ = [
     "tag_tally",
     "tagged",
     "time_zone",
+    "translate",
     "trending_tags",
     "update_content",
     "utcnow",

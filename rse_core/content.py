@@ -267,6 +267,14 @@ def delete(session: Session, content: Content) -> None:
     session.add(SearchOutbox(content_id=content.id, op="delete"))
 
 
+def restore(session: Session, content: Content) -> None:
+    """Bring back an item ``delete`` hid (a file taken out of the trash): visible again to
+    its audience wherever it was, its stream entries and search entry included."""
+    content.deleted_at = None
+    mark_item(session, content.id)
+    session.add(SearchOutbox(content_id=content.id, op="index"))
+
+
 def _emit(session: Session, content: Content, actor: User, verb: str) -> Activity:
     activity = Activity(
         actor_id=actor.id,

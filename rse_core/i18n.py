@@ -82,6 +82,12 @@ def language(conn: HTTPConnection) -> str:
     return found
 
 
+def translate(conn: HTTPConnection, message: str) -> str:
+    """``message`` in the reader's language, from the core's and the plugins' catalogs: for
+    words a page's script shows (a JSON error) rather than a template."""
+    return conn.app.state.rse.catalogs.get(language(conn)).gettext(message)
+
+
 def template_callables(conn: HTTPConnection) -> dict[str, object]:
     """``_``, ``gettext``, ``ngettext``, ``pgettext`` (a word whose translation depends on
     its use: "shared" by one person or several) and ``lang`` for a template rendered for

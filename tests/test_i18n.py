@@ -55,6 +55,7 @@ CATALOGS = {  # each source tree and the catalogs that answer for it, first firs
     "plugins/events/rse_events": ["plugins/events/rse_events", "rse_core"],
     "plugins/qa/rse_qa": ["plugins/qa/rse_qa", "rse_core"],
     "plugins/praise/rse_praise": ["plugins/praise/rse_praise", "rse_core"],
+    "plugins/files/rse_files": ["plugins/files/rse_files", "rse_core"],
 }
 
 

@@ -45,6 +45,8 @@ PRIVATE_VALUES: dict[str, str | None] = {
     "day": None,  # a calendar's day: it lists only visible events (plugins/events/tests)
     "topic": None,  # "who knows" counts only evidence the reader may see (test_expertise)
     "praise_id": "PRAISE",  # a praise given in that space
+    "file_id": "FILE",  # a file in that space's library
+    "folder_id": "FOLDER",  # a folder of that library
 }
 SAMPLE_VALUES = {
     "slug": "secret",
@@ -67,6 +69,8 @@ SAMPLE_VALUES = {
     "qa_answer_id": "1",
     "day": "2026-12-01",
     "praise_id": "1",
+    "file_id": "1",
+    "folder_id": "1",
 }
 
 
@@ -168,6 +172,13 @@ def world(rse_app, rse_user, rse_client_for):
         json={"recipients": ["mate"], "badge": 1, "message": "hush", "space": "secret"},
     )
     PRIVATE_VALUES["praise_id"] = str(praise.json()["id"])
+    uploaded = owner.post(
+        "/api/v1/files?space=secret", files={"file": ("hush.txt", b"hush file")}
+    )
+    PRIVATE_VALUES["file_id"] = str(uploaded.json()["items"][0]["id"])
+    owner.post("/files/spaces/secret/folders", data={"name": "hush"})
+    listing = owner.get("/api/v1/files", params={"space": "secret"}).json()
+    PRIVATE_VALUES["folder_id"] = str(listing["folders"][0]["id"])
     page = owner.put("/api/v1/wiki/secret/pages/x", json={"title": "X", "body": "hush wiki"})
     assert page.status_code == 201  # the page SAMPLE_VALUES names, in the secret space's wiki
     item = owner.post("/api/v1/example/greetings", json={"text": "hush", "space": "secret"})

@@ -135,6 +135,21 @@ class Link:
 Handler = Callable[..., Awaitable[Response]]
 
 
+class Binary:
+    """A response of bytes (a file's content) rather than JSON: ``responses={200: Binary}``;
+    a subclass names the types it may be served as in ``media_types``."""
+
+    media_types: tuple[str, ...] = ("application/octet-stream",)
+
+
+def _is_binary(model: Any) -> bool:
+    return isinstance(model, type) and issubclass(model, Binary)
+
+
+#: A multipart field holding one file or several (``multipart`` schemas of :func:`api`).
+FILE_PART = {"type": "string", "format": "binary", "contentMediaType": "application/octet-stream"}
+
+
 @dataclass(frozen=True)
 class Operation:
     """One declared API operation."""
@@ -146,7 +161,8 @@ class Operation:
     operation_id: str
     query: type[Query] | None = None
     body: type[Body] | None = None
-    responses: Mapping[int, type[BaseModel] | None] = field(default_factory=dict)
+    multipart: Mapping[str, Any] | None = None
+    responses: Mapping[int, type[BaseModel] | type[Binary] | None] = field(default_factory=dict)
     errors: tuple[int, ...] = ()
     links: Mapping[int, Mapping[str, Link]] = field(default_factory=dict)
     path_schemas: Mapping[str, dict[str, Any]] = field(default_factory=dict)
@@ -164,9 +180,9 @@ class Operation:
             implied.add(403)  # a browser session without its CSRF token
         if self.path_params:
             implied.add(404)
-        if self.query or self.body:
+        if self.query or self.body or self.multipart:
             implied.add(422)
-        if self.body:
+        if self.body or self.multipart:
             implied |= {400, 413}
         return set(self.responses) | set(self.errors) | implied
 
@@ -179,7 +195,8 @@ def api(
     operation_id: str,
     query: type[Query] | None = None,
     body: type[Body] | None = None,
-    responses: Mapping[int, type[BaseModel] | None],
+    multipart: Mapping[str, Any] | None = None,
+    responses: Mapping[int, type[BaseModel] | type[Binary] | None],
     errors: Iterable[int] = (),
     links: Mapping[int, Mapping[str, Link]] | None = None,
     path_schemas: Mapping[str, dict[str, Any]] | None = None,
@@ -190,7 +207,10 @@ def api(
     models it declares (and only those); path parameters are in ``request.path_params``,
     converted by the path's convertors (``{post_id:int}``).
 
-    :param responses: each success status and its body's model (None for no body).
+    :param multipart: for an upload, the JSON schema of its ``multipart/form-data`` body
+        (files as :data:`FILE_PART`); the handler reads the body itself, as a stream.
+    :param responses: each success status and its body's model (None for no body,
+        :class:`Binary` for bytes).
     :param errors: the error statuses the handler itself may answer (403, 404, 409, ...);
         401, and 400/404/413/422 where inputs make them possible, are implied.
     :param links: per status, the operations a response leads to (for clients and fuzzers).
@@ -207,6 +227,7 @@ def api(
             operation_id=operation_id,
             query=query,
             body=body,
+            multipart=dict(multipart) if multipart else None,
             responses=dict(responses),
             errors=tuple(errors),
             links=dict(links or {}),
@@ -317,6 +338,8 @@ def _check_response(op: Operation, response: Response) -> None:
     if status not in op.statuses:
         raise AssertionError(f"{op.method} {op.path} answered {status}, not declared")
     model = op.responses.get(status)
+    if _is_binary(model):
+        return
     if model is None:
         if status in op.responses and response.body:
             raise AssertionError(f"{op.method} {op.path} {status} has a body, none declared")
@@ -378,7 +401,11 @@ def openapi_document(operations: Iterable[Operation], *, title: str, version: st
     for op in ops:
         if op.body is not None:
             models.append((op.body, "validation"))
-        models += [(m, "serialization") for m in op.responses.values() if m is not None]
+        models += [
+            (m, "serialization")
+            for m in op.responses.values()
+            if m is not None and not _is_binary(m)
+        ]
     refs, defs = models_json_schema(
         list(dict.fromkeys(models)), ref_template="#/components/schemas/{model}"
     )
@@ -400,6 +427,11 @@ def openapi_document(operations: Iterable[Operation], *, title: str, version: st
                 "required": True,
                 "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
             }
+        if op.multipart is not None:
+            item["requestBody"] = {
+                "required": True,
+                "content": {"multipart/form-data": {"schema": dict(op.multipart)}},
+            }
         responses: dict[str, Any] = {}
         for status in sorted(op.statuses):
             if status not in op.responses:
@@ -407,7 +439,13 @@ def openapi_document(operations: Iterable[Operation], *, title: str, version: st
                 continue
             model = op.responses[status]
             response: dict[str, Any] = {"description": "Done"}
-            if model is not None:
+            if _is_binary(model):
+                response["description"] = "The bytes"
+                response["content"] = {
+                    media: {"schema": {**FILE_PART, "contentMediaType": media}}
+                    for media in model.media_types  # type: ignore[union-attr]
+                }
+            elif model is not None:
                 response["description"] = (model.__doc__ or "OK").strip().splitlines()[0]
                 schema = refs[(model, "serialization")]
                 response["content"] = {"application/json": {"schema": schema}}

@@ -523,6 +523,12 @@ PHONE_PAGES = [
     "/praise/1",
     "/praise/people/bruno",
     "/praise/badges",
+    "/files",
+    "/files/me",
+    "/files/spaces/kubernetes-guild",
+    "/files/spaces/kubernetes-guild?folder=1",
+    "/files/spaces/kubernetes-guild/trash",
+    "/files/1",
     "/example/",
     "/no-such-page",
 ]
@@ -616,6 +622,104 @@ def test_ask_an_expert_from_a_question(server, browser):
     assert "asks for your help" in expert.locator("main").inner_text()
     other.close()
     assert errors == [] and other_errors == []
+    context.close()
+
+
+def test_upload_two_files_a_new_version_and_restore_the_old_one(server, browser):
+    """Drop two files on a space's library (a progress bar each), upload a new version of
+    one from its page, restore the first version, and find the new file by a word inside."""
+    from rse_files import samples
+
+    context, page, errors = sign_in(browser, server, "bruno")
+    page.goto(f"{server}/files/spaces/kubernetes-guild")
+    page.set_input_files(
+        "#files-input",
+        [
+            {"name": "ingress-audit.pdf", "mimeType": "application/pdf",
+             "buffer": samples.pdf(["Ingress audit", "Quokka certificates expire in March"])},
+            {"name": "audit-notes.txt", "mimeType": "text/plain", "buffer": b"first notes"},
+        ],
+    )  # fmt: skip
+    page.click("#files-upload button:has-text('Upload')")
+    page.locator(".files-progress progress").nth(1).wait_for()
+    # Both done: the page reloads with them listed.
+    page.locator(".files-table a", has_text="ingress-audit.pdf").wait_for()
+    page.locator(".files-table a", has_text="audit-notes.txt").click()
+    page.set_input_files(
+        "#version-input", {"name": "notes-v2.txt", "mimeType": "text/plain", "buffer": b"second"}
+    )
+    page.click("form[action$='/versions'] button:has-text('Upload')")
+    page.locator("h1 + p", has_text="version 2").wait_for()
+    rows = page.locator("#history ~ .table-scroll tbody tr")
+    assert rows.count() == 2 and "Bruno" in rows.first.inner_text()
+    rows.nth(1).locator("button:has-text('Restore')").click()
+    page.locator(".flash", has_text="Restored as the newest version.").wait_for()
+    assert "restored from 1" in page.locator("#history ~ .table-scroll").inner_text()
+    with page.expect_download() as download:
+        page.click(".files-actions a:has-text('Download')")
+    with open(download.value.path(), "rb") as fh:
+        assert fh.read() == b"first notes"
+    # The PDF's words are searchable once its preview job has run.
+    for _attempt in range(40):
+        page.goto(f"{server}/search?q=quokka")
+        if page.locator("main a", has_text="ingress-audit.pdf").count():
+            break
+        page.wait_for_timeout(250)
+    assert page.locator("main a", has_text="ingress-audit.pdf").count() == 1
+    assert errors == []
+    context.close()
+
+
+def opened(page, url):
+    """None when the browser downloads ``url``; else the response of the page it shows."""
+    from playwright.sync_api import Error, TimeoutError
+
+    try:
+        with page.expect_download(timeout=3000):
+            try:
+                page.goto(url)
+            except Error as exc:
+                if "Download is starting" not in str(exc):
+                    raise
+        return None
+    except TimeoutError:
+        return page.goto(url)
+
+
+def test_uploaded_html_svg_and_polyglots_never_run(server, browser):
+    """Files that would run script if a browser rendered them in the site's origin are
+    downloaded, or drawn as images: no dialog opens, no title changes."""
+    context, page, _errors = sign_in(browser, server, "bruno")
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    script = b"<script>alert('xss');document.title='pwned'</script>"
+    hostile = {
+        "evil.html": b"<!doctype html><html><body>" + script + b"</body></html>",
+        "evil.svg": b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">' + script
+        + b"</svg>",
+        "polyglot.gif": b"GIF89a/*\x01\x00\x01\x00*/=1;" + script,
+        "evil.txt": script,
+    }  # fmt: skip
+    page.goto(f"{server}/files/me")
+    page.set_input_files(
+        "#files-input",
+        [{"name": n, "mimeType": "text/html", "buffer": b} for n, b in hostile.items()],
+    )
+    page.click("#files-upload button:has-text('Upload')")
+    for name in hostile:
+        page.locator(".files-table a", has_text=name).wait_for()
+    links = {
+        name: page.locator(".files-table a", has_text=name).get_attribute("href")
+        for name in hostile
+    }
+    for name, href in links.items():
+        for suffix in ("/download", "/download?inline=1"):
+            response = opened(page, f"{server}{href}{suffix}")
+            if response is not None:  # not a download: it must then be drawn, never run
+                assert response.headers["content-type"].startswith("image/"), (name, suffix)
+            assert dialogs == [] and page.title() != "pwned", (name, suffix)
+        page.goto(f"{server}{href}")  # its own page shows it as a file, with no preview
+        assert dialogs == [] and page.title() != "pwned"
     context.close()
 
 

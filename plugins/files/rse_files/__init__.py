@@ -1,0 +1,1 @@
+"""rse plugin: a library of files for each space and each person."""

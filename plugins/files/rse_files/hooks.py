@@ -1,0 +1,103 @@
+"""Hook implementations of the files plugin."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from starlette.requests import Request
+
+from rse_core import (
+    N_,
+    Job,
+    NavItem,
+    Permission,
+    SpaceTab,
+    hookimpl,
+    language,
+    render_fragment,
+    runtime,
+)
+
+from . import api, jobs, service, views
+from .demo import load_demo
+from .models import File
+
+
+@hookimpl
+def rse_routes(settings):
+    """The libraries, folders, files, versions, downloads and the trash."""
+    return list(views.PAGE_ROUTES)
+
+
+@hookimpl
+def rse_api_routes(settings):
+    """The files API under /api/v1/files."""
+    return list(api.API_ROUTES)
+
+
+@hookimpl
+def rse_permissions():
+    """Who may add files to a space's library: its members (a space owner may change it)."""
+    return [Permission(views.web.UPLOAD_PERMISSION, N_("Add files to the space's library"))]
+
+
+@hookimpl
+def rse_nav_items(request: Request):
+    """A "Files" entry in the header."""
+    return [NavItem(N_("Files"), "/files", order=55)]
+
+
+@hookimpl
+def rse_space_tabs(request: Request, space):
+    """A space's library."""
+    return [SpaceTab(N_("Files"), f"/files/spaces/{space.slug}", order=50)]
+
+
+@hookimpl
+def rse_content_types():
+    """The name search shows for this plugin's items."""
+    return {service.TYPE: N_("File")}
+
+
+@hookimpl
+def rse_jobs():
+    """``files.preview``: a new blob's thumbnail and words; ``files.purge`` (daily): the
+    trash after 30 days, and the blobs nothing holds."""
+    return [
+        Job(service.PREVIEW_JOB, jobs.preview, max_attempts=3, lease=timedelta(minutes=5)),
+        Job(service.PURGE_JOB, jobs.purge, every=timedelta(days=1)),
+    ]
+
+
+@hookimpl
+def rse_prepare_entries(request: Request, entries):
+    """The files of a stream page's entries, with their blobs, in two queries."""
+    ids = [entry.content.id for entry in entries if entry.content.type == service.TYPE]
+    if not ids:
+        return None
+    with runtime(request).db.read() as session:
+        rows = list(session.scalars(select(File).where(File.content_id.in_(ids))))
+        return {s.file.content_id: s for s in service.shown(session, rows)}
+
+
+@hookimpl
+def rse_render_activity(request: Request, entry, prepared):
+    """A file in the stream: its name, size and, for an image or a PDF, its thumbnail."""
+    if entry.content.type != service.TYPE:
+        return None
+    return render_fragment(
+        request,
+        "files/entry.html",
+        {
+            "entry": entry,
+            "shown": prepared,
+            "size": views.partial(views.human_size, lang=language(request)),
+        },
+    )
+
+
+@hookimpl
+def rse_demo_data(session, settings):
+    """Libraries with folders, documents, an image and a second version."""
+    load_demo(session, settings)
