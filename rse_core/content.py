@@ -47,6 +47,13 @@ class Content(Base):
             postgresql_where=text("deleted_at IS NOT NULL"),
             sqlite_where=text("deleted_at IS NOT NULL"),
         ),
+        # The few items that belong to another (core_0019): hidden and restored with it.
+        Index(
+            "ix_rse_content_parent",
+            "parent_id",
+            postgresql_where=text("parent_id IS NOT NULL"),
+            sqlite_where=text("parent_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -66,6 +73,9 @@ class Content(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: The item this one belongs to (a file attached to a post): same audience, hidden and
+    #: restored with it.
+    parent_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Activity(Base):
@@ -166,6 +176,7 @@ def publish(
     audience: str | None = None,
     tags: list[str] | tuple[str, ...] = (),
     announce: bool = True,
+    parent: Content | None = None,
 ) -> Content:
     """Register a new item: content row, "create" activity and search outbox entry.
 
@@ -177,15 +188,19 @@ def publish(
     :param tags: lower-case tags (``#hashtags``) for tag pages and tag following.
     :param announce: False registers the item (search, comments, likes, its page) without a
         stream entry, now or when it is edited: a private bookmark, a draft.
+    :param parent: the item this one belongs to (a file attached to a post): it then has the
+        parent's space and audience (``space`` and ``audience`` are ignored), and is hidden
+        and restored with it.
     """
     if not type.startswith(f"{plugin}."):
         raise ValueError(f"content type {type!r} must start with {plugin + '.'!r}")
     content = Content(
         type=type,
         plugin=plugin,
-        space_id=space.id if space else None,
+        space_id=parent.space_id if parent else space.id if space else None,
         author_id=author.id,
-        audience=audience_for(session, author, space, audience),
+        audience=parent.audience if parent else audience_for(session, author, space, audience),
+        parent_id=parent.id if parent else None,
         title=clean_text(title, "title", max_length=300),
         summary=summary[:20_000],
         url=url,
@@ -261,18 +276,38 @@ def set_search_text(session: Session, content: Content, text: str) -> None:
 
 
 def delete(session: Session, content: Content) -> None:
-    """Hide an item everywhere at once (streams, search, notifications, feeds); rows stay."""
-    content.deleted_at = utcnow()
+    """Hide an item everywhere at once (streams, search, notifications, feeds), with the
+    items that belong to it (its attachments); rows stay."""
+    now = utcnow()
+    content.deleted_at = now
     mark_item(session, content.id)
     session.add(SearchOutbox(content_id=content.id, op="delete"))
+    for child in _children(session, content, deleted=False):
+        child.deleted_at = now
+        mark_item(session, child.id)
+        session.add(SearchOutbox(content_id=child.id, op="delete"))
 
 
 def restore(session: Session, content: Content) -> None:
     """Bring back an item ``delete`` hid (a file taken out of the trash): visible again to
-    its audience wherever it was, its stream entries and search entry included."""
+    its audience wherever it was, its stream entries and search entry included, with the
+    items hidden along with it (not those deleted on their own before)."""
+    hidden_at = content.deleted_at
     content.deleted_at = None
     mark_item(session, content.id)
     session.add(SearchOutbox(content_id=content.id, op="index"))
+    for child in _children(session, content, deleted=True):
+        if child.deleted_at == hidden_at:
+            child.deleted_at = None
+            mark_item(session, child.id)
+            session.add(SearchOutbox(content_id=child.id, op="index"))
+
+
+def _children(session: Session, content: Content, *, deleted: bool) -> list[Content]:
+    state = Content.deleted_at.is_not(None) if deleted else Content.deleted_at.is_(None)
+    return list(
+        session.scalars(select(Content).where(Content.parent_id == content.id, state).limit(1000))
+    )
 
 
 def _emit(session: Session, content: Content, actor: User, verb: str) -> Activity:

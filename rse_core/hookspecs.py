@@ -372,6 +372,20 @@ def rse_stream_composer(request: Request, space: Space | None) -> str | None:
 
 
 @hookspec
+def rse_item_attachments(request: Request, content: Content) -> str | None:
+    """Return HTML shown on an item's page, between the item and its likes and comments: the
+    files attached to it and, for who may attach more, the way to (the files plugin). Any
+    plugin's item page shows it, through the core's ``render_social``.
+
+    :param request: the current request.
+    :param content: the item (the reader may see it).
+
+    Called once per item page; may query the database. ``Markup`` is inserted as HTML. A
+    rendering hook: failures are isolated.
+    """
+
+
+@hookspec
 def rse_item_actions(request: Request, content: Content) -> list[str] | None:
     """Return small controls to show under any visible item (in streams and on item pages),
     for example a "Save for later" button.

@@ -375,6 +375,31 @@ def test_hook_rse_item_actions(rse_app_factory):
         assert f"href='/save/{item}'" in client.get(f"/content/{item}").text
 
 
+def test_hook_rse_item_attachments(rse_app_factory):
+    from tests.conftest import share, signed_in
+
+    class Attachments:
+        @hookimpl
+        def rse_item_attachments(self, request, content):
+            return Markup("<ul class='attached'><li>plan-{}.pdf</li></ul>").format(content.id)
+
+    class Broken:
+        @hookimpl
+        def rse_item_attachments(self, request, content):
+            raise RuntimeError("a broken plugin costs its own section")
+
+    app = rse_app_factory(extra_plugins=[("attach", Attachments()), ("broken", Broken())])
+    change_plugin(app.state.rse, "example", enabled=True, actor="t")
+    change_plugin(app.state.rse, "broken", enabled=True, actor="t")
+    with signed_in(app) as client:
+        item = share(app, "erin", "Something")
+        assert "class='attached'" not in client.get(f"/content/{item}").text
+        change_plugin(app.state.rse, "attach", enabled=True, actor="t")
+        page = client.get(f"/content/{item}")
+        assert page.status_code == 200 and f"<li>plan-{item}.pdf</li>" in page.text
+        assert page.text.index("class='attached'") < page.text.index('id="comments"')
+
+
 def test_hook_rse_locale_dir(rse_app, rse_user, rse_client_for, enable_plugin):
     rse_user("erin")
     enable_plugin("feed")

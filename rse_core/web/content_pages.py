@@ -33,7 +33,7 @@ from ..social import (
 )
 from ..validation import ValidationError
 from . import parse_id
-from .context import can, current_user, principals, runtime, write
+from .context import active_plugins, can, current_user, principals, runtime, write
 from .contract import WHITESPACE, Body, Link, Shape, Text, api, api_routes
 from .errors import ApiError
 from .forms import form_dict
@@ -116,6 +116,15 @@ def render_social(request: Request, content: Content) -> Markup:
             "comments": comments,
             "render_markdown": render_markdown,
             "actions": item_actions(request, content),
+            "attachments": [
+                html
+                for _name, html in runtime(request).plugins.collect(
+                    "rse_item_attachments",
+                    active_plugins(request),
+                    request=request,
+                    content=content,
+                )
+            ],
         },
     )
 

@@ -666,6 +666,27 @@ def test_upload_two_files_a_new_version_and_restore_the_old_one(server, browser)
             break
         page.wait_for_timeout(250)
     assert page.locator("main a", has_text="ingress-audit.pdf").count() == 1
+    # Attach a PDF to a post of the guild, and find it by a word inside.
+    page.goto(f"{server}/spaces/kubernetes-guild")
+    page.fill("#feed-body-kubernetes-guild", "The capacity plan for next year, attached")
+    page.click(".feed-composer button:has-text('Post')")
+    page.locator("article.entry", has_text="The capacity plan").locator(
+        "a[href^='/feed/posts/']"
+    ).first.click()
+    page.set_input_files(
+        ".files-attachments input[type=file]",
+        {"name": "capacity-plan.pdf", "mimeType": "application/pdf",
+         "buffer": samples.pdf(["Capacity plan", "Narwhal cluster grows to 40 nodes"])},
+    )  # fmt: skip
+    page.click(".files-attachments button:has-text('Attach')")
+    page.locator(".files-attachments a", has_text="capacity-plan.pdf").wait_for()
+    for _attempt in range(40):
+        page.goto(f"{server}/search?q=narwhal")
+        if page.locator("main a", has_text="capacity-plan.pdf").count():
+            break
+        page.wait_for_timeout(250)
+    page.locator("main a", has_text="capacity-plan.pdf").first.click()
+    assert "The capacity plan" in page.locator("main").inner_text()  # attached to the post
     assert errors == []
     context.close()
 

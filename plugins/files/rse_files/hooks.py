@@ -13,6 +13,7 @@ from rse_core import (
     NavItem,
     Permission,
     SpaceTab,
+    current_user,
     hookimpl,
     language,
     render_fragment,
@@ -92,6 +93,28 @@ def rse_render_activity(request: Request, entry, prepared):
         {
             "entry": entry,
             "shown": prepared,
+            "size": views.partial(views.human_size, lang=language(request)),
+        },
+    )
+
+
+@hookimpl
+def rse_item_attachments(request: Request, content):
+    """The files attached to an item, on its page; its author can attach more."""
+    if content.plugin == "files":
+        return None
+    with runtime(request).db.read() as session:
+        attached = service.attachments(session, content.id)
+    mine = content.author_id == current_user(request).id
+    if not attached and not mine:
+        return None
+    return render_fragment(
+        request,
+        "files/attachments.html",
+        {
+            "content": content,
+            "attached": attached,
+            "mine": mine,
             "size": views.partial(views.human_size, lang=language(request)),
         },
     )

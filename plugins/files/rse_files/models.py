@@ -68,6 +68,7 @@ class File(Base):
         Index("ix_files_file_space", "space_id", "folder_id", "name"),
         Index("ix_files_file_owner", "owner_id", "folder_id", "name"),
         Index("ix_files_file_deleted", "deleted_at"),
+        Index("ix_files_file_attached", "attached_to"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -95,6 +96,9 @@ class File(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     deleted_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
     trashed_with: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: The item (a post, a question...) this file is attached to: it is then that item's
+    #: child (same audience, hidden with it) and no library lists it.
+    attached_to: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Version(Base):

@@ -547,7 +547,7 @@ def listing(
     here = File.folder_id.is_(None) if folder is None else File.folder_id == folder.id
     files = session.scalars(
         select(File)
-        .where(*library.where(File), here, File.deleted_at.is_(None))
+        .where(*library.where(File), here, File.deleted_at.is_(None), File.attached_to.is_(None))
         .order_by(func.lower(File.name))
         .limit(2000)
     )
@@ -595,6 +595,93 @@ def newest(
     if library is not None:
         query = query.where(*library.where(File))
     return shown(session, session.scalars(query))
+
+
+# -- attachments ------------------------------------------------------------------------------
+
+MAX_ATTACHMENTS = 20
+
+
+def host_library(session: Session, host: Content, author: User) -> Library:
+    """Whose quota an attachment counts against: the item's space's, else its author's."""
+    if host.space_id is not None:
+        return Library(space=session.get(Space, host.space_id))
+    return Library(owner=author)
+
+
+def attach(session: Session, host: Content, author: User, name: object, blob: Blob) -> File:
+    """Attach a file to an item (a post, a question, a wiki page...): the file is the item's
+    child, with its audience, hidden and restored with it; search finds it by the words
+    inside for who may see the item."""
+    if host.plugin == "files":
+        raise ValidationError({"file": N_("Files take no attachments.")})
+    clean = safety.clean_name(name, "file")
+    count = session.scalar(
+        select(func.count())
+        .select_from(File)
+        .where(File.attached_to == host.id, File.deleted_at.is_(None))
+    )
+    if (count or 0) >= MAX_ATTACHMENTS:
+        raise ValidationError({"file": N_("An item takes at most 20 attachments.")})
+    lib = host_library(session, host, author)
+    now = utcnow()
+    content = publish(
+        session,
+        plugin="files",
+        type=TYPE,
+        author=author,
+        url="/files",
+        title=clean,
+        announce=False,
+        parent=host,
+    )
+    row = File(
+        content_id=content.id,
+        space_id=lib.space.id if lib.space else None,
+        owner_id=None if lib.space else author.id,
+        folder_id=None,
+        name=clean,
+        version=1,
+        sha256=blob.sha256,
+        size=blob.size,
+        created_by=author.id,
+        created_at=now,
+        updated_by=author.id,
+        updated_at=now,
+        attached_to=host.id,
+    )
+    session.add(row)
+    session.flush()
+    content.url = f"/files/{row.id}"
+    session.add(
+        Version(
+            file_id=row.id,
+            number=1,
+            sha256=blob.sha256,
+            size=blob.size,
+            name=clean,
+            author_id=author.id,
+            created_at=now,
+        )
+    )
+    searchable(session, row, blob)
+    return row
+
+
+def attachments(session: Session, host_id: int) -> list[Shown]:
+    """The files attached to an item (live ones), oldest first."""
+    rows = session.scalars(
+        select(File)
+        .join(Content, Content.id == File.content_id)
+        .where(
+            File.attached_to == host_id,
+            File.deleted_at.is_(None),
+            Content.deleted_at.is_(None),
+        )
+        .order_by(File.id)
+        .limit(MAX_ATTACHMENTS)
+    )
+    return shown(session, rows)
 
 
 # -- the trash -------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from rse_core import (
     ValidationError,
     current_user,
     flash,
+    get_visible,
     language,
     member_spaces,
     parse_id,
@@ -198,6 +199,7 @@ async def file_page(request: Request) -> Response:
         )
         folders = service.all_folders(session, lib) if web.may_write(request, lib) else []
         content = session.get(Content, row.content_id)
+        host = session.get(Content, row.attached_to) if row.attached_to else None
     return render(
         request,
         "files/file.html",
@@ -213,6 +215,7 @@ async def file_page(request: Request) -> Response:
             "may_remove": web.may_remove(request, lib, row.created_by),
             "inline": service.safety.served_type(shown.blob.sniffed)[1],
             "social": render_social(request, content),
+            "host": host,
         },
     )
 
@@ -406,6 +409,34 @@ async def _restore(request: Request) -> Response:
     return flash(request, RedirectResponse(target, status_code=303), N_("Restored."))
 
 
+async def attach(request: Request) -> Response:
+    """POST /files/attach/{content_id}: attach files to an item (its author): back to the
+    item, or JSON for the page's uploader."""
+    content_id = request.path_params["content_id"]
+    me = current_user(request)
+    with runtime(request).db.read() as session:
+        host = get_visible(session, content_id, principals(request))
+        if host is None:
+            raise NotFound("No such item.")
+        back = host.url
+    if host.author_id != me.id:
+        raise HTTPException(403, "Only the item's author attaches files to it.")
+    try:
+        received = await web.receive(request)
+    except uploads.UploadRefused as exc:
+        return _refused(request, back, exc.status, exc.message)
+    if not received.files:
+        return _refused(request, back, 422, N_("Choose at least one file."))
+    try:
+        done = await web.take_attachments(request, content_id, received)
+    except ValidationError as exc:
+        return _refused(request, back, 422, next(iter(exc.fields.values())))
+    if _wants_json(request):
+        files = [{"id": f.id, "name": f.name, "url": f"/files/{f.id}", "new": True} for f in done]
+        return JSONResponse({"files": files}, status_code=201)
+    return flash(request, RedirectResponse(back, status_code=303), N_("Attached."))
+
+
 async def set_quota(request: Request) -> Response:
     """POST /files/spaces/{slug}/quota (site admins): the space's quota in MB ("" for the
     site's default)."""
@@ -438,6 +469,7 @@ PAGE_ROUTES = [
     Route("/files/spaces/{slug}/trash", trash_page, methods=["GET", "POST"]),
     Route("/files/spaces/{slug}/quota", set_quota, methods=["POST"]),
     Route("/files/folders/{folder_id:int}", folder_action, methods=["POST"]),
+    Route("/files/attach/{content_id:int}", attach, methods=["POST"]),
     Route("/files/{file_id:int}", file_action, methods=["GET", "POST"]),
     Route("/files/{file_id:int}/versions", new_version, methods=["POST"]),
     Route("/files/{file_id:int}/download", download, methods=["GET"]),

@@ -18,6 +18,7 @@ from rse_core import (
     can,
     current_user,
     find_space,
+    get_visible,
     principals,
     runtime,
     write,
@@ -113,6 +114,32 @@ async def take_upload(
             blob = service.keep_blob(session, store, received)
             done.append(service.add_file(session, here, folder, author, received.filename, blob))
         return done
+
+    try:
+        return await write(request, run)
+    finally:
+        upload.discard()
+
+
+async def take_attachments(request: Request, content_id: int, upload: uploads.Upload) -> list[File]:
+    """Attach an upload's files to an item of the reader's (quota of the item's space, or
+    the author's own), in one transaction; the staging files are removed whatever happens."""
+    store = storage(request)
+    allowed = limits(request)
+    me = current_user(request)
+
+    def run(session: Session) -> list[File]:
+        host = get_visible(session, content_id, principals(request))
+        if host is None or host.author_id != me.id:
+            raise NotFound("No such item.")
+        author = session.get(User, me.id)
+        lib = service.host_library(session, host, author)
+        service.check_quota(session, lib, allowed, sum(f.size for f in upload.files))
+        return [
+            service.attach(session, host, author, received.filename,
+                           service.keep_blob(session, store, received))
+            for received in upload.files
+        ]  # fmt: skip
 
     try:
         return await write(request, run)

@@ -324,3 +324,41 @@ def test_malformed_uploads_get_a_clear_4xx(rse_app, people):
     assert not any(storage_for(rse_app.state.rse.settings).staging().iterdir())
     with rse_app.state.rse.db.read() as session:
         assert session.scalar(select(func.count()).select_from(Version)) == 0
+
+
+def test_files_attached_to_a_post_follow_its_audience_and_its_life(rse_app, people):
+    ann, bob, cid = people["ann"], people["bob"], people["cid"]
+    enable(rse_app, "feed")
+    post = ann.post("/api/v1/feed/posts", json={"body": "Budget for Q3", "space": "ops"}).json()
+    attached = ann.post(
+        f"/files/attach/{post['content_id']}",
+        files=[("file", ("budget.pdf", samples.pdf(["Okapi spending plan"])))],
+        follow_redirects=False,
+    )
+    assert attached.status_code == 303 and attached.headers["location"] == post["url"]
+    page = bob.get(post["url"]).text
+    assert "Attachments" in page and "budget.pdf" in page
+    assert "Attach files" not in page  # only the post's author attaches
+    refused = bob.post(
+        f"/files/attach/{post['content_id']}", files={"file": ("x.txt", b"x")}
+    )
+    assert refused.status_code == 403
+    assert cid.post(
+        f"/files/attach/{post['content_id']}", files={"file": ("x.txt", b"x")}
+    ).status_code == 404  # fmt: skip
+    run_jobs(rse_app)
+    wait_for_index(rse_app)
+    hits = bob.get("/api/v1/search", params={"q": "okapi"}).json()["hits"]
+    assert [h["title"] for h in hits] == ["budget.pdf"]
+    assert cid.get("/api/v1/search", params={"q": "okapi"}).json()["hits"] == []
+    file_id = int(hits[0]["url"].rsplit("/", 1)[1])
+    assert "Budget for Q3" in bob.get(f"/files/{file_id}").text  # "attached to" the post
+    assert cid.get(f"/files/{file_id}/download").status_code == 404
+    # Not a library file: the space's library does not list it.
+    listed = bob.get("/api/v1/files", params={"space": "ops"}).json()["items"]
+    assert listed == []
+    # The post deleted: its attachment goes with it, everywhere.
+    assert ann.delete(f"/api/v1/feed/posts/{post['id']}").status_code == 204
+    wait_for_index(rse_app)
+    assert bob.get(f"/files/{file_id}/download").status_code == 404
+    assert bob.get("/api/v1/search", params={"q": "okapi"}).json()["hits"] == []

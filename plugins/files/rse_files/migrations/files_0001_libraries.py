@@ -77,8 +77,10 @@ def upgrade() -> None:
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.Integer(), nullable=True),
         sa.Column("trashed_with", sa.Integer(), nullable=True),
+        sa.Column("attached_to", sa.Integer(), nullable=True),
         sa.UniqueConstraint("content_id", name="uq_files_file_content_id"),
     )
+    op.create_index("ix_files_file_attached", table, ["attached_to"])
     op.create_index("ix_files_file_space", table, ["space_id", "folder_id", "name"])
     op.create_index("ix_files_file_owner", table, ["owner_id", "folder_id", "name"])
     op.create_index("ix_files_file_deleted", table, ["deleted_at"])
@@ -117,7 +119,12 @@ def downgrade() -> None:
     op.drop_table("files_quota")
     op.drop_index("ix_files_version_sha", table_name="files_version")
     op.drop_table("files_version")
-    for name in ("ix_files_file_deleted", "ix_files_file_owner", "ix_files_file_space"):
+    for name in (
+        "ix_files_file_attached",
+        "ix_files_file_deleted",
+        "ix_files_file_owner",
+        "ix_files_file_space",
+    ):
         op.drop_index(name, table_name="files_file")
     op.drop_table("files_file")
     op.drop_index("ix_files_folder_owner", table_name="files_folder")
