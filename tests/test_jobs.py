@@ -177,6 +177,17 @@ def test_a_key_replaces_the_queued_job_and_cancels_it(app, flaky):
     assert jobs(app) == []
 
 
+def test_many_keyed_jobs_in_one_transaction(app, flaky):
+    """psycopg prepares a statement from its sixth run on a connection: the keyed insert must
+    still find its partial unique index then (on PostgreSQL it once could not)."""
+    with app.state.rse.db.write() as session:
+        for n in range(12):
+            enqueue_job(session, "flaky.work", {"n": n}, key=f"k{n % 8}")
+    rows = jobs(app)
+    assert len(rows) == 8
+    assert sorted(json.loads(r.payload)["n"] for r in rows) == [4, 5, 6, 7, 8, 9, 10, 11]
+
+
 def test_periodic_jobs_run_once_per_interval_while_their_plugin_is_enabled(app, flaky):
     rt = app.state.rse
     assert run_jobs(app, now=T0) == 0  # not enabled: not scheduled

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -73,7 +73,11 @@ def enqueue(
     statement = insert(JobRow).values(**values)
     statement = statement.on_conflict_do_update(
         index_elements=[JobRow.key],
-        index_where=JobRow.status == QUEUED,
+        # A literal, not a bound parameter: PostgreSQL must match it with the partial unique
+        # index's predicate when it plans the statement, and once psycopg prepares it (from
+        # its sixth run on a connection) a generic plan cannot ("no unique or exclusion
+        # constraint matching the ON CONFLICT specification": the demo's many keyed jobs).
+        index_where=text(f"status = '{QUEUED}'"),
         set_={
             "name": statement.excluded.name,
             "payload": statement.excluded.payload,
