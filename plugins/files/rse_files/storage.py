@@ -5,12 +5,14 @@ attachment in ten spaces) is stored once. An upload is first written to a stagin
 the store while its hash is computed; ``put`` then moves it under its name. Thumbnails are
 stored as ``thumbs/<sha256>.png`` beside the blobs.
 
-``LocalStorage`` (the default) keeps them under the data directory. Another store (an
-S3-compatible object store) implements the same protocol.
+``LocalStorage`` (the default) keeps them under the data directory; ``S3Storage`` in any
+S3-compatible object store (AWS S3, MinIO, Ceph, Garage, R2...), through obstore, for a
+company that outgrows one machine: every worker on every host then reads the same blobs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -104,14 +106,94 @@ def staged_file(storage: Storage) -> tuple[Path, int]:
     return Path(name), fd
 
 
-_stores: dict[str, Storage] = {}
+class S3Storage:
+    """Blobs as objects of an S3-compatible bucket (under ``prefix``); uploads are staged on
+    the local disk first (hashing needs the whole file before its name is known), then sent
+    with multipart uploads of 8 MB parts; reads stream, ranges included."""
+
+    PART = 8 * 1024 * 1024
+
+    def __init__(self, store: Any, staging_root: Path) -> None:
+        self.store = store
+        self.staging_root = Path(staging_root)
+
+    @classmethod
+    def from_settings(cls, extra: dict[str, Any], staging_root: Path) -> S3Storage:
+        """The bucket ``files_s3_bucket`` (``files_s3_prefix``, ``files_s3_endpoint`` for a
+        store other than AWS, ``files_s3_region``; credentials ``files_s3_access_key_id`` and
+        ``files_s3_secret_access_key``, else the usual ``AWS_*`` environment)."""
+        from obstore.store import S3Store
+
+        endpoint = str(extra.get("files_s3_endpoint") or "")
+        options: dict[str, Any] = {"region": str(extra.get("files_s3_region") or "us-east-1")}
+        if extra.get("files_s3_prefix"):
+            options["prefix"] = str(extra["files_s3_prefix"]).strip("/")
+        if extra.get("files_s3_access_key_id"):
+            options["access_key_id"] = str(extra["files_s3_access_key_id"])
+            options["secret_access_key"] = str(extra.get("files_s3_secret_access_key", ""))
+        if endpoint:
+            options["endpoint"] = endpoint
+            options["virtual_hosted_style_request"] = False  # path style, as MinIO and most
+            options["client_options"] = {"allow_http": endpoint.startswith("http://")}
+        return cls(S3Store(str(extra["files_s3_bucket"]), **options), staging_root)
+
+    def staging(self) -> Path:
+        path = self.staging_root / "staging"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def put(self, staged: Path, key: str) -> None:
+        import obstore
+
+        obstore.put(self.store, key, staged, chunk_size=self.PART)
+        staged.unlink(missing_ok=True)
+
+    def exists(self, key: str) -> bool:
+        import obstore
+
+        try:
+            obstore.head(self.store, key)
+        except FileNotFoundError:
+            return False
+        return True
+
+    def local_path(self, key: str) -> Path | None:
+        return None
+
+    def read(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        import obstore
+
+        if start == 0 and end is None:
+            found = obstore.get(self.store, key)
+        else:
+            if end is None:
+                end = obstore.head(self.store, key)["size"]
+            if end <= start:
+                return
+            found = obstore.get(self.store, key, options={"range": (start, end)})
+        for chunk in found.stream(min_chunk_size=CHUNK):
+            yield bytes(chunk)
+
+    def delete(self, key: str) -> None:
+        import obstore
+
+        with contextlib.suppress(FileNotFoundError):
+            obstore.delete(self.store, key)
+
+
+_stores: dict[tuple[str, ...], Storage] = {}
 
 
 def storage_for(settings: Any) -> Storage:
-    """The store ``settings`` name (one per data directory, shared by a worker's threads):
-    ``<data_dir>/files`` unless ``files_storage_dir`` says where."""
+    """The store ``settings`` name (one per configuration, shared by a worker's threads):
+    the bucket ``files_s3_bucket`` when set, else ``<data_dir>/files`` unless
+    ``files_storage_dir`` says where."""
     root = Path(settings.extra.get("files_storage_dir") or Path(settings.data_dir) / "files")
-    key = str(root)
+    bucket = settings.extra.get("files_s3_bucket")
+    key = (str(root), str(bucket or ""), str(settings.extra.get("files_s3_endpoint") or ""),
+           str(settings.extra.get("files_s3_prefix") or ""))  # fmt: skip
     if key not in _stores:
-        _stores[key] = LocalStorage(root)
+        _stores[key] = (
+            S3Storage.from_settings(settings.extra, root) if bucket else LocalStorage(root)
+        )
     return _stores[key]

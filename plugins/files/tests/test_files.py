@@ -339,9 +339,7 @@ def test_files_attached_to_a_post_follow_its_audience_and_its_life(rse_app, peop
     page = bob.get(post["url"]).text
     assert "Attachments" in page and "budget.pdf" in page
     assert "Attach files" not in page  # only the post's author attaches
-    refused = bob.post(
-        f"/files/attach/{post['content_id']}", files={"file": ("x.txt", b"x")}
-    )
+    refused = bob.post(f"/files/attach/{post['content_id']}", files={"file": ("x.txt", b"x")})
     assert refused.status_code == 403
     assert cid.post(
         f"/files/attach/{post['content_id']}", files={"file": ("x.txt", b"x")}
