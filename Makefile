@@ -46,6 +46,7 @@ run: install
 # SQLite (browser journeys included) and PostgreSQL side by side, then what must run alone.
 test: $(VENV)/.installed-test
 	scripts/ensure-chromium
+	scripts/ensure-clamd
 	scripts/test-all
 
 # The load tests alone: several uvicorn workers under concurrent posts and searches.

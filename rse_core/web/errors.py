@@ -70,7 +70,9 @@ def _is_api(request: Request) -> bool:
 
 def _response(request: Request, status: int, detail: str | None = None, **kw: Any) -> Response:
     fallback = MESSAGES.get(status, HTTPStatus(status).phrase)
-    message = detail if detail and status < 500 else fallback
+    # A 500 never says why (it would tell internals); a 503 given on purpose says what is
+    # unavailable ("files cannot be checked for viruses right now").
+    message = detail if detail and (status < 500 or status == 503) else fallback
     headers = kw.get("headers")
     if _is_api(request):
         exc = kw.get("exc")

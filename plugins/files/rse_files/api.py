@@ -32,7 +32,7 @@ from rse_core import (
     write,
 )
 
-from . import service, uploads, web
+from . import service, uploads, views, web
 from .models import Blob, File, Version
 
 
@@ -175,7 +175,7 @@ def _refused(exc: uploads.UploadRefused) -> ApiError:
     operation_id="files.upload",
     multipart=UPLOAD_FORM,
     responses={201: Uploaded},
-    errors=(403, 404, 409),
+    errors=(403, 404, 409, 503),
     links={201: FILE_LINKS},
 )
 async def api_upload(request: Request) -> Response:
@@ -219,6 +219,8 @@ async def api_upload(request: Request) -> Response:
         message = next(iter(exc.fields.values()))
         status = 409 if isinstance(exc, Conflict) else 422
         raise ApiError(status, "invalid", message, exc.fields) from None
+    except web.ScanUnavailable:
+        raise ApiError(503, "scan_unavailable", views.SCAN_DOWN) from None
     with runtime(request).db.read() as session:
         items = [
             file_json(session, session.get(File, f.id), session.get(Blob, f.sha256))
@@ -311,7 +313,7 @@ async def api_download(request: Request, query: DownloadQuery) -> Response:
     operation_id="files.newVersion",
     multipart=VERSION_FORM,
     responses={201: FileOut},
-    errors=(403,),
+    errors=(403, 503),
 )
 async def api_new_version(request: Request) -> Response:
     """POST /api/v1/files/{id}/versions, multipart: ``file``."""
@@ -331,6 +333,8 @@ async def api_new_version(request: Request) -> Response:
     except ValidationError as exc:
         message = next(iter(exc.fields.values()))
         raise ApiError(422, "invalid", message, exc.fields) from None
+    except web.ScanUnavailable:
+        raise ApiError(503, "scan_unavailable", views.SCAN_DOWN) from None
     with runtime(request).db.read() as session:
         row = _readable(session, request)
         body = file_json(session, row, session.get(Blob, row.sha256), with_versions=True)

@@ -20,9 +20,29 @@ from rse_core import (
     runtime,
 )
 
-from . import api, jobs, service, views
+from . import api, clamav, jobs, service, views
 from .demo import load_demo
 from .models import File
+
+
+@hookimpl
+def rse_addhooks(pluginmanager):
+    """Declare ``files_scan``: any plugin may check an upload before it is kept."""
+    from . import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+@hookimpl
+def files_scan(settings, path, name):
+    """ClamAV's verdict on an upload, when ``files_clamd`` names a daemon
+    (``tcp://host:3310`` or ``unix:///run/clamav/clamd.ctl``); files over
+    ``files_clamd_max_mb`` (100, clamd's ``StreamMaxLength``) are checked up to there."""
+    address = settings.extra.get("files_clamd")
+    if not address:
+        return None
+    limit = int(float(settings.extra.get("files_clamd_max_mb", 100)) * 1024 * 1024)
+    return clamav.scan(str(address), path, limit)
 
 
 @hookimpl

@@ -39,6 +39,7 @@ from . import service, uploads, web
 from .models import Blob, Folder, Version
 from .storage import thumbnail_key
 
+SCAN_DOWN = N_("Files cannot be checked for viruses right now: try again in a moment.")
 UNITS = {"en": ("B", "KB", "MB", "GB", "TB"), "fr": ("o", "Ko", "Mo", "Go", "To")}
 
 
@@ -134,6 +135,8 @@ async def upload(request: Request) -> Response:
         done = await web.take_upload(request, lib, folder_id, received)
     except ValidationError as exc:
         return _refused(request, _back(lib, folder_id), 422, next(iter(exc.fields.values())))
+    except web.ScanUnavailable:
+        return _refused(request, _back(lib, folder_id), 503, SCAN_DOWN)
     if _wants_json(request):
         return JSONResponse(
             {
@@ -286,6 +289,8 @@ async def new_version(request: Request) -> Response:
         await web.take_version(request, file_id, received)
     except ValidationError as exc:
         return _refused(request, back, 422, next(iter(exc.fields.values())))
+    except web.ScanUnavailable:
+        return _refused(request, back, 503, SCAN_DOWN)
     if _wants_json(request):
         return JSONResponse(
             {"files": [{"id": file_id, "url": back, "new": False}]}, status_code=201
@@ -431,6 +436,8 @@ async def attach(request: Request) -> Response:
         done = await web.take_attachments(request, content_id, received)
     except ValidationError as exc:
         return _refused(request, back, 422, next(iter(exc.fields.values())))
+    except web.ScanUnavailable:
+        return _refused(request, back, 503, SCAN_DOWN)
     if _wants_json(request):
         files = [{"id": f.id, "name": f.name, "url": f"/files/{f.id}", "new": True} for f in done]
         return JSONResponse({"files": files}, status_code=201)

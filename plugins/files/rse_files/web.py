@@ -3,17 +3,21 @@ taking an upload in, and serving bytes safely."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response, StreamingResponse
 
 from rse_core import (
+    N_,
     Forbidden,
     NotFound,
     Space,
     User,
+    ValidationError,
     access,
     can,
     current_user,
@@ -28,6 +32,7 @@ from . import service, uploads
 from .models import Blob, File, Folder
 from .storage import Storage, blob_key, storage_for
 
+log = logging.getLogger(__name__)
 UPLOAD_PERMISSION = "files.upload"
 #: Served files never run: no script, no plugin, no frame; images and PDFs only draw.
 FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
@@ -94,6 +99,37 @@ async def receive(request: Request, *, one: bool = False) -> uploads.Upload:
     )
 
 
+class ScanUnavailable(Exception):
+    """A virus scanner could not check an upload: refused, to be tried again later."""
+
+
+def scan(request: Request, upload: uploads.Upload) -> None:
+    """Ask every ``files_scan`` implementation about each received file (off the event
+    loop's thread, before any transaction): a finding refuses the whole upload, a scanner
+    that cannot answer too (fail closed). The staging files are then removed."""
+    relay = runtime(request).plugins.hook
+    settings = runtime(request).settings
+    try:
+        for received in upload.files:
+            found = [
+                f for f in relay.files_scan(settings=settings, path=received.path,
+                                            name=received.filename) if f
+            ]  # fmt: skip
+            if found:
+                log.warning("upload refused: %s in %r (%s)", found[0], received.filename,
+                            received.sha256[:12])  # fmt: skip
+                raise ValidationError(
+                    {"file": N_("A virus was found in a file: nothing was kept.")}
+                )
+    except ValidationError:
+        upload.discard()
+        raise
+    except Exception as exc:
+        upload.discard()
+        log.error("the virus scan failed: %s", exc)
+        raise ScanUnavailable(str(exc)) from exc
+
+
 async def take_upload(
     request: Request, lib: service.Library, folder_id: int | None, upload: uploads.Upload
 ) -> list[tuple[File, bool]]:
@@ -103,6 +139,8 @@ async def take_upload(
     store = storage(request)
     allowed = limits(request)
     me = current_user(request)
+
+    await run_in_threadpool(scan, request, upload)
 
     def run(session: Session) -> list[tuple[File, bool]]:
         here = library(request, session, lib.space.slug if lib.space else None)
@@ -128,6 +166,8 @@ async def take_attachments(request: Request, content_id: int, upload: uploads.Up
     allowed = limits(request)
     me = current_user(request)
 
+    await run_in_threadpool(scan, request, upload)
+
     def run(session: Session) -> list[File]:
         host = get_visible(session, content_id, principals(request))
         if host is None or host.author_id != me.id:
@@ -152,6 +192,8 @@ async def take_version(request: Request, file_id: int, upload: uploads.Upload) -
     store = storage(request)
     allowed = limits(request)
     me = current_user(request)
+
+    await run_in_threadpool(scan, request, upload)
 
     def run(session: Session) -> File:
         row = service.readable(session, file_id, principals(request))
