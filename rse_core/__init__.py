@@ -41,7 +41,7 @@ from .permissions import principals_for
 from .runtime import Runtime
 from .search.documents import Document as SearchDocument
 from .settings import Settings
-from .social import followed
+from .social import find_comment, followed
 from .sql_sets import in_set
 from .validation import Conflict, ValidationError, clean_tags, clean_text, slugify
 from .web import parse_id
@@ -133,6 +133,7 @@ __all__ = [
     "explain_evidence",
     "feed_key",
     "feed_reader",
+    "find_comment",
     "find_experts",
     "find_space",
     "flash",

@@ -54,6 +54,12 @@ class Content(Base):
             postgresql_where=text("parent_id IS NOT NULL"),
             sqlite_where=text("parent_id IS NOT NULL"),
         ),
+        Index(
+            "ix_rse_content_parent_comment",
+            "parent_comment_id",
+            postgresql_where=text("parent_comment_id IS NOT NULL"),
+            sqlite_where=text("parent_comment_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -76,6 +82,9 @@ class Content(Base):
     #: The item this one belongs to (a file attached to a post): same audience, hidden and
     #: restored with it.
     parent_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: The parent's comment this item belongs to (a file attached to a comment): hidden when
+    #: the comment is deleted.
+    parent_comment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Activity(Base):
@@ -177,6 +186,7 @@ def publish(
     tags: list[str] | tuple[str, ...] = (),
     announce: bool = True,
     parent: Content | None = None,
+    parent_comment_id: int | None = None,
 ) -> Content:
     """Register a new item: content row, "create" activity and search outbox entry.
 
@@ -191,6 +201,8 @@ def publish(
     :param parent: the item this one belongs to (a file attached to a post): it then has the
         parent's space and audience (``space`` and ``audience`` are ignored), and is hidden
         and restored with it.
+    :param parent_comment_id: with ``parent``, the comment of the parent this item belongs
+        to (the caller checked it is one): hidden when that comment is deleted.
     """
     if not type.startswith(f"{plugin}."):
         raise ValueError(f"content type {type!r} must start with {plugin + '.'!r}")
@@ -201,6 +213,7 @@ def publish(
         author_id=author.id,
         audience=parent.audience if parent else audience_for(session, author, space, audience),
         parent_id=parent.id if parent else None,
+        parent_comment_id=parent_comment_id if parent else None,
         title=clean_text(title, "title", max_length=300),
         summary=summary[:20_000],
         url=url,

@@ -386,6 +386,23 @@ def rse_item_attachments(request: Request, content: Content) -> str | None:
 
 
 @hookspec
+def rse_comment_attachments(
+    request: Request, content: Content, comments: list[Any]
+) -> Mapping[int, str] | None:
+    """Return, by comment id, HTML shown under comments of an item's page: the files
+    attached to each and, for its author, the way to attach more (the files plugin).
+
+    :param request: the current request.
+    :param content: the item (the reader may see it).
+    :param comments: its visible comments (``id``, ``author_id``, ``body``, ``created_at``),
+        oldest first.
+
+    Called once per item page, for all its comments: one query, not one per comment.
+    ``Markup`` is inserted as HTML. A rendering hook: failures are isolated.
+    """
+
+
+@hookspec
 def rse_item_actions(request: Request, content: Content) -> list[str] | None:
     """Return small controls to show under any visible item (in streams and on item pages),
     for example a "Save for later" button.

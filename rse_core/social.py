@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .changes import mark_item
 from .content import Activity, Content, SearchOutbox
+from .content import delete as delete_content
 from .db import Base, UTCDateTime, utcnow
 from .identity.models import User
 from .validation import ValidationError, clean_text
@@ -107,9 +108,22 @@ def edit_comment(session: Session, comment: Comment, body: object) -> None:
 
 
 def delete_comment(session: Session, comment: Comment) -> None:
-    """Hide a comment."""
+    """Hide a comment, with the items that belong to it (the files attached to it)."""
     comment.deleted_at = utcnow()
     session.add(SearchOutbox(content_id=comment.content_id, op="index"))
+    children = session.scalars(
+        select(Content).where(Content.parent_comment_id == comment.id, Content.deleted_at.is_(None))
+    )
+    for child in children:
+        delete_content(session, child)
+
+
+def find_comment(session: Session, content_id: int, comment_id: int) -> Comment | None:
+    """A live comment of an item (None if it is not one, or was deleted)."""
+    comment = session.get(Comment, comment_id)
+    if comment is None or comment.content_id != content_id or comment.deleted_at is not None:
+        return None
+    return comment
 
 
 # Read on every item page and stream page: built once (constructing a statement cost more

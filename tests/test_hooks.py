@@ -400,6 +400,34 @@ def test_hook_rse_item_attachments(rse_app_factory):
         assert page.text.index("class='attached'") < page.text.index('id="comments"')
 
 
+def test_hook_rse_comment_attachments(rse_app_factory):
+    from tests.conftest import share, signed_in
+
+    seen = []
+
+    class Extras:
+        @hookimpl
+        def rse_comment_attachments(self, request, content, comments):
+            seen.append([c.id for c in comments])
+            return {c.id: Markup("<p class='under'>under {}</p>").format(c.id) for c in comments}
+
+    app = rse_app_factory(extra_plugins=[("extras", Extras())])
+    change_plugin(app.state.rse, "example", enabled=True, actor="t")
+    change_plugin(app.state.rse, "extras", enabled=True, actor="t")
+    with signed_in(app) as client:
+        item = share(app, "erin", "Something")
+        assert client.get(f"/content/{item}").status_code == 200 and seen == []  # no comment
+        ids = [
+            client.post(f"/api/v1/content/{item}/comments", json={"body": b}).json()["id"]
+            for b in ("one", "two")
+        ]
+        page = client.get(f"/content/{item}").text
+        assert seen == [ids]  # one call for the page's comments
+        for comment_id in ids:
+            at = page.index(f'id="comment-{comment_id}"')
+            assert page.index(f"under {comment_id}", at) < page.index("</li>", at)
+
+
 def test_hook_rse_locale_dir(rse_app, rse_user, rse_client_for, enable_plugin):
     rse_user("erin")
     enable_plugin("feed")

@@ -172,9 +172,7 @@ def world(rse_app, rse_user, rse_client_for):
         json={"recipients": ["mate"], "badge": 1, "message": "hush", "space": "secret"},
     )
     PRIVATE_VALUES["praise_id"] = str(praise.json()["id"])
-    uploaded = owner.post(
-        "/api/v1/files?space=secret", files={"file": ("hush.txt", b"hush file")}
-    )
+    uploaded = owner.post("/api/v1/files?space=secret", files={"file": ("hush.txt", b"hush file")})
     PRIVATE_VALUES["file_id"] = str(uploaded.json()["items"][0]["id"])
     owner.post("/files/spaces/secret/folders", data={"name": "hush"})
     listing = owner.get("/api/v1/files", params={"space": "secret"}).json()

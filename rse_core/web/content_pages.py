@@ -125,8 +125,26 @@ def render_social(request: Request, content: Content) -> Markup:
                     content=content,
                 )
             ],
+            "comment_extras": _comment_extras(request, content, [c for c, _u, _m in comments]),
         },
     )
+
+
+def _comment_extras(request: Request, content: Content, comments: list[Any]) -> dict[int, list]:
+    """What plugins show under each comment (``rse_comment_attachments``), by comment id."""
+    extras: dict[int, list] = {}
+    if not comments:
+        return extras
+    for _name, found in runtime(request).plugins.collect(
+        "rse_comment_attachments",
+        active_plugins(request),
+        request=request,
+        content=content,
+        comments=comments,
+    ):
+        for comment_id, html in found.items():
+            extras.setdefault(comment_id, []).append(html)
+    return extras
 
 
 async def item_page(request: Request) -> Response:

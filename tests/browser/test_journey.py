@@ -594,9 +594,10 @@ def test_ask_see_a_similar_question_get_an_answer_vote_and_accept_it(server, bro
     colleague.goto(f"{server}/notifications")
     assert "praised you" in colleague.locator("main").inner_text()
     colleague.goto(f"{server}/people/chloe")
-    assert "Thanks for the answer about the Bordeaux office!" in colleague.locator(
-        ".profile-section[data-plugin=praise]"
-    ).inner_text()
+    assert (
+        "Thanks for the answer about the Bordeaux office!"
+        in colleague.locator(".profile-section[data-plugin=praise]").inner_text()
+    )
     other.close()
     assert errors == [] and other_errors == []
     context.close()

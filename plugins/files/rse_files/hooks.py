@@ -141,6 +141,29 @@ def rse_item_attachments(request: Request, content):
 
 
 @hookimpl
+def rse_comment_attachments(request: Request, content, comments):
+    """Under each comment, the files attached to it; its author can attach more."""
+    if content.plugin == "files":
+        return None
+    me = current_user(request).id
+    with runtime(request).db.read() as session:
+        found = service.comment_attachments(session, content.id, [c.id for c in comments])
+    size = views.partial(views.human_size, lang=language(request))
+    shown = {}
+    for comment in comments:
+        attached = found.get(comment.id, [])
+        mine = comment.author_id == me
+        if attached or mine:
+            shown[comment.id] = render_fragment(
+                request,
+                "files/comment_attachments.html",
+                {"content": content, "comment": comment, "attached": attached, "mine": mine,
+                 "size": size},
+            )  # fmt: skip
+    return shown
+
+
+@hookimpl
 def rse_demo_data(session, settings):
     """Libraries with folders, documents, an image and a second version."""
     load_demo(session, settings)

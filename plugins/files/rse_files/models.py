@@ -99,6 +99,8 @@ class File(Base):
     #: The item (a post, a question...) this file is attached to: it is then that item's
     #: child (same audience, hidden with it) and no library lists it.
     attached_to: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: With ``attached_to``, the comment of that item it is attached to.
+    comment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Version(Base):

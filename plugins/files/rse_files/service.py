@@ -609,10 +609,18 @@ def host_library(session: Session, host: Content, author: User) -> Library:
     return Library(owner=author)
 
 
-def attach(session: Session, host: Content, author: User, name: object, blob: Blob) -> File:
-    """Attach a file to an item (a post, a question, a wiki page...): the file is the item's
-    child, with its audience, hidden and restored with it; search finds it by the words
-    inside for who may see the item."""
+def attach(
+    session: Session,
+    host: Content,
+    author: User,
+    name: object,
+    blob: Blob,
+    comment_id: int | None = None,
+) -> File:
+    """Attach a file to an item (a post, a question, a wiki page...) or to one of its
+    comments (``comment_id``, checked by the caller): the file is the item's child, with its
+    audience, hidden and restored with it (hidden with its comment); search finds it by the
+    words inside for who may see the item."""
     if host.plugin == "files":
         raise ValidationError({"file": N_("Files take no attachments.")})
     clean = safety.clean_name(name, "file")
@@ -634,6 +642,7 @@ def attach(session: Session, host: Content, author: User, name: object, blob: Bl
         title=clean,
         announce=False,
         parent=host,
+        parent_comment_id=comment_id,
     )
     row = File(
         content_id=content.id,
@@ -649,6 +658,7 @@ def attach(session: Session, host: Content, author: User, name: object, blob: Bl
         updated_by=author.id,
         updated_at=now,
         attached_to=host.id,
+        comment_id=comment_id,
     )
     session.add(row)
     session.flush()
@@ -669,12 +679,13 @@ def attach(session: Session, host: Content, author: User, name: object, blob: Bl
 
 
 def attachments(session: Session, host_id: int) -> list[Shown]:
-    """The files attached to an item (live ones), oldest first."""
+    """The files attached to an item itself (live ones), oldest first."""
     rows = session.scalars(
         select(File)
         .join(Content, Content.id == File.content_id)
         .where(
             File.attached_to == host_id,
+            File.comment_id.is_(None),
             File.deleted_at.is_(None),
             Content.deleted_at.is_(None),
         )
@@ -682,6 +693,28 @@ def attachments(session: Session, host_id: int) -> list[Shown]:
         .limit(MAX_ATTACHMENTS)
     )
     return shown(session, rows)
+
+
+def comment_attachments(
+    session: Session, host_id: int, comment_ids: list[int]
+) -> dict[int, list[Shown]]:
+    """The files attached to these comments of an item, by comment (one query and two)."""
+    rows = session.scalars(
+        select(File)
+        .join(Content, Content.id == File.content_id)
+        .where(
+            File.attached_to == host_id,
+            File.comment_id.in_(comment_ids),
+            File.deleted_at.is_(None),
+            Content.deleted_at.is_(None),
+        )
+        .order_by(File.id)
+        .limit(MAX_ATTACHMENTS * 50)
+    )
+    found: dict[int, list[Shown]] = {}
+    for item in shown(session, rows):
+        found.setdefault(item.file.comment_id, []).append(item)  # type: ignore[arg-type]
+    return found
 
 
 # -- the trash -------------------------------------------------------------------------------

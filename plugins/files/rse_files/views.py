@@ -22,6 +22,7 @@ from rse_core import (
     User,
     ValidationError,
     current_user,
+    find_comment,
     flash,
     get_visible,
     language,
@@ -418,13 +419,24 @@ async def attach(request: Request) -> Response:
     """POST /files/attach/{content_id}: attach files to an item (its author): back to the
     item, or JSON for the page's uploader."""
     content_id = request.path_params["content_id"]
+    raw_comment = request.query_params.get("comment")
+    comment_id = parse_id(raw_comment)
+    if raw_comment is not None and comment_id is None:
+        raise HTTPException(404)
     me = current_user(request)
     with runtime(request).db.read() as session:
         host = get_visible(session, content_id, principals(request))
         if host is None:
             raise NotFound("No such item.")
         back = host.url
-    if host.author_id != me.id:
+        comment = find_comment(session, host.id, comment_id) if comment_id else None
+    if comment_id is not None:
+        if comment is None:
+            raise NotFound("No such comment.")
+        if comment.author_id != me.id:
+            raise HTTPException(403, "Only the comment's author attaches files to it.")
+        back = f"{host.url}#comment-{comment_id}"
+    elif host.author_id != me.id:
         raise HTTPException(403, "Only the item's author attaches files to it.")
     try:
         received = await web.receive(request)
@@ -433,7 +445,7 @@ async def attach(request: Request) -> Response:
     if not received.files:
         return _refused(request, back, 422, N_("Choose at least one file."))
     try:
-        done = await web.take_attachments(request, content_id, received)
+        done = await web.take_attachments(request, content_id, received, comment_id)
     except ValidationError as exc:
         return _refused(request, back, 422, next(iter(exc.fields.values())))
     except web.ScanUnavailable:

@@ -21,6 +21,7 @@ from rse_core import (
     access,
     can,
     current_user,
+    find_comment,
     find_space,
     get_visible,
     principals,
@@ -159,9 +160,12 @@ async def take_upload(
         upload.discard()
 
 
-async def take_attachments(request: Request, content_id: int, upload: uploads.Upload) -> list[File]:
-    """Attach an upload's files to an item of the reader's (quota of the item's space, or
-    the author's own), in one transaction; the staging files are removed whatever happens."""
+async def take_attachments(
+    request: Request, content_id: int, upload: uploads.Upload, comment_id: int | None = None
+) -> list[File]:
+    """Attach an upload's files to an item of the reader's, or to a comment of theirs on an
+    item (quota of the item's space, or the author's own), in one transaction; the staging
+    files are removed whatever happens."""
     store = storage(request)
     allowed = limits(request)
     me = current_user(request)
@@ -170,14 +174,20 @@ async def take_attachments(request: Request, content_id: int, upload: uploads.Up
 
     def run(session: Session) -> list[File]:
         host = get_visible(session, content_id, principals(request))
-        if host is None or host.author_id != me.id:
+        if host is None:
+            raise NotFound("No such item.")
+        if comment_id is not None:
+            comment = find_comment(session, host.id, comment_id)
+            if comment is None or comment.author_id != me.id:
+                raise NotFound("No such comment.")
+        elif host.author_id != me.id:
             raise NotFound("No such item.")
         author = session.get(User, me.id)
         lib = service.host_library(session, host, author)
         service.check_quota(session, lib, allowed, sum(f.size for f in upload.files))
         return [
             service.attach(session, host, author, received.filename,
-                           service.keep_blob(session, store, received))
+                           service.keep_blob(session, store, received), comment_id)
             for received in upload.files
         ]  # fmt: skip
 

@@ -360,3 +360,37 @@ def test_files_attached_to_a_post_follow_its_audience_and_its_life(rse_app, peop
     wait_for_index(rse_app)
     assert bob.get(f"/files/{file_id}/download").status_code == 404
     assert bob.get("/api/v1/search", params={"q": "okapi"}).json()["hits"] == []
+
+
+def test_files_attached_to_a_comment_are_shown_under_it_and_go_with_it(rse_app, people):
+    ann, bob, cid = people["ann"], people["bob"], people["cid"]
+    enable(rse_app, "feed")
+    post = ann.post("/api/v1/feed/posts", json={"body": "Offsite plans", "space": "ops"}).json()
+    comment = bob.post(
+        f"/api/v1/content/{post['content_id']}/comments", json={"body": "My proposal"}
+    ).json()
+    url = f"/files/attach/{post['content_id']}?comment={comment['id']}"
+    proposal = samples.docx(["Axolotl venue proposal"])
+    done = bob.post(url, files={"file": ("venue.docx", proposal)}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].endswith(
+        f"#comment-{comment['id']}"
+    )
+    assert ann.post(url, files={"file": ("x.txt", b"x")}).status_code == 403  # not her comment
+    assert cid.post(url, files={"file": ("x.txt", b"x")}).status_code == 404
+    bad = f"/files/attach/{post['content_id']}?comment=999999"
+    assert bob.post(bad, files={"file": ("x.txt", b"x")}).status_code == 404
+    page = ann.get(post["url"]).text
+    at = page.index(f'id="comment-{comment["id"]}"')
+    assert at < page.index("venue.docx", at) < page.index("</li>", at)  # under the comment
+    run_jobs(rse_app)
+    wait_for_index(rse_app)
+    hits = ann.get("/api/v1/search", params={"q": "axolotl"}).json()["hits"]
+    assert [h["title"] for h in hits] == ["venue.docx"]
+    assert cid.get("/api/v1/search", params={"q": "axolotl"}).json()["hits"] == []
+    file_id = int(hits[0]["url"].rsplit("/", 1)[1])
+    # The comment deleted (by its author): its file goes with it.
+    assert bob.post(f"/comments/{comment['id']}", data={"action": "delete"}).status_code == 200
+    wait_for_index(rse_app)
+    assert ann.get(f"/files/{file_id}/download").status_code == 404
+    assert ann.get("/api/v1/search", params={"q": "axolotl"}).json()["hits"] == []
+    assert "venue.docx" not in ann.get(post["url"]).text

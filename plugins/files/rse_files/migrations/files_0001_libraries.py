@@ -78,6 +78,7 @@ def upgrade() -> None:
         sa.Column("deleted_by", sa.Integer(), nullable=True),
         sa.Column("trashed_with", sa.Integer(), nullable=True),
         sa.Column("attached_to", sa.Integer(), nullable=True),
+        sa.Column("comment_id", sa.Integer(), nullable=True),
         sa.UniqueConstraint("content_id", name="uq_files_file_content_id"),
     )
     op.create_index("ix_files_file_attached", table, ["attached_to"])

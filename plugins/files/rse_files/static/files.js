@@ -2,6 +2,9 @@
 // reason shown beside the file. Without this script the forms post as they are.
 (function () {
   "use strict";
+  // Included by several parts of one page (an item's attachments, each own comment's): once.
+  if (window.rseFilesUploads) return;
+  window.rseFilesUploads = true;
 
   function csrf(form) {
     var field = form.querySelector("input[name=csrf_token]");
