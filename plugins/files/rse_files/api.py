@@ -313,7 +313,7 @@ async def api_download(request: Request, query: DownloadQuery) -> Response:
     operation_id="files.newVersion",
     multipart=VERSION_FORM,
     responses={201: FileOut},
-    errors=(403, 503),
+    errors=(403, 409, 503),
 )
 async def api_new_version(request: Request) -> Response:
     """POST /api/v1/files/{id}/versions, multipart: ``file``."""
@@ -332,7 +332,8 @@ async def api_new_version(request: Request) -> Response:
         await web.take_version(request, file_id, received)
     except ValidationError as exc:
         message = next(iter(exc.fields.values()))
-        raise ApiError(422, "invalid", message, exc.fields) from None
+        status = 409 if isinstance(exc, Conflict) else 422
+        raise ApiError(status, "invalid", message, exc.fields) from None
     except web.ScanUnavailable:
         raise ApiError(503, "scan_unavailable", views.SCAN_DOWN) from None
     with runtime(request).db.read() as session:

@@ -14,7 +14,7 @@ import unicodedata
 
 import puremagic
 
-from rse_core import N_, ValidationError
+from rse_core import N_, Conflict, ValidationError
 
 MAX_NAME = 200
 
@@ -85,13 +85,18 @@ def claimed(name: str) -> str | None:
     return CLAIMS.get(ext)
 
 
-def check_claim(name: str, sniffed: str) -> None:
-    """Refuse a file whose name says it is an image or a PDF while its content is not."""
+def check_claim(name: str, sniffed: str, *, existing: bool = False) -> None:
+    """Refuse a file whose name says it is an image or a PDF while its content is not
+    (``existing``: the name of the file it would become a version of; a conflict, 409)."""
     claim = claimed(name)
     if claim is None or claim == sniffed:
         return
     if claim in IMAGES and sniffed in IMAGES:
         return  # a JPEG saved as .png: still an image, drawn as what it is
+    if existing:
+        raise Conflict(
+            {"file": N_("This file is an image or a PDF: its new version must be one too.")}
+        )
     raise ValidationError(
         {"file": N_("This file's name says it is an image or a PDF, but its content is not.")}
     )

@@ -252,7 +252,7 @@ def keep_blob(
     sniffed = safety.sniff(received.head)
     safety.check_claim(received.filename, sniffed)
     if name is not None:
-        safety.check_claim(name, sniffed)
+        safety.check_claim(name, sniffed, existing=True)
     blob = session.get(Blob, received.sha256)
     key = blob_key(received.sha256)
     if blob is not None and storage.exists(key):

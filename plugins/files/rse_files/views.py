@@ -93,6 +93,12 @@ async def library_page(request: Request) -> Response:
         trail = service.breadcrumbs(session, folder)
         used = service.usage(session, lib)
         allowed = service.quota(session, lib, web.limits(request))
+        # Where this folder may move: anywhere but into itself or what it holds.
+        targets = (
+            [(f, p) for f, p in service.all_folders(session, lib)
+             if folder.id not in {t.id for t in service.breadcrumbs(session, f)}]
+            if folder is not None and web.may_write(request, lib) else []
+        )  # fmt: skip
     return render(
         request,
         "files/library.html",
@@ -103,6 +109,7 @@ async def library_page(request: Request) -> Response:
             "folders": folders,
             "files": files,
             "trail": trail,
+            "targets": targets,
             "used": used,
             "allowed": allowed,
             "may_write": web.may_write(request, lib),

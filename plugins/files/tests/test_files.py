@@ -90,7 +90,7 @@ def test_a_file_of_the_same_name_is_a_new_version_and_any_version_comes_back(rse
     ]  # fmt: skip
     (photo,) = upload(ann, ("photo.png", samples.png()))["items"]
     lying = bob.post(f"/api/v1/files/{photo['id']}/versions", files={"file": ("x.bin", HTML)})
-    assert lying.status_code == 422  # photo.png would hold HTML
+    assert lying.status_code == 409  # photo.png would hold HTML
     old = ann.get(f"/api/v1/files/{first['id']}/download?version=1")
     assert old.content == b"one"
     page = ann.post(f"/files/{first['id']}", data={"action": "restore", "version": "1"})
@@ -173,6 +173,33 @@ def test_names_are_cleaned():
     assert len(long) == 200 and long.endswith(".docx")
     with pytest.raises(ValueError):
         clean_name("../")
+
+
+def test_folders_nest_move_and_never_go_inside_themselves(rse_app, people):
+    from rse_files.models import Folder
+
+    ann = people["ann"]
+    for name in ("Plans", "Archive"):
+        assert ann.post("/files/spaces/ops/folders", data={"name": name}).status_code == 200
+    with rse_app.state.rse.db.read() as session:
+        ids = dict(session.execute(select(Folder.name, Folder.id)).all())
+    inner = ann.post("/files/spaces/ops/folders", data={"name": "2027", "parent": ids["Plans"]})
+    assert inner.status_code == 200 and "2027" in inner.text
+    taken = ann.post("/files/spaces/ops/folders", data={"name": "plans"})
+    assert "Something here already has this name." in taken.text
+    page = ann.get(f"/files/spaces/ops?folder={ids['Plans']}").text
+    assert f'<option value="{ids["Archive"]}"' in page  # a place to move it to
+    assert f'<option value="{ids["Plans"]}"' not in page  # never into itself
+    moved = ann.post(
+        f"/files/folders/{ids['Plans']}", data={"action": "move", "folder": ids["Archive"]}
+    )
+    assert moved.status_code == 200 and "Archive" in moved.text
+    with rse_app.state.rse.db.read() as session:
+        child = session.scalar(select(Folder.id).where(Folder.name == "2027"))
+    loop = ann.post(f"/files/folders/{ids['Plans']}", data={"action": "move", "folder": child})
+    assert "A folder cannot go inside itself." in loop.text
+    with rse_app.state.rse.db.read() as session:
+        assert session.get(Folder, ids["Plans"]).parent_id == ids["Archive"]
 
 
 def test_the_trash_hides_restores_and_purges_after_30_days(rse_app, people):
