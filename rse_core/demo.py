@@ -35,6 +35,7 @@ def load_demo(rt: Runtime, *, actor: str) -> tuple[bool, list[str]]:
             set_enablement(session, name, enabled=True, audience=(EVERYONE,), actor=actor)
         rt.plugins.hook.rse_demo_data(session=session, settings=rt.settings)
         _add_conversation(session)
+        _add_report(session)
         set_meta(session, DEMO_KEY, "1")
     return True, demo_logins()
 
@@ -56,3 +57,20 @@ def _add_conversation(session: Session) -> None:
     for username in LIKES:
         if (person := get_user(session, username)) is not None:
             react(session, first, person, "like")
+
+
+def _add_report(session: Session) -> None:
+    """One open report, so the community managers' queue shows what a report looks like."""
+    from .moderation import file_report
+
+    david = get_user(session, "david")
+    if david is None:
+        return
+    item = session.execute(
+        select(Content)
+        .where(Content.audience == EVERYONE, Content.author_id != david.id)
+        .order_by(Content.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if item is not None:
+        file_report(session, david, item, None, "off-topic", "Is this the right place for it?")

@@ -41,6 +41,7 @@ KINDS = {
     "join_request": "Someone asks to join a space you manage",
     "watch": "Something you watch changes (a wiki page, an answer to your question)",
     "event": "An event you go to: reminders, changes, cancellations, the waiting list",
+    "moderation": "A moderator hid, restored or asked you about something you wrote",
 }
 MAX_NOTE = 300
 

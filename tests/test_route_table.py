@@ -47,6 +47,8 @@ PRIVATE_VALUES: dict[str, str | None] = {
     "praise_id": "PRAISE",  # a praise given in that space
     "file_id": "FILE",  # a file in that space's library
     "folder_id": "FOLDER",  # a folder of that library
+    "report_id": "REPORT",  # a report on that item (a member reported it)
+    "decision_id": "DECISION",  # the space owner's decision on that report
 }
 SAMPLE_VALUES = {
     "slug": "secret",
@@ -71,6 +73,8 @@ SAMPLE_VALUES = {
     "praise_id": "1",
     "file_id": "1",
     "folder_id": "1",
+    "report_id": "1",
+    "decision_id": "1",
 }
 
 
@@ -100,6 +104,8 @@ OPERATION_BODIES = {
     "events.answer": {"status": "yes"},
     "qa.voteAnswer": {"value": 1},
     "praise.givePraise": {"recipients": ["owner"], "badge": 1, "message": "x"},
+    "core.reportContent": {"reason": "spam"},
+    "core.decideReport": {"action": "hide", "reason": "x"},
 }
 
 
@@ -183,6 +189,17 @@ def world(rse_app, rse_user, rse_client_for):
     content_id = item.json()["content_id"]
     comment = owner.post(f"/api/v1/content/{content_id}/comments", json={"body": "hush hush"})
     PRIVATE_VALUES["content_id"] = str(content_id)
+    reported = rse_client_for("mate").post(
+        f"/api/v1/content/{content_id}/reports", json={"reason": "spam", "note": "hush"}
+    )
+    assert reported.status_code == 201, reported.text
+    PRIVATE_VALUES["report_id"] = str(reported.json()["id"])
+    decided = owner.post(
+        f"/api/v1/moderation/reports/{reported.json()['id']}/decision",
+        json={"action": "dismiss", "reason": "hush"},
+    )
+    assert decided.status_code == 200, decided.text
+    PRIVATE_VALUES["decision_id"] = str(decided.json()["id"])
     PRIVATE_VALUES["comment_id"] = str(comment.json()["id"])
     return {"owner": owner, "outsider": rse_client_for("outsider")}
 

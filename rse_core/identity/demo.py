@@ -140,6 +140,10 @@ def load_core_demo(session: Session) -> None:
             skills=skills,
             bio=f"Hello, I am {name.split()[0]}. Ask me about *{skills.split(',')[0]}*.",
         )
+    # The HR manager looks after the community (reports of every item she may read); so
+    # does the head of IT, who runs the intranet.
+    for username in ("chloe", "alice"):
+        users[username].is_community_manager = True
     for slug, name, visibility, policy, description, owner, member_names in SPACES:
         space = Space(
             slug=slug,
@@ -162,5 +166,7 @@ def demo_logins() -> list[str]:
     lines = [f"Demo logins (password for all: {DEMO_PASSWORD}):"]
     for username, name, job, department, _loc, _skills, admin in EMPLOYEES:
         role = "admin" if admin else "employee"
+        if username in ("chloe", "alice"):
+            role += ", community manager"
         lines.append(f"  {username:<8} {name} — {job}, {department} ({role})")
     return lines

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -37,6 +38,10 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(120))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Moderates every item they may read, besides spaces' own moderators (set by admins).
+    is_community_manager: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     job_title: Mapped[str] = mapped_column(String(120), default="")
     department: Mapped[str] = mapped_column(String(120), default="", index=True)
     location: Mapped[str] = mapped_column(String(120), default="")

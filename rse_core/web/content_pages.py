@@ -16,6 +16,7 @@ from starlette.routing import Route
 from ..content import Content, get_visible
 from ..identity.models import Membership, Space, User
 from ..markdown import render_markdown
+from ..moderation import REASONS
 from ..notifications import notify, notify_mentions
 from ..social import (
     MAX_COMMENT,
@@ -126,6 +127,7 @@ def render_social(request: Request, content: Content) -> Markup:
                 )
             ],
             "comment_extras": _comment_extras(request, content, [c for c, _u, _m in comments]),
+            "report_reasons": REASONS,
         },
     )
 

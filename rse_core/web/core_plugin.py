@@ -25,6 +25,7 @@ from . import (
     content_pages,
     expertise_pages,
     jobs_admin,
+    moderation_pages,
     notifications_pages,
     openapi,
     pages,
@@ -55,6 +56,7 @@ def rse_routes(settings: Settings) -> list[BaseRoute]:
         *admin.PAGE_ROUTES,
         *jobs_admin.PAGE_ROUTES,
         *users_admin.ROUTES,
+        *moderation_pages.PAGE_ROUTES,
     ]
 
 
@@ -67,6 +69,7 @@ def rse_api_routes(settings: Settings) -> list[BaseRoute]:
         *content_pages.API_ROUTES,
         *expertise_pages.API_ROUTES,
         *notifications_pages.API_ROUTES,
+        *moderation_pages.API_ROUTES,
         *search_pages.API_ROUTES,
         *admin.API_ROUTES,
         *jobs_admin.API_ROUTES,
@@ -127,6 +130,8 @@ def rse_nav_items(request: Request) -> list[NavItem]:
         NavItem("People", "/people", 10),
         NavItem("Spaces", "/spaces", 20),
     ]
+    if user.is_community_manager:
+        items.append(NavItem("Moderation", "/moderation", 990))
     if user.is_admin:
         items.append(NavItem("Administration", "/admin/plugins", 1000))
     return items

@@ -61,7 +61,8 @@ async def users_create(request: Request) -> Response:
 
 
 async def user_change(request: Request) -> Response:
-    """POST /admin/users/{username}: activate, deactivate, promote or demote, or set a new
+    """POST /admin/users/{username}: activate, deactivate, promote or demote, make or unmake
+    a community manager (``community``, ``uncommunity``), or set a new
     ``password`` (``action=password``: someone who forgot theirs; their sessions end)."""
     require_admin(request)
     data = await form_dict(request)
@@ -82,6 +83,8 @@ async def user_change(request: Request) -> Response:
             user.is_active = True
         elif action in ("promote", "demote"):
             user.is_admin = action == "promote"
+        elif action in ("community", "uncommunity"):
+            user.is_community_manager = action == "community"
         elif action == "password":
             accounts.set_password(session, user, str(data.get("password", "")))
             return

@@ -529,6 +529,8 @@ PHONE_PAGES = [
     "/files/spaces/kubernetes-guild?folder=1",
     "/files/spaces/kubernetes-guild/trash",
     "/files/1",
+    "/moderation",
+    "/moderation/log",
     "/example/",
     "/no-such-page",
 ]
@@ -743,6 +745,49 @@ def test_uploaded_html_svg_and_polyglots_never_run(server, browser):
         page.goto(f"{server}{href}")  # its own page shows it as a file, with no preview
         assert dialogs == [] and page.title() != "pwned"
     context.close()
+
+
+def test_report_a_post_then_the_community_manager_hides_and_restores_it(server, browser):
+    """An employee reports a colleague's advert; the community manager (chloe in the demo)
+    hides it with a reason the author reads, then restores it."""
+    author, page, errors = sign_in(browser, server, "hugo")
+    page.fill("#feed-body-home", "Selling my old bike, 50 euros, ask me")
+    page.click(".feed-composer button:has-text('Post')")
+    entry = page.locator("article.entry", has_text="Selling my old bike")
+    entry.locator("a[href^='/feed/posts/']").first.click()
+    post_url = page.url
+    reporter, other, _other_errors = sign_in(browser, server, "bruno")
+    other.goto(post_url)
+    other.click("details.report summary")
+    other.check("details.report input[value=spam]")
+    other.fill("details.report textarea", "Adverts go to the classifieds space")
+    other.click("details.report button:has-text('Send to the moderators')")
+    other.locator(".flash", has_text="the moderators will look at it").wait_for()
+    manager, mod, mod_errors = sign_in(browser, server, "chloe")
+    mod.click("nav.nav-wide a:has-text('Moderation')")
+    case = mod.locator("article.moderation-case", has_text="Selling my old bike")
+    assert "Adverts go to the classifieds space" in case.inner_text()
+    case.locator("input[name=reason]").fill("Please use the classifieds space for sales.")
+    case.locator("button:has-text('Hide')").click()
+    mod.locator(".flash", has_text="Done.").wait_for()
+    assert other.goto(post_url).status == 404
+    page.goto(f"{server}/notifications")
+    told = page.locator("main").inner_text()
+    assert "A moderator hid what you wrote" in told and "classifieds space for sales" in told
+    mod.goto(f"{server}/moderation/log")
+    assert "Please use the classifieds space for sales." in mod.locator("main").inner_text()
+    mod.goto(f"{server}/moderation")
+    assert mod.locator("article.moderation-case", has_text="Selling my old bike").count() == 0
+    # Restored from the log, with a reason: the post is back for everyone.
+    mod.goto(f"{server}/moderation/log")
+    row = mod.locator("tr", has_text="Please use the classifieds space for sales.")
+    row.locator("input[name=reason]").fill("The classifieds space is closed this month.")
+    row.locator("button:has-text('Restore')").click()
+    mod.locator(".flash", has_text="Done.").wait_for()
+    assert other.goto(post_url).status == 200
+    assert errors == [] and mod_errors == []
+    for context in (author, reporter, manager):
+        context.close()
 
 
 @pytest.mark.parametrize("locale", ["en-US", "fr-FR"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import AwareDatetime, BeforeValidator, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.requests import Request
@@ -89,12 +89,22 @@ CoverUrl = Annotated[
         description="an http or https image address; empty for none",
     ),
 ]
+
+
+def _iso_text(value: object) -> object:
+    # Lax parsing (below) would also take a number as a Unix time: the document says text.
+    if not isinstance(value, str):
+        raise ValueError("must be a date and time as text (ISO 8601 with its offset)")
+    return value
+
+
 PublishAt = Annotated[
     AwareDatetime,
     Field(
         strict=False,  # JSON carries it as text
         description="when a scheduled post goes live (ISO 8601 with its offset, future)",
     ),
+    BeforeValidator(_iso_text),
 ]
 
 

@@ -328,3 +328,15 @@ def test_a_scheduled_post_of_someone_who_left_the_space_waits_as_a_draft(rse_app
     back = bob.get(f"/api/v1/blog/posts/{post['id']}").json()
     assert back["status"] == "draft" and back["content_id"] is None
     assert "Ops plan" not in stream_titles(ann) and "Ops plan" in bob.get("/blog/drafts").text
+
+
+def test_a_publish_time_must_be_text(rse_app, rse_user, rse_client_for, enable_plugin):
+    """A number is not a time here (pydantic's lax parsing would take it as a Unix time)."""
+    rse_user("erin")
+    enable_plugin("blog")
+    client = rse_client_for("erin")
+    made = client.post(
+        "/api/v1/blog/posts", json={"title": "T", "body": "B", "status": "draft"}
+    ).json()
+    refused = client.patch(f"/api/v1/blog/posts/{made['id']}", json={"publish_at": 0})
+    assert refused.status_code == 422 and "publish_at" in refused.json()["error"]["fields"]

@@ -270,6 +270,7 @@ POST_LINKS = {
     "DeletePost": ApiLink("feed.deletePost", {"post_id": "$response.body#/id"}),
     "CommentOnPost": ApiLink("createComment", {"content_id": "$response.body#/content_id"}),
     "LikePost": ApiLink("react", {"content_id": "$response.body#/content_id"}),
+    "ReportPost": ApiLink("core.reportContent", {"content_id": "$response.body#/content_id"}),
 }
 
 
