@@ -184,6 +184,19 @@ def _case(
     return Case(content, comment, session.get(User, author_id), reports, hidden)  # type: ignore[arg-type]
 
 
+def _moderates(
+    session: Session,
+    content_id: int,
+    principals: frozenset[str],
+    space_ids: Collection[int],
+    community: bool,
+) -> bool:
+    found = select(Content.id).where(
+        Content.id == content_id, moderated_filter(principals, space_ids, community)
+    )
+    return session.scalar(found) is not None
+
+
 def case_of(
     session: Session,
     report_id: int,
@@ -194,14 +207,9 @@ def case_of(
     """The case a report belongs to (with every open report on the same thing), if the
     moderator decides on it; NotFound otherwise."""
     report = session.get(Report, report_id)
-    if report is None:
-        raise NotFound("No such report.")
-    allowed = session.scalar(
-        select(Content.id).where(
-            Content.id == report.content_id, moderated_filter(principals, space_ids, community)
-        )
-    )
-    if allowed is None:
+    if report is None or not _moderates(
+        session, report.content_id, principals, space_ids, community
+    ):
         raise NotFound("No such report.")
     reports = session.execute(
         select(Report, User)
@@ -233,14 +241,9 @@ def case_of_decision(
     """The item or comment a past decision was about (to restore what it hid), if the
     moderator decides on it; NotFound otherwise."""
     decision = session.get(Decision, decision_id)
-    if decision is None:
-        raise NotFound("No such decision.")
-    allowed = session.scalar(
-        select(Content.id).where(
-            Content.id == decision.content_id, moderated_filter(principals, space_ids, community)
-        )
-    )
-    if allowed is None:
+    if decision is None or not _moderates(
+        session, decision.content_id, principals, space_ids, community
+    ):
         raise NotFound("No such decision.")
     return _case(session, decision.content_id, decision.comment_id, [])
 

@@ -353,7 +353,6 @@ def add_file(
     )
     if session.scalar(folders_here) is not None:
         raise Conflict({"file": N_("A folder here already has this name.")})
-    now = utcnow()
     content = publish(
         session,
         plugin="files",
@@ -365,12 +364,29 @@ def add_file(
         audience=None if library.space else f"user:{author.id}",
         announce=library.space is not None,
     )
+    return _first_version(session, content, library, author, clean, blob, folder=folder), True
+
+
+def _first_version(
+    session: Session,
+    content: Content,
+    library: Library,
+    author: User,
+    name: str,
+    blob: Blob,
+    *,
+    folder: Folder | None = None,
+    attached_to: int | None = None,
+    comment_id: int | None = None,
+) -> File:
+    """A new file's row and its version 1, for its published item."""
+    now = utcnow()
     row = File(
         content_id=content.id,
         space_id=library.space.id if library.space else None,
         owner_id=None if library.space else library.owner.id,  # type: ignore[union-attr]
         folder_id=folder.id if folder else None,
-        name=clean,
+        name=name,
         version=1,
         sha256=blob.sha256,
         size=blob.size,
@@ -378,6 +394,8 @@ def add_file(
         created_at=now,
         updated_by=author.id,
         updated_at=now,
+        attached_to=attached_to,
+        comment_id=comment_id,
     )
     session.add(row)
     session.flush()
@@ -388,13 +406,13 @@ def add_file(
             number=1,
             sha256=blob.sha256,
             size=blob.size,
-            name=clean,
+            name=name,
             author_id=author.id,
             created_at=now,
         )
     )
     searchable(session, row, blob)
-    return row, True
+    return row
 
 
 def add_version(
@@ -632,7 +650,6 @@ def attach(
     if (count or 0) >= MAX_ATTACHMENTS:
         raise ValidationError({"file": N_("An item takes at most 20 attachments.")})
     lib = host_library(session, host, author)
-    now = utcnow()
     content = publish(
         session,
         plugin="files",
@@ -644,38 +661,9 @@ def attach(
         parent=host,
         parent_comment_id=comment_id,
     )
-    row = File(
-        content_id=content.id,
-        space_id=lib.space.id if lib.space else None,
-        owner_id=None if lib.space else author.id,
-        folder_id=None,
-        name=clean,
-        version=1,
-        sha256=blob.sha256,
-        size=blob.size,
-        created_by=author.id,
-        created_at=now,
-        updated_by=author.id,
-        updated_at=now,
-        attached_to=host.id,
-        comment_id=comment_id,
+    return _first_version(
+        session, content, lib, author, clean, blob, attached_to=host.id, comment_id=comment_id
     )
-    session.add(row)
-    session.flush()
-    content.url = f"/files/{row.id}"
-    session.add(
-        Version(
-            file_id=row.id,
-            number=1,
-            sha256=blob.sha256,
-            size=blob.size,
-            name=clean,
-            author_id=author.id,
-            created_at=now,
-        )
-    )
-    searchable(session, row, blob)
-    return row
 
 
 def attachments(session: Session, host_id: int) -> list[Shown]:
