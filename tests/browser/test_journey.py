@@ -628,6 +628,21 @@ def test_ask_an_expert_from_a_question(server, browser):
     context.close()
 
 
+def found_by_word(page, server, word, name, seconds=60):
+    """The search result named ``name`` for ``word``, once the background preview job and the
+    indexer have run (seconds on a machine busy with another test run)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        page.goto(f"{server}/search?q={word}")
+        hit = page.locator("main a", has_text=name)
+        if hit.count() or time.monotonic() > deadline:
+            assert hit.count() == 1, f"{name} not found by {word!r}"
+            return hit.first
+        page.wait_for_timeout(500)
+
+
 def test_upload_two_files_a_new_version_and_restore_the_old_one(server, browser):
     """Drop two files on a space's library (a progress bar each), upload a new version of
     one from its page, restore the first version, and find the new file by a word inside."""
@@ -643,10 +658,27 @@ def test_upload_two_files_a_new_version_and_restore_the_old_one(server, browser)
             {"name": "audit-notes.txt", "mimeType": "text/plain", "buffer": b"first notes"},
         ],
     )  # fmt: skip
+    # The uploads are held until both progress bars show (the page reloads once both are in).
+    held = []
+    page.route("**/files/spaces/kubernetes-guild/upload", lambda route: held.append(route))
     page.click("#files-upload button:has-text('Upload')")
     page.locator(".files-progress progress").nth(1).wait_for()
+    assert page.locator(".files-progress li").count() == 2
+    for route in held:
+        route.continue_()
+    page.unroute("**/files/spaces/kubernetes-guild/upload")
     # Both done: the page reloads with them listed.
     page.locator(".files-table a", has_text="ingress-audit.pdf").wait_for()
+    # A file dropped on the library, as from the desktop, is uploaded the same way.
+    page.evaluate(
+        """() => {
+            const dropped = new DataTransfer();
+            dropped.items.add(new File(["dropped"], "dropped-notes.txt", {type: "text/plain"}));
+            document.querySelector("#files-upload").dispatchEvent(
+                new DragEvent("drop", {dataTransfer: dropped, bubbles: true, cancelable: true}));
+        }"""
+    )
+    page.locator(".files-table a", has_text="dropped-notes.txt").wait_for()
     page.locator(".files-table a", has_text="audit-notes.txt").click()
     page.set_input_files(
         "#version-input", {"name": "notes-v2.txt", "mimeType": "text/plain", "buffer": b"second"}
@@ -662,13 +694,8 @@ def test_upload_two_files_a_new_version_and_restore_the_old_one(server, browser)
         page.click(".files-actions a:has-text('Download')")
     with open(download.value.path(), "rb") as fh:
         assert fh.read() == b"first notes"
-    # The PDF's words are searchable once its preview job has run.
-    for _attempt in range(40):
-        page.goto(f"{server}/search?q=quokka")
-        if page.locator("main a", has_text="ingress-audit.pdf").count():
-            break
-        page.wait_for_timeout(250)
-    assert page.locator("main a", has_text="ingress-audit.pdf").count() == 1
+    # The PDF's words are searchable once its preview job has run (and the indexer after it).
+    found_by_word(page, server, "quokka", "ingress-audit.pdf")
     # Attach a PDF to a post of the guild, and find it by a word inside.
     page.goto(f"{server}/spaces/kubernetes-guild")
     page.fill("#feed-body-kubernetes-guild", "The capacity plan for next year, attached")
@@ -683,12 +710,7 @@ def test_upload_two_files_a_new_version_and_restore_the_old_one(server, browser)
     )  # fmt: skip
     page.click(".files-attachments button:has-text('Attach')")
     page.locator(".files-attachments a", has_text="capacity-plan.pdf").wait_for()
-    for _attempt in range(40):
-        page.goto(f"{server}/search?q=narwhal")
-        if page.locator("main a", has_text="capacity-plan.pdf").count():
-            break
-        page.wait_for_timeout(250)
-    page.locator("main a", has_text="capacity-plan.pdf").first.click()
+    found_by_word(page, server, "narwhal", "capacity-plan.pdf").click()
     assert "The capacity plan" in page.locator("main").inner_text()  # attached to the post
     assert errors == []
     context.close()

@@ -421,3 +421,28 @@ def test_files_attached_to_a_comment_are_shown_under_it_and_go_with_it(rse_app, 
     assert ann.get(f"/files/{file_id}/download").status_code == 404
     assert ann.get("/api/v1/search", params={"q": "axolotl"}).json()["hits"] == []
     assert "venue.docx" not in ann.get(post["url"]).text
+
+
+def test_every_plugin_s_item_page_takes_attachments(rse_app, people):
+    """Blog posts, questions and events show their author "Attach files" with no code of
+    their own: the core's render_social calls the hook on every item page."""
+    ann, bob = people["ann"], people["bob"]
+    for plugin in ("blog", "qa", "events"):
+        enable(rse_app, plugin)
+    pages = [
+        ann.post(
+            "/api/v1/blog/posts", json={"title": "T", "body": "B", "status": "published"}
+        ).json()["url"],
+        ann.post("/api/v1/qa/questions", json={"title": "Which printer works?"}).json()["url"],
+        ann.post(
+            "/api/v1/events",
+            json={
+                "title": "Offsite",
+                "starts_at": "2030-01-07T10:00",
+                "ends_at": "2030-01-07T11:00",
+            },
+        ).json()["url"],
+    ]
+    for url in pages:
+        assert "Attach files" in ann.get(url).text, url
+        assert "Attach files" not in bob.get(url).text, url
