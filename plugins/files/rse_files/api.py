@@ -33,7 +33,7 @@ from rse_core import (
 )
 
 from . import service, uploads, views, web
-from .models import Blob, File, Version
+from .models import Blob, File
 
 
 class PersonOut(ApiShape):
@@ -296,13 +296,10 @@ async def api_download(request: Request, query: DownloadQuery) -> Response:
     """GET /api/v1/files/{id}/download?version=."""
     with runtime(request).db.read() as session:
         row = _readable(session, request)
-        sha, name = row.sha256, row.name
-        if query.version is not None and query.version != row.version:
-            version = session.get(Version, (row.id, query.version))
-            if version is None:
-                raise ApiError(404, "not_found", "No such version.")
-            sha, name = version.sha256, version.name
-        blob = session.get(Blob, sha)
+        try:
+            blob, name = service.version_bytes(session, row, query.version)
+        except NotFound:
+            raise ApiError(404, "not_found", "No such version.") from None
     return web.file_response(request, blob, name)
 
 

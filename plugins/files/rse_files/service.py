@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased
@@ -503,6 +504,18 @@ def versions(session: Session, row: File) -> list[tuple[Version, User]]:
 # -- reading ---------------------------------------------------------------------------------
 
 
+def version_bytes(session: Session, row: File, number: int | None) -> tuple[Blob, str]:
+    """The blob and name of a file's version ``number`` (None: the current one); NotFound
+    for a number it never had."""
+    sha, name = row.sha256, row.name
+    if number is not None and number != row.version:
+        version = session.get(Version, (row.id, number))
+        if version is None:
+            raise NotFound("No such version.")
+        sha, name = version.sha256, version.name
+    return session.get(Blob, sha), name  # type: ignore[return-value]
+
+
 def readable(session: Session, file_id: int, principals: frozenset[str]) -> File:
     """A live file the reader may see; NotFound otherwise (also for one in the trash)."""
     row = session.get(File, file_id)
@@ -668,37 +681,32 @@ def attach(
 
 def attachments(session: Session, host_id: int) -> list[Shown]:
     """The files attached to an item itself (live ones), oldest first."""
-    rows = session.scalars(
-        select(File)
-        .join(Content, Content.id == File.content_id)
-        .where(
-            File.attached_to == host_id,
-            File.comment_id.is_(None),
-            File.deleted_at.is_(None),
-            Content.deleted_at.is_(None),
+    return shown(session, _attached(session, host_id, File.comment_id.is_(None), MAX_ATTACHMENTS))
+
+
+def _attached(session: Session, host_id: int, which: Any, limit: int) -> list[File]:
+    """Live files attached to an item (``which``: to the item itself, or to comments)."""
+    return list(
+        session.scalars(
+            select(File)
+            .join(Content, Content.id == File.content_id)
+            .where(
+                File.attached_to == host_id,
+                which,
+                File.deleted_at.is_(None),
+                Content.deleted_at.is_(None),
+            )
+            .order_by(File.id)
+            .limit(limit)
         )
-        .order_by(File.id)
-        .limit(MAX_ATTACHMENTS)
     )
-    return shown(session, rows)
 
 
 def comment_attachments(
     session: Session, host_id: int, comment_ids: list[int]
 ) -> dict[int, list[Shown]]:
     """The files attached to these comments of an item, by comment (one query and two)."""
-    rows = session.scalars(
-        select(File)
-        .join(Content, Content.id == File.content_id)
-        .where(
-            File.attached_to == host_id,
-            File.comment_id.in_(comment_ids),
-            File.deleted_at.is_(None),
-            Content.deleted_at.is_(None),
-        )
-        .order_by(File.id)
-        .limit(MAX_ATTACHMENTS * 50)
-    )
+    rows = _attached(session, host_id, File.comment_id.in_(comment_ids), MAX_ATTACHMENTS * 50)
     found: dict[int, list[Shown]] = {}
     for item in shown(session, rows):
         found.setdefault(item.file.comment_id, []).append(item)  # type: ignore[arg-type]

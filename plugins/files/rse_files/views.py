@@ -37,7 +37,7 @@ from rse_core import (
 )
 
 from . import service, uploads, web
-from .models import Blob, Folder, Version
+from .models import Blob, Folder
 from .storage import thumbnail_key
 
 SCAN_DOWN = N_("Files cannot be checked for viruses right now: try again in a moment.")
@@ -312,13 +312,7 @@ async def download(request: Request) -> Response:
     number = parse_id(request.query_params.get("version"))
     with runtime(request).db.read() as session:
         row = service.readable(session, request.path_params["file_id"], principals(request))
-        sha, name = row.sha256, row.name
-        if number is not None and number != row.version:
-            version = session.get(Version, (row.id, number))
-            if version is None:
-                raise NotFound("No such version.")
-            sha, name = version.sha256, version.name
-        blob = session.get(Blob, sha)
+        blob, name = service.version_bytes(session, row, number)
     return web.file_response(request, blob, name, inline=request.query_params.get("inline") == "1")
 
 
