@@ -455,6 +455,24 @@ def jobs_list(status: str | None, as_json: bool) -> None:
     console.print(table)
 
 
+@cli.group()
+def digests() -> None:
+    """The e-mail digests employees chose."""
+
+
+@digests.command("send")
+@click.option("--all", "everyone", is_flag=True, help="Send to every subscriber now, due or not.")
+def digests_send(everyone: bool) -> None:
+    """Queue the digests due now (the hourly job core.digest does it; this is for a trial or
+    a catch-up); a worker or the web process then mails them."""
+    from .db import utcnow
+    from .digests import send_due
+
+    rt = _runtime()
+    sent = send_due(rt, utcnow(), everyone=everyone)
+    click.echo(f"{sent} digest(s) queued")
+
+
 @jobs.command("retry")
 @click.argument("ids", nargs=-1, type=int)
 @click.option("--all-failed", is_flag=True, help="Retry every failed job.")

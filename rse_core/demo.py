@@ -36,6 +36,7 @@ def load_demo(rt: Runtime, *, actor: str) -> tuple[bool, list[str]]:
         rt.plugins.hook.rse_demo_data(session=session, settings=rt.settings)
         _add_conversation(session)
         _add_report(session)
+        _add_community(session)
         set_meta(session, DEMO_KEY, "1")
     return True, demo_logins()
 
@@ -74,3 +75,55 @@ def _add_report(session: Session) -> None:
     ).scalar_one_or_none()
     if item is not None:
         file_report(session, david, item, None, "off-topic", "Is this the right place for it?")
+
+
+GUIDELINES = """Our intranet is where we work in the open. A few rules keep it useful for everyone.
+
+## Share
+- **Post where it helps**: in the space of the team or project it concerns; company-wide when
+  everyone should know.
+- **Write for a newcomer**: a clear title, the context, a link to the document.
+- **Credit people**: mention colleagues with @name, thank them with a like or a praise.
+
+## Respect
+- Be kind and constructive; criticise ideas, never people.
+- No confidential customer data, no passwords, nothing you would not say in a meeting.
+- Report what breaks these rules ("Report" under any item): a community manager looks at it.
+
+Questions about these guidelines? Ask Chloé or Alice, our community managers.
+"""
+
+
+def _add_community(session: Session) -> None:
+    """The company guidelines, one company-wide item pinned on everyone's home, and two
+    digest subscriptions."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from .community import end_of, pin, save_guidelines
+    from .db import utcnow
+    from .digests import choose
+
+    chloe = get_user(session, "chloe")
+    if chloe is None:
+        return
+    save_guidelines(session, chloe, GUIDELINES)
+    item = session.execute(
+        select(Content)
+        .where(Content.audience == EVERYONE, Content.type.like("blog.%"))
+        .order_by(Content.id)
+        .limit(1)
+    ).scalar_one_or_none()
+    if item is None:
+        item = session.execute(
+            select(Content).where(Content.audience == EVERYONE).order_by(Content.id).limit(1)
+        ).scalar_one_or_none()
+    if item is not None:
+        until = (utcnow() + timedelta(days=30)).date().isoformat()
+        pin(session, chloe, item, None, end_of(until, ZoneInfo("UTC")))
+    # Two community managers read the daily digest (in data_dir/mail without an SMTP server).
+    for username, language in (("alice", "en"), ("chloe", "fr")):
+        if (person := get_user(session, username)) is not None:
+            sub = choose(session, person, "daily", language, base_url="http://127.0.0.1:8000")
+            if sub is not None:
+                sub.last_activity_id = 0  # the first one shows the demo's content

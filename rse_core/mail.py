@@ -8,6 +8,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 import uuid
+from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -23,12 +24,29 @@ MAIL_JOB = "core.mail"
 SMTP_TIMEOUT = 30  # seconds; a job's lease is longer
 
 
-def send_mail(session: Session, *, to: str, subject: str, text: str) -> None:
-    """Queue a plain-text mail to ``to``; it is sent once ``session`` commits."""
-    enqueue(session, MAIL_JOB, {"to": to, "subject": subject, "text": text})
+def send_mail(
+    session: Session,
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    headers: Mapping[str, str] | None = None,
+) -> None:
+    """Queue a plain-text mail to ``to``; it is sent once ``session`` commits. ``headers``
+    adds headers (``List-Unsubscribe``)."""
+    payload: dict[str, object] = {"to": to, "subject": subject, "text": text}
+    if headers:
+        payload["headers"] = dict(headers)
+    enqueue(session, MAIL_JOB, payload)
 
 
-def build_message(settings: Settings, to: str, subject: str, text: str) -> EmailMessage:
+def build_message(
+    settings: Settings,
+    to: str,
+    subject: str,
+    text: str,
+    headers: Mapping[str, str] | None = None,
+) -> EmailMessage:
     """The message as sent: UTF-8 text, with date and message id."""
     message = EmailMessage()
     message["From"] = settings.mail_from
@@ -37,6 +55,8 @@ def build_message(settings: Settings, to: str, subject: str, text: str) -> Email
     message["Date"] = formatdate(localtime=False)
     domain = settings.mail_from.rpartition("@")[2] or "localhost"
     message["Message-ID"] = make_msgid(domain=domain)
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(text)
     return message
 
@@ -75,7 +95,10 @@ def deliver(settings: Settings, message: EmailMessage) -> Path | None:
 def _mail_job(ctx: JobContext) -> None:
     settings = ctx.runtime.settings
     payload = ctx.payload
-    deliver(settings, build_message(settings, payload["to"], payload["subject"], payload["text"]))
+    message = build_message(
+        settings, payload["to"], payload["subject"], payload["text"], payload.get("headers")
+    )
+    deliver(settings, message)
 
 
 #: The core's mail job (declared by the core's ``rse_jobs``).

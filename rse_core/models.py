@@ -1,7 +1,9 @@
 """Every core table, imported together so ``Base.metadata`` is complete (for alembic's
 autogenerate and the schema drift test)."""
 
+from .community import Announcement
 from .content import Activity, Content, ContentTag, SearchOutbox
+from .digests import DigestSubscription
 from .enablement import PluginLogRow, PluginStateRow
 from .identity.models import (
     ApiToken,
@@ -17,16 +19,20 @@ from .identity.models import (
 )
 from .jobs.models import JobRow, JobScheduleRow
 from .meta import MetaRow
+from .moderation import Decision, Report
 from .notifications import Notification, NotificationPreference
 from .social import Comment, Follow, Reaction
 
 __all__ = [
     "Activity",
+    "Announcement",
     "ApiToken",
     "AuthSession",
     "Comment",
     "Content",
     "ContentTag",
+    "Decision",
+    "DigestSubscription",
     "FeedToken",
     "Follow",
     "JobRow",
@@ -40,6 +46,7 @@ __all__ = [
     "PluginLogRow",
     "PluginStateRow",
     "Reaction",
+    "Report",
     "SearchOutbox",
     "Space",
     "SpaceRequest",

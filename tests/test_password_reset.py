@@ -4,11 +4,9 @@ through SMTP (a server on loopback here) or, with none configured, into data_dir
 from __future__ import annotations
 
 import re
-import socket
 from email import message_from_bytes, policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from starlette.testclient import TestClient
 
 from rse_core.testing import TEST_PASSWORD, add_user, login, run_jobs
@@ -150,33 +148,6 @@ def test_a_link_expires_after_an_hour(rse_app, monkeypatch):
         assert client.get(f"/password/reset?token={stale}").status_code == 400
         assert client.get("/password/reset?token=forged.token").status_code == 400
         assert client.get(f"/password/reset?token={fresh}").status_code == 200
-
-
-class Inbox:
-    """An SMTP server on loopback that keeps what it receives."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # the name aiosmtpd calls
-        self.messages.append((envelope.rcpt_tos, envelope.content))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield controller, inbox
-    if not controller.loop.is_closed():  # a test may have stopped it already
-        controller.stop()
 
 
 def test_mail_goes_through_the_configured_smtp_server_and_waits_while_it_is_down(

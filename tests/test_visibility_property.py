@@ -1,5 +1,5 @@
-"""Property: every stream, the API, search, notifications and expertise ("who knows") show
-exactly the visible set.
+"""Property: every stream, the API, search, notifications, expertise ("who knows") and the
+e-mail digest show exactly the visible set.
 
 Hypothesis generates spaces (visibility), memberships and items (audience, owning plugin),
 then a change of visibility or membership, and each plugin's rollout state (disabled, for
@@ -18,12 +18,15 @@ import random
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import func, select
 
-from rse_core.content import publish
+from rse_core.content import Activity, publish
+from rse_core.digests import collect
 from rse_core.identity.accounts import get_user
 from rse_core.identity.models import Membership, Space
 from rse_core.notifications import notify_mentions
 from rse_core.runtime import change_plugin
+from rse_core.social import follow
 from rse_core.testing import app_with_clients, wait_for_index
 
 USERS = ("u0", "u1", "u2", "u3")
@@ -109,6 +112,9 @@ def test_streams_api_and_notifications_show_exactly_the_visible_set(
             spaces[where]["members"].add(item["author"])
     with db.write() as session:
         users = {name: get_user(session, name) for name in USERS}
+        mark = session.scalar(select(func.max(Activity.id))) or 0  # the run's digests start here
+        for user in users.values():  # everyone follows the run's tag: the digest holds it all
+            follow(session, user, f"tag:{prefix}k")
         rows = []
         for i, spec in enumerate(spaces):
             row = Space(
@@ -196,6 +202,14 @@ def test_streams_api_and_notifications_show_exactly_the_visible_set(
             listed = f"{prefix}k" in {t["topic"] for t in topics}
             # (a profile lists 20 topics: earlier runs' may crowd this one out, never leak it)
             assert listed == (author in wrote) or (author in wrote and len(topics) == 20)
+        # The digest: what they may see, not what they wrote.
+        with db.read() as session:
+            digest = collect(session, get_user(session, reader), mark)
+        assert {e.content.title for e in digest.entries} == {
+            f"{prefix}{n}"
+            for n, item in enumerate(items)
+            if f"{prefix}{n}" in expected and item["author"] != reader
+        }, reader
         notes = client.get("/api/v1/notifications?limit=100").json()["items"]
         mentioned = {
             n["content"]["title"]

@@ -33,8 +33,20 @@ CSRF_COOKIE = "rse_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# /feeds/ carries its own secret in the URL (feed readers have no session).
-PUBLIC_PREFIXES = ("/login", "/static/", "/favicon.ico", "/feeds/", "/language", "/password/")
+# /feeds/ and /digest/unsubscribe/ carry their own secret in the URL (feed readers and mail
+# clients have no session).
+PUBLIC_PREFIXES = (
+    "/login",
+    "/static/",
+    "/favicon.ico",
+    "/feeds/",
+    "/language",
+    "/password/",
+    "/digest/unsubscribe/",
+)
+# A mail client's one-click unsubscribe (RFC 8058) POSTs without cookies: the signed token in
+# the URL is its authority, and all it can do is stop its owner's digest.
+CSRF_EXEMPT_PREFIXES = ("/digest/unsubscribe/",)
 MAX_FORM_BYTES = 25 * 1024 * 1024
 
 
@@ -146,7 +158,11 @@ class CSRFMiddleware:
         valid_cookie = len(cookie_token) == 43
         token = cookie_token if valid_cookie else secrets.token_urlsafe(32)
         conn.state.csrf_token = token
-        if scope["method"] not in SAFE_METHODS and getattr(conn.state, "auth", None) != "token":
+        if (
+            scope["method"] not in SAFE_METHODS
+            and getattr(conn.state, "auth", None) != "token"
+            and not scope["path"].startswith(CSRF_EXEMPT_PREFIXES)
+        ):
             if not _origin_ok(scope):
                 await _forbidden(scope, receive, send, "bad_origin")
                 return

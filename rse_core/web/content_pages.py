@@ -3,6 +3,7 @@ comments/reactions/follows API. Every action first checks that the reader can se
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from markupsafe import Markup
@@ -13,7 +14,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from .. import community
 from ..content import Content, get_visible
+from ..db import utcnow
 from ..identity.models import Membership, Space, User
 from ..markdown import render_markdown
 from ..moderation import REASONS
@@ -34,12 +37,14 @@ from ..social import (
 )
 from ..validation import ValidationError
 from . import parse_id
+from .community_pages import pin_places
 from .context import active_plugins, can, current_user, principals, runtime, write
 from .contract import WHITESPACE, Body, Link, Shape, Text, api, api_routes
 from .errors import ApiError
 from .forms import form_dict
 from .stream import item_actions
 from .templating import render, render_fragment
+from .times import time_zone
 
 
 def load_content(request: Request) -> Content:
@@ -108,6 +113,8 @@ def render_social(request: Request, content: Content) -> Markup:
             for c, u in comments_for(session, content.id)
         ]
         likes = reaction_summary(session, [content.id], me.id)[content.id]
+        places = pin_places(request, session, content)
+        pins = community.pins_of(session, content.id) if places else []
     return render_fragment(
         request,
         "content/_social.html",
@@ -128,6 +135,9 @@ def render_social(request: Request, content: Content) -> Markup:
             ],
             "comment_extras": _comment_extras(request, content, [c for c, _u, _m in comments]),
             "report_reasons": REASONS,
+            "pin_places": places,
+            "pins": pins,
+            "pin_default": (utcnow().astimezone(time_zone(request)).date() + timedelta(days=7)),
         },
     )
 

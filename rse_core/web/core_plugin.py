@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.routing import BaseRoute
 
+from ..digests import DIGEST
 from ..expertise import CORE_KINDS, REBUILD_JOB
 from ..hookspecs import hookimpl
 from ..hooktypes import EvidenceKind, Job, NavItem, Permission
@@ -22,7 +23,9 @@ from . import (
     admin,
     api,
     auth,
+    community_pages,
     content_pages,
+    digest_pages,
     expertise_pages,
     jobs_admin,
     moderation_pages,
@@ -57,6 +60,8 @@ def rse_routes(settings: Settings) -> list[BaseRoute]:
         *jobs_admin.PAGE_ROUTES,
         *users_admin.ROUTES,
         *moderation_pages.PAGE_ROUTES,
+        *community_pages.PAGE_ROUTES,
+        *digest_pages.ROUTES,
     ]
 
 
@@ -70,6 +75,8 @@ def rse_api_routes(settings: Settings) -> list[BaseRoute]:
         *expertise_pages.API_ROUTES,
         *notifications_pages.API_ROUTES,
         *moderation_pages.API_ROUTES,
+        *community_pages.API_ROUTES,
+        *digest_pages.API_ROUTES,
         *search_pages.API_ROUTES,
         *admin.API_ROUTES,
         *jobs_admin.API_ROUTES,
@@ -79,8 +86,8 @@ def rse_api_routes(settings: Settings) -> list[BaseRoute]:
 
 @hookimpl
 def rse_jobs() -> list[Job]:
-    """The core's background jobs: sending mail, rebuilding expertise."""
-    return [MAIL, REBUILD_JOB]
+    """The core's background jobs: sending mail and digests, rebuilding expertise."""
+    return [MAIL, DIGEST, REBUILD_JOB]
 
 
 @hookimpl

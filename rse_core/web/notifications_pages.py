@@ -17,6 +17,7 @@ from . import parse_id
 from .atom import AtomEntry, atom_response
 from .context import current_user, principals, public_base, runtime, write
 from .contract import Body, Id, Limit, Query, Shape, api, api_routes
+from .digest_pages import digest_context
 from .forms import form_dict
 from .templating import render
 
@@ -82,10 +83,16 @@ async def preferences_page(request: Request) -> Response:
         return RedirectResponse("/notifications/settings?saved=1", status_code=303)
     with runtime(request).db.read() as session:
         prefs = notes.preferences(session, me.id)
+        digest = digest_context(request, session)
     return render(
         request,
         "notifications/settings.html",
-        {"prefs": prefs, "kinds": notes.KINDS, "saved": request.query_params.get("saved")},
+        {
+            "prefs": prefs,
+            "kinds": notes.KINDS,
+            "saved": request.query_params.get("saved"),
+            **digest,
+        },
     )
 
 

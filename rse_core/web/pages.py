@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from .community_pages import pinned_context
 from .context import active_plugins, runtime
 from .stream import render_items
 from .templating import render
@@ -36,6 +37,7 @@ async def home(request: Request) -> Response:
             "stream_html": stream_html,
             "newest": newest,
             "following": request.query_params.get("following") == "1",
+            **pinned_context(request, None),
         },
     )
 

@@ -20,6 +20,7 @@ from ..identity.models import JOIN_POLICIES, VISIBILITIES, Space
 from ..permissions import GRANTABLE_ROLES, can_read_space, load_access, overrides, set_override
 from ..social import followed
 from ..validation import ValidationError
+from .community_pages import pinned_context
 from .context import access, active_in_space, can, current_user, runtime, write
 from .forms import form_dict
 from .stream import render_items
@@ -144,6 +145,7 @@ async def space_home(request: Request) -> Response:
     ctx = space_context(request, space, "Home")
     if ctx["readable"]:
         ctx["stream_html"], _next, ctx["newest"] = render_items(request, space=space.slug)
+        ctx.update(pinned_context(request, space))
         ctx["composers"] = runtime(request).plugins.collect(
             "rse_stream_composer",
             active_in_space(request, space.id),

@@ -22,7 +22,7 @@ from .context import active_plugins, current_user, principals, runtime
 from .flash import COOKIE as FLASH_COOKIE
 from .flash import pending_flash
 from .names import who
-from .times import when
+from .times import day, when
 
 CORE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -81,8 +81,9 @@ def unread_notifications(request: Request) -> int:
 
 def request_callables(request: Request) -> dict[str, Any]:
     """What templates call for this reader: ``_``/``gettext``/``ngettext`` in their language,
-    ``lang``, ``when(dt)`` for a time ("5 minutes ago", exact local time on hover) and
-    ``who(entry)`` for the people of a folded stream entry ("Bruno and 2 others").
+    ``lang``, ``when(dt)`` for a time ("5 minutes ago", exact local time on hover),
+    ``day(dt, end=False)`` for a local date and ``who(entry)`` for the people of a folded
+    stream entry ("Bruno and 2 others").
 
     Built once per request: a stream page renders a fragment per entry."""
     made = getattr(request.state, "rse_callables", None)
@@ -95,7 +96,10 @@ def request_callables(request: Request) -> dict[str, Any]:
     def who_for(entry: Any) -> Markup:
         return who(request, entry)
 
-    made = {**template_callables(request), "when": when_for, "who": who_for}
+    def day_for(moment: Any, end: bool = False) -> str:
+        return day(request, moment, end=end)
+
+    made = {**template_callables(request), "when": when_for, "who": who_for, "day": day_for}
     request.state.rse_callables = made
     return made
 

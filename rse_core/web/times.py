@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_datetime, format_timedelta
+from babel.dates import format_date, format_datetime, format_timedelta
 from markupsafe import Markup, escape
 from starlette.requests import HTTPConnection
 
@@ -44,6 +44,16 @@ def time_zone(conn: HTTPConnection) -> ZoneInfo:
     user = current_user(conn)
     chosen = getattr(user, "time_zone", "") if user is not None else ""
     return _zone(chosen) or _zone(runtime(conn).settings.time_zone) or ZoneInfo("UTC")
+
+
+def day(conn: HTTPConnection, moment: datetime, *, end: bool = False) -> str:
+    """The reader's local date of ``moment`` ("7 Dec 2026"); with ``end``, of the instant
+    before it (a period that ends at midnight ends on the day before)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    if end:
+        moment -= timedelta(microseconds=1)
+    return format_date(moment.astimezone(time_zone(conn)).date(), "medium", locale=language(conn))
 
 
 def when(conn: HTTPConnection, moment: datetime | None, *, relative: bool = True) -> Markup:
