@@ -456,6 +456,23 @@ def jobs_list(status: str | None, as_json: bool) -> None:
 
 
 @cli.group()
+def adoption() -> None:
+    """The adoption figures of /admin/adoption."""
+
+
+@adoption.command("rollup")
+def adoption_rollup() -> None:
+    """Compute the adoption figures now (the nightly job core.adoption does it)."""
+    from .adoption import rollup
+
+    summary = rollup(_runtime())
+    click.echo(
+        f"{summary['weeks']} week(s) computed; {summary['contributors_ever']} of "
+        f"{summary['employees']} people contributed at least once"
+    )
+
+
+@cli.group()
 def digests() -> None:
     """The e-mail digests employees chose."""
 

@@ -95,6 +95,8 @@ class Activity(Base):
         Index("ix_rse_activity_actor", "actor_id", "id"),
         Index("ix_rse_activity_space", "space_id", "id"),
         Index("ix_rse_activity_content", "content_id", "id"),
+        # The adoption rollups read the log a week at a time (core_0023).
+        Index("ix_rse_activity_created", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

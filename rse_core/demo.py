@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import random
+from datetime import datetime, timedelta
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .content import Content
-from .enablement import EVERYONE, set_enablement
+from .adoption import UserDay, rollup
+from .content import Activity, Content
+from .db import utcnow
+from .enablement import EVERYONE, PluginLogRow, set_enablement
 from .identity.accounts import get_user
 from .identity.demo import demo_logins
+from .identity.models import User
 from .meta import get_meta, set_meta
 from .runtime import Runtime
 from .social import add_comment, react
@@ -37,7 +44,9 @@ def load_demo(rt: Runtime, *, actor: str) -> tuple[bool, list[str]]:
         _add_conversation(session)
         _add_report(session)
         _add_community(session)
+        _add_history(session, utcnow())
         set_meta(session, DEMO_KEY, "1")
+    rollup(rt)  # the adoption dashboard's figures, at once
     return True, demo_logins()
 
 
@@ -97,7 +106,6 @@ Questions about these guidelines? Ask Chloé or Alice, our community managers.
 def _add_community(session: Session) -> None:
     """The company guidelines, one company-wide item pinned on everyone's home, and two
     digest subscriptions."""
-    from datetime import timedelta
     from zoneinfo import ZoneInfo
 
     from .community import end_of, pin, save_guidelines
@@ -127,3 +135,50 @@ def _add_community(session: Session) -> None:
             sub = choose(session, person, "daily", language, base_url="http://127.0.0.1:8000")
             if sub is not None:
                 sub.last_activity_id = 0  # the first one shows the demo's content
+
+
+HISTORY_WEEKS = 6
+
+
+def _add_history(session: Session, now: datetime) -> None:
+    """Six weeks of history for the adoption dashboard: the demo's activity spread over them
+    in the order it was written, people's visits on most working days, and two rollout
+    phases: questions and answers piloted in one space and then opened to everyone, files
+    opened to everyone three weeks ago (every other plugin was there from the start)."""
+    start = now - timedelta(weeks=HISTORY_WEEKS)
+    activities = list(session.scalars(select(Activity).order_by(Activity.id)))
+    span = now - timedelta(hours=1) - start
+    first_at: dict[int, datetime] = {}
+    for n, activity in enumerate(activities):
+        activity.created_at = start + span * (n + 1) / (len(activities) + 1)
+        first_at.setdefault(activity.content_id, activity.created_at)
+    for content in session.scalars(select(Content).where(Content.id.in_(list(first_at)))):
+        content.created_at = first_at[content.id]
+    logs = {row.name: row for row in session.scalars(select(PluginLogRow))}
+    for row in logs.values():
+        row.at = start - timedelta(days=7)
+    question = next((a for a in activities if a.plugin == "qa" and a.space_id), None)
+    if question is not None and "qa" in logs:
+        pilot = logs["qa"]
+        pilot.audience = json.dumps([f"space:{question.space_id}"])
+        pilot.at = question.created_at - timedelta(days=2)
+        opened = min(pilot.at + timedelta(days=14), now - timedelta(days=3))
+        session.add(
+            PluginLogRow(
+                name="qa",
+                action="enable",
+                audience=json.dumps([EVERYONE]),
+                previous=pilot.audience,
+                actor="alice",
+                at=opened,
+            )
+        )
+    if "files" in logs:
+        logs["files"].at = now - timedelta(weeks=3)
+    chance = random.Random(2026)
+    for user_id in session.scalars(select(User.id)):
+        day = start.date()
+        while day <= now.date():
+            if day.weekday() < 5 and chance.random() < 0.8:
+                session.merge(UserDay(day=day, user_id=user_id, visited=True, contributions=0))
+            day += timedelta(days=1)

@@ -1,6 +1,14 @@
 """Every core table, imported together so ``Base.metadata`` is complete (for alembic's
 autogenerate and the schema drift test)."""
 
+from .adoption import (
+    AdoptionActive,
+    AdoptionPhase,
+    AdoptionSpaceWeek,
+    AdoptionTop,
+    AdoptionWeek,
+    UserDay,
+)
 from .community import Announcement
 from .content import Activity, Content, ContentTag, SearchOutbox
 from .digests import DigestSubscription
@@ -25,6 +33,11 @@ from .social import Comment, Follow, Reaction
 
 __all__ = [
     "Activity",
+    "AdoptionActive",
+    "AdoptionPhase",
+    "AdoptionSpaceWeek",
+    "AdoptionTop",
+    "AdoptionWeek",
     "Announcement",
     "ApiToken",
     "AuthSession",
@@ -51,5 +64,6 @@ __all__ = [
     "Space",
     "SpaceRequest",
     "User",
+    "UserDay",
     "UserSkill",
 ]

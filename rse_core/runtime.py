@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from .access_cache import AccessCache, watch_writes
+from .adoption import Visits
 from .db import Database
 from .enablement import PluginState, load_states, set_enablement
 from .expertise import Evaluator, watch_evidence
@@ -46,6 +47,8 @@ class Runtime:
         self.catalogs = Catalogs([path for _name, path in plugins.directories("locale")])
         self.indexer: Any = None  # the in-process BackgroundIndexer, when this process runs one
         self.job_worker: Any = None  # the in-process JobWorker, when this process runs one
+        #: Who this worker already counted as visiting today (adoption figures).
+        self.visits = Visits()
 
     @classmethod
     def create(

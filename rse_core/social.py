@@ -51,6 +51,7 @@ class Reaction(Base):
     """One person's reaction of one kind to one item."""
 
     __tablename__ = "rse_reaction"
+    __table_args__ = (Index("ix_rse_reaction_created", "created_at"),)  # adoption rollups
 
     content_id: Mapped[int] = mapped_column(
         ForeignKey("rse_content.id", ondelete="CASCADE"), primary_key=True

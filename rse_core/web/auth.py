@@ -11,16 +11,22 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 from http.cookies import SimpleCookie
+from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..adoption import record_visit
+from ..db import utcnow
 from ..i18n import COOKIE as LANGUAGE_COOKIE
 from ..i18n import LOCALES, N_
 from ..identity import sessions, throttle
@@ -29,6 +35,7 @@ from .context import generation, runtime, write
 from .errors import MESSAGES, error_json
 from .templating import render
 
+log = logging.getLogger(__name__)
 CSRF_COOKIE = "rse_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -123,10 +130,30 @@ class AuthMiddleware:
                     conn.state.session_token = token
         conn.state.user = user
         conn.state.auth = auth
+        if user is not None and not path.startswith("/static/"):
+            await _count_visit(runtime(conn), user.id)
         if user is None and not _is_public(path):
             await _unauthorised(scope, receive, send, "login_required")
             return
         await self.app(scope, receive, send)
+
+
+async def _count_visit(rt: Any, user_id: int) -> None:
+    """Count the person as having used the intranet today (adoption figures): one write at
+    their first request of the day on this worker."""
+    today = utcnow().date()
+    if not rt.visits.first_today(user_id, today):
+        return
+
+    def record() -> None:
+        with rt.db.write() as session:
+            record_visit(session, user_id, today)
+
+    try:
+        await run_in_threadpool(record)
+    except SQLAlchemyError:  # a figure is not worth a failed page: counted at the next one
+        log.warning("could not count a visit", exc_info=True)
+        rt.visits.forget(user_id)
 
 
 async def _unauthorised(scope: Scope, receive: Receive, send: Send, code: str) -> None:

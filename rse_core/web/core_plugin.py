@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.routing import BaseRoute
 
+from ..adoption import ADOPTION
 from ..digests import DIGEST
 from ..expertise import CORE_KINDS, REBUILD_JOB
 from ..hookspecs import hookimpl
@@ -21,6 +22,7 @@ from ..search.documents import Document, core_documents
 from ..settings import Settings
 from . import (
     admin,
+    adoption_pages,
     api,
     auth,
     community_pages,
@@ -60,6 +62,7 @@ def rse_routes(settings: Settings) -> list[BaseRoute]:
         *jobs_admin.PAGE_ROUTES,
         *users_admin.ROUTES,
         *moderation_pages.PAGE_ROUTES,
+        *adoption_pages.ROUTES,
         *community_pages.PAGE_ROUTES,
         *digest_pages.ROUTES,
     ]
@@ -86,8 +89,9 @@ def rse_api_routes(settings: Settings) -> list[BaseRoute]:
 
 @hookimpl
 def rse_jobs() -> list[Job]:
-    """The core's background jobs: sending mail and digests, rebuilding expertise."""
-    return [MAIL, DIGEST, REBUILD_JOB]
+    """The core's background jobs: sending mail and digests, the adoption figures,
+    rebuilding expertise."""
+    return [MAIL, DIGEST, ADOPTION, REBUILD_JOB]
 
 
 @hookimpl
@@ -139,6 +143,8 @@ def rse_nav_items(request: Request) -> list[NavItem]:
     ]
     if user.is_community_manager:
         items.append(NavItem("Moderation", "/moderation", 990))
+        if not user.is_admin:  # admins reach it from the administration's tabs
+            items.append(NavItem("Adoption", "/admin/adoption", 995))
     if user.is_admin:
         items.append(NavItem("Administration", "/admin/plugins", 1000))
     return items

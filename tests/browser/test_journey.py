@@ -490,6 +490,11 @@ PHONE_PAGES = [
     "/admin/plugins/feed",
     "/admin/jobs",
     "/admin/users",
+    "/admin/adoption",
+    "/admin/adoption?weeks=52&space=kubernetes-guild",
+    "/guidelines",
+    "/guidelines/edit",
+    "/moderation",
     "/bookmarks",
     "/bookmarks/import",
     "/feed/tags/kubernetes",
@@ -809,6 +814,44 @@ def test_report_a_post_then_the_community_manager_hides_and_restores_it(server, 
     assert other.goto(post_url).status == 200
     assert errors == [] and mod_errors == []
     for context in (author, reporter, manager):
+        context.close()
+
+
+def test_the_community_manager_reads_adoption_and_pins_an_announcement(server, browser):
+    """Chloé (a community manager in the demo) reads the adoption dashboard, sees the Q&A
+    pilot's effect, filters, downloads a CSV, then pins an item on everyone's home."""
+    manager, page, errors = sign_in(browser, server, "chloe")
+    page.click("nav.nav-wide a:has-text('Adoption')")
+    assert page.locator("svg.chart[role=img]").count() == 2
+    phases = page.locator("table.phases")
+    qa_rows = phases.locator("tr", has_text="qa")
+    assert qa_rows.count() == 2  # the pilot in a space, then everyone
+    assert "Kubernetes guild" in qa_rows.first.inner_text()
+    page.select_option("select[name=weeks]", "4")
+    page.select_option("select[name=plugin]", "feed")
+    page.click("form.filters button")
+    assert "weeks=4" in page.url and "plugin=feed" in page.url
+    with page.expect_download() as download:
+        page.click("a.csv[href*='table=phases']")
+    text = download.value.path().read_text(encoding="utf-8")
+    assert text.startswith("plugin,changed_at,audience") and "\nfeed," in text
+    # Guidelines, linked beside the composer; an announcement pinned on everyone's home.
+    page.goto(f"{server}/")
+    page.click(".guidelines-link a")
+    assert "Community guidelines" in page.locator("h1").inner_text()
+    page.goto(f"{server}/")
+    page.fill("#feed-body-home", "Office closed on Friday for the move")
+    page.click(".feed-composer button:has-text('Post')")
+    entry = page.locator("article.entry", has_text="Office closed on Friday")
+    entry.locator("a[href^='/feed/posts/']").first.click()
+    page.click("details.pin summary")
+    page.check("details.pin input[value=home]")
+    page.click("details.pin button:has-text('Pin')")
+    page.locator(".flash", has_text="Pinned.").wait_for()
+    reader, other, other_errors = sign_in(browser, server, "farid")
+    assert "Office closed on Friday" in other.locator(".announcements").inner_text()
+    assert errors == [] and other_errors == []
+    for context in (manager, reader):
         context.close()
 
 
