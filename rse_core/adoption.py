@@ -29,9 +29,12 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    case,
     delete,
     exists,
     func,
+    insert,
+    literal,
     select,
     update,
 )
@@ -87,14 +90,53 @@ class AdoptionWeek(Base):
 
 
 class AdoptionSpaceWeek(Base):
-    """A week's contributions and new items in one space."""
+    """A week's contributions, new items and items still unanswered in one space."""
 
     __tablename__ = "rse_adoption_space_week"
+    __table_args__ = (Index("ix_rse_adoption_space_week_space", "space_id", "week"),)
 
     week: Mapped[date] = mapped_column(Date, primary_key=True)
     space_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     contributions: Mapped[int] = mapped_column(Integer, default=0)
     items: Mapped[int] = mapped_column(Integer, default=0)
+    unanswered: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AdoptionSpaceTotal(Base):
+    """A space's contributions and new items over the last ``weeks`` weeks (the dashboard's
+    busiest and silent spaces, without summing weeks on each view)."""
+
+    __tablename__ = "rse_adoption_space_total"
+    __table_args__ = (Index("ix_rse_adoption_space_total_rank", "weeks", "contributions"),)
+
+    weeks: Mapped[int] = mapped_column(Integer, primary_key=True)
+    space_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contributions: Mapped[int] = mapped_column(Integer, default=0)
+    items: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AdoptionSpacePlugin(Base):
+    """A week's contributions in one space with one plugin (a space's own chart)."""
+
+    __tablename__ = "rse_adoption_space_plugin"
+    __table_args__ = (Index("ix_rse_adoption_space_plugin_space", "space_id", "week"),)
+
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    space_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plugin: Mapped[str] = mapped_column(String(40), primary_key=True)
+    contributions: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AdoptionSpaceActive(Base):
+    """How many of a space's members used the intranet, and contributed, in a week."""
+
+    __tablename__ = "rse_adoption_space_active"
+    __table_args__ = (Index("ix_rse_adoption_space_active_space", "space_id", "week"),)
+
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    space_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    active: Mapped[int] = mapped_column(Integer, default=0)
+    contributors: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AdoptionActive(Base):
@@ -215,9 +257,10 @@ def department_keys(session: Session) -> dict[str, str]:
     return {name: (name if name and count >= MIN_GROUP else OTHER) for name, count in sizes}
 
 
-def shown_departments(session: Session) -> list[str]:
-    """The departments a dashboard may filter by (those of :data:`MIN_GROUP` or more)."""
-    return sorted(k for k in set(department_keys(session).values()) if k != OTHER)
+def shown_departments(keys: dict[str, str]) -> list[str]:
+    """The departments a dashboard may filter by (those of :data:`MIN_GROUP` or more), from
+    :func:`department_keys`."""
+    return sorted(k for k in set(keys.values()) if k != OTHER)
 
 
 # -- the rollup --------------------------------------------------------------------------------
@@ -248,12 +291,12 @@ def _roll_week(session: Session, week: date, key_of: dict[int, str]) -> None:
 
     per_day: dict[tuple[date, int], int] = defaultdict(int)
     per_plugin: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-    per_space: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    per_space: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     for day, user_id, plugin, space_id, count in _contributions(session, start, end):
         per_day[(_day(day), user_id)] += count
         per_plugin[(plugin, key_of.get(user_id, OTHER))][0] += count
         if space_id is not None:
-            per_space[space_id][0] += count
+            per_space[(space_id, plugin)][0] += count
     answered = (
         exists()
         .where(Comment.content_id == Content.id, Comment.deleted_at.is_(None))
@@ -281,7 +324,8 @@ def _roll_week(session: Session, week: date, key_of: dict[int, str]) -> None:
         row[1] += count
         row[2] += int(unanswered or 0)
         if space_id is not None:
-            per_space[space_id][1] += count
+            per_space[(space_id, plugin)][1] += count
+            per_space[(space_id, plugin)][2] += int(unanswered or 0)
 
     days = [week + timedelta(days=n) for n in range(7)]
     session.execute(update(UserDay).where(UserDay.day.in_(days)).values(contributions=0))
@@ -301,6 +345,7 @@ def _roll_week(session: Session, week: date, key_of: dict[int, str]) -> None:
         )
     session.execute(delete(AdoptionWeek).where(AdoptionWeek.week == week))
     session.execute(delete(AdoptionSpaceWeek).where(AdoptionSpaceWeek.week == week))
+    session.execute(delete(AdoptionSpacePlugin).where(AdoptionSpacePlugin.week == week))
     if per_plugin:
         session.execute(
             insert(AdoptionWeek),
@@ -316,14 +361,31 @@ def _roll_week(session: Session, week: date, key_of: dict[int, str]) -> None:
                 for (plugin, department), (c, i, u) in per_plugin.items()
             ],
         )
-    if per_space:
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for (space_id, _plugin), counts in per_space.items():
+        for n, value in enumerate(counts):
+            totals[space_id][n] += value
+    if totals:
         session.execute(
             insert(AdoptionSpaceWeek),
             [
-                {"week": week, "space_id": space_id, "contributions": c, "items": i}
-                for space_id, (c, i) in per_space.items()
+                {
+                    "week": week,
+                    "space_id": space_id,
+                    "contributions": c,
+                    "items": i,
+                    "unanswered": u,
+                }
+                for space_id, (c, i, u) in totals.items()
             ],
         )
+    by_plugin = [
+        {"week": week, "space_id": space_id, "plugin": plugin, "contributions": c}
+        for (space_id, plugin), (c, _i, _u) in per_space.items()
+        if c
+    ]
+    if by_plugin:
+        session.execute(insert(AdoptionSpacePlugin), by_plugin)
 
 
 def _roll_active(session: Session, kind: str, start: date, end: date, keys: dict[str, str]):  # type: ignore[no-untyped-def]
@@ -351,6 +413,57 @@ def _roll_active(session: Session, kind: str, start: date, end: date, keys: dict
         AdoptionActive(kind=kind, start=start, department=key, active=a, contributors=c)
         for key, (a, c) in totals.items()
     )
+
+
+def _roll_space_active(session: Session, week: date) -> None:
+    """(Re)compute, for every space, how many members were active and contributed in a week:
+    the week's people first (one row each), then joined to their memberships and counted, so
+    no distinct count runs over the join."""
+    session.execute(delete(AdoptionSpaceActive).where(AdoptionSpaceActive.week == week))
+    people = (
+        select(
+            UserDay.user_id.label("user_id"),
+            func.max(case((UserDay.contributions > 0, 1), else_=0)).label("contributed"),
+        )
+        .where(UserDay.day >= week, UserDay.day < week + timedelta(days=7))
+        .group_by(UserDay.user_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Membership.space_id, func.count(), func.sum(people.c.contributed))
+        .join(people, people.c.user_id == Membership.user_id)
+        .group_by(Membership.space_id)
+    ).all()
+    if rows:
+        session.execute(
+            _insert(session)(AdoptionSpaceActive),
+            [
+                {"week": week, "space_id": space_id, "active": a, "contributors": int(c or 0)}
+                for space_id, a, c in rows
+            ],
+        )
+
+
+def _roll_space_totals(session: Session, this_week: date) -> None:
+    """Each space's totals over each window, summed once here from the weekly rows."""
+    session.execute(delete(AdoptionSpaceTotal))
+    for weeks in WINDOWS:
+        start = this_week - timedelta(weeks=weeks - 1)
+        summed = (
+            select(
+                literal(weeks),
+                AdoptionSpaceWeek.space_id,
+                func.sum(AdoptionSpaceWeek.contributions),
+                func.sum(AdoptionSpaceWeek.items),
+            )
+            .where(AdoptionSpaceWeek.week >= start)
+            .group_by(AdoptionSpaceWeek.space_id)
+        )
+        session.execute(
+            insert(AdoptionSpaceTotal).from_select(
+                ["weeks", "space_id", "contributions", "items"], summed
+            )
+        )
 
 
 def _roll_top(session: Session, this_week: date, key_of: dict[int, str]) -> None:
@@ -384,10 +497,7 @@ def _roll_top(session: Session, this_week: date, key_of: dict[int, str]) -> None
 
 
 def _members(audience: Iterable[str]):  # type: ignore[no-untyped-def]
-    """A subquery of the ids of the active people an audience (principals) reaches."""
-    audience = list(audience)
-    if EVERYONE in audience:
-        return select(User.id).where(User.is_active.is_(True))
+    """A query of the ids of the active people in the spaces of an audience (principals)."""
     spaces = [int(p.split(":", 1)[1]) for p in audience if p.startswith("space:")]
     return (
         select(Membership.user_id)
@@ -396,43 +506,80 @@ def _members(audience: Iterable[str]):  # type: ignore[no-untyped-def]
     )
 
 
-def _window(session: Session, people, start: date, end: date, plugin: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    """How many of ``people`` were active, their contributions, and their activities in
-    ``plugin``, between two days."""
-    active, contributions = session.execute(
-        select(
-            func.count(func.distinct(UserDay.user_id)),
-            func.coalesce(func.sum(UserDay.contributions), 0),
-        ).where(UserDay.day >= start, UserDay.day < end, UserDay.user_id.in_(people))
-    ).one()
-    in_plugin = session.scalar(
-        select(func.count()).where(
-            Activity.created_at >= _at(start),
-            Activity.created_at < _at(end),
-            Activity.plugin == plugin,
-            Activity.actor_id.in_(people),
-        )
+ZERO = {"people": 0, "active": 0, "contributions": 0, "plugin": 0}
+
+
+def _totals(session: Session, people, start: date, end: date, plugin: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """For ``people`` (a query of ids; None: everyone) between two days: how many they are,
+    how many were active, their contributions, their activities in ``plugin``."""
+    days = select(
+        func.count(func.distinct(UserDay.user_id)),
+        func.coalesce(func.sum(UserDay.contributions), 0),
+    ).where(UserDay.day >= start, UserDay.day < end)
+    in_plugin = select(func.count()).where(
+        Activity.created_at >= _at(start), Activity.created_at < _at(end), Activity.plugin == plugin
     )
-    return {"active": active, "contributions": int(contributions), "plugin": in_plugin or 0}
+    size = select(func.count()).select_from(User).where(User.is_active.is_(True))
+    if people is not None:
+        days = days.where(UserDay.user_id.in_(people))
+        in_plugin = in_plugin.where(Activity.actor_id.in_(people))
+        size = select(func.count()).select_from(people.subquery())
+    active, contributions = session.execute(days).one()
+    return {
+        "people": session.scalar(size) or 0,
+        "active": active,
+        "contributions": int(contributions),
+        "plugin": session.scalar(in_plugin) or 0,
+    }
+
+
+def _minus(whole: dict[str, int], part: dict[str, int]) -> dict[str, int]:
+    """The figures of a group without a group inside it (the counts are of people, each in
+    one group or the other, so they subtract)."""
+    return {key: max(0, whole[key] - part[key]) for key in whole}
 
 
 def _roll_phase(session: Session, log: PluginLogRow, today: date) -> None:
-    """A rollout phase's before and after, for the people it reached and everyone else."""
+    """A rollout phase's before and after, for the people it reached and everyone else.
+
+    Everyone's figures are one pass over the window's days; a group of spaces' members is
+    counted through their ids, and the rest by difference, so that a phase "for everyone"
+    costs no list of 100,000 ids."""
     audience, previous = json.loads(log.audience or "[]"), json.loads(log.previous or "[]")
-    everyone = _members([EVERYONE])
-    reached = _members(audience).except_(_members(previous)) if previous else _members(audience)
-    rest = everyone.except_(_members(audience))
     changed = log.at.date()
-    before = (changed - timedelta(days=PHASE_DAYS), changed)
-    after = (changed, min(changed + timedelta(days=PHASE_DAYS), today + timedelta(days=1)))
-    figures: dict[str, Any] = {"days_after": (after[1] - after[0]).days}
-    for name, people in (("reached", reached), ("rest", rest)):
-        ids = select(people.subquery().c[0])
-        figures[name] = {
-            "people": session.scalar(select(func.count()).select_from(people.subquery())) or 0,
-            "before": _window(session, ids, *before, log.name),
-            "after": _window(session, ids, *after, log.name),
-        }
+    windows = {
+        "before": (changed - timedelta(days=PHASE_DAYS), changed),
+        "after": (changed, min(changed + timedelta(days=PHASE_DAYS), today + timedelta(days=1))),
+    }
+    figures: dict[str, Any] = {"days_after": (windows["after"][1] - windows["after"][0]).days}
+    reached: dict[str, Any] = {}
+    rest: dict[str, Any] = {}
+    for name, (start, end) in windows.items():
+        everyone = _totals(session, None, start, end, log.name)
+        if EVERYONE in audience:
+            had = (
+                everyone
+                if EVERYONE in previous
+                else _totals(session, _members(previous), start, end, log.name)
+                if previous
+                else ZERO
+            )
+            reached[name], rest[name] = _minus(everyone, had), ZERO
+        else:
+            newly = _members(audience)
+            if previous and EVERYONE not in previous:
+                newly = newly.except_(_members(previous))
+            elif EVERYONE in previous:
+                newly = newly.where(False)
+            reached[name] = _totals(session, newly, start, end, log.name)
+            rest[name] = _minus(
+                everyone, _totals(session, _members(audience), start, end, log.name)
+            )
+    figures["reached"] = {
+        "people": reached["after"]["people"],
+        **{name: reached[name] for name in windows},
+    }
+    figures["rest"] = {"people": rest["after"]["people"], **{name: rest[name] for name in windows}}
     complete = changed + timedelta(days=PHASE_DAYS) <= today
     row = session.get(AdoptionPhase, log.id)
     if row is None:
@@ -470,6 +617,8 @@ def rollup(rt: Any, now: datetime | None = None) -> dict[str, Any]:  # type: ign
         with rt.db.write() as session:
             _roll_week(session, week, key_of)
             _roll_active(session, "week", week, week + timedelta(days=7), keys)
+        with rt.db.write() as session:
+            _roll_space_active(session, week)
         week += timedelta(days=7)
     months = sorted(
         {month_start(w) for w in weeks} | {month_start(w + timedelta(days=6)) for w in weeks}
@@ -480,6 +629,7 @@ def rollup(rt: Any, now: datetime | None = None) -> dict[str, Any]:  # type: ign
             _roll_active(session, "month", month, following, keys)
     with rt.db.write() as session:
         _roll_top(session, this_week, key_of)
+        _roll_space_totals(session, this_week)
         complete = select(AdoptionPhase.log_id).where(AdoptionPhase.complete.is_(True))
         for log in session.scalars(
             select(PluginLogRow).where(
@@ -490,14 +640,22 @@ def rollup(rt: Any, now: datetime | None = None) -> dict[str, Any]:  # type: ign
         employees = session.scalar(
             select(func.count()).select_from(User).where(User.is_active.is_(True))
         )
-        ever = session.scalar(
-            select(func.count(func.distinct(UserDay.user_id))).where(UserDay.contributions > 0)
-        )
+        ever_by_department: dict[str, int] = defaultdict(int)
+        for department, count in session.execute(
+            select(User.department, func.count(func.distinct(UserDay.user_id)))
+            .join(User, User.id == UserDay.user_id)
+            .where(UserDay.contributions > 0)
+            .group_by(User.department)
+        ):
+            ever_by_department[keys.get(department, OTHER)] += count
+        ever = sum(ever_by_department.values())
         summary = {
             "computed_at": now.isoformat(timespec="seconds"),
             "employees": employees or 0,
             "contributors_ever": ever or 0,
             "weeks": len(weeks),
+            "departments": keys,  # as the rollups grouped them (the page's filter reads it)
+            "ever_by_department": ever_by_department,
         }
         set_meta(session, SUMMARY_KEY, json.dumps(summary))
         schedule(session, now)

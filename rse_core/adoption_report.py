@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
@@ -19,19 +19,18 @@ from sqlalchemy.orm import Session
 from .adoption import (
     ALL,
     OTHER,
+    WINDOWS,
     AdoptionActive,
     AdoptionPhase,
+    AdoptionSpaceActive,
+    AdoptionSpacePlugin,
+    AdoptionSpaceTotal,
     AdoptionSpaceWeek,
     AdoptionTop,
     AdoptionWeek,
     Period,
-    UserDay,
-    _at,
     _day,
-    department_keys,
-    monday,
 )
-from .content import Activity
 from .enablement import PluginLogRow
 from .i18n import N_
 from .identity.models import Membership, Space, User
@@ -49,6 +48,8 @@ class Filters:
     #: Secret spaces the reader may not know of: never named (their activity still counts
     #: in the company's totals).
     hidden_spaces: frozenset[int] = frozenset()
+    #: Each department's key, as the last rollup grouped them (``department_keys``).
+    departments: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -64,7 +65,7 @@ class Report:
     unanswered: int = 0
     contributions: int = 0
     employees: int = 0
-    contributors_ever: int = 0
+    contributors_ever: int | None = 0
     last_month_active: int = 0
     spaces: list[tuple[Space, int, int]] = field(default_factory=list)
     silent_spaces: list[Space] = field(default_factory=list)
@@ -74,42 +75,31 @@ class Report:
     notes: list[str] = field(default_factory=list)
 
 
-def _departments_of(session: Session, key: str) -> list[str]:
-    return [name for name, k in department_keys(session).items() if k == key]
+def _departments_of(f: Filters, key: str) -> list[str]:
+    return [name for name, k in f.departments.items() if k == key]
 
 
 def _active(session: Session, f: Filters) -> list[tuple[date, int, int]]:
     weeks = f.period.week_starts()
     if f.space is not None:
-        members = select(Membership.user_id).where(Membership.space_id == f.space.id)
-        if f.department:
-            members = members.join(User, User.id == Membership.user_id).where(
-                User.department.in_(_departments_of(session, f.department))
+        found = session.execute(
+            select(
+                AdoptionSpaceActive.week,
+                AdoptionSpaceActive.active,
+                AdoptionSpaceActive.contributors,
+            ).where(
+                AdoptionSpaceActive.space_id == f.space.id, AdoptionSpaceActive.week >= weeks[0]
             )
-        out = []
-        for week in weeks:  # one small aggregate a week, on the (user_id, day) index
-            active, contributors = session.execute(
-                select(
-                    func.count(func.distinct(UserDay.user_id)),
-                    func.count(func.distinct(UserDay.user_id)).filter(UserDay.contributions > 0),
-                ).where(
-                    UserDay.user_id.in_(members),
-                    UserDay.day >= week,
-                    UserDay.day < week + timedelta(days=7),
-                )
-            ).one()
-            out.append((week, active, contributors))
-        return out
-    rows = {
-        _day(start): (active, contributors)
-        for start, active, contributors in session.execute(
+        )
+    else:
+        found = session.execute(
             select(AdoptionActive.start, AdoptionActive.active, AdoptionActive.contributors).where(
                 AdoptionActive.kind == "week",
                 AdoptionActive.department == (f.department or ALL),
                 AdoptionActive.start >= weeks[0],
             )
         )
-    }
+    rows = {_day(start): (active, contributors) for start, active, contributors in found}
     return [(week, *rows.get(week, (0, 0))) for week in weeks]
 
 
@@ -118,24 +108,25 @@ def _plugins(session: Session, f: Filters, report: Report) -> None:
     index = {week: n for n, week in enumerate(weeks)}
     series: dict[str, list[int]] = defaultdict(lambda: [0] * len(weeks))
     if f.space is not None:
-        day = func.date(Activity.created_at)
-        query = (
-            select(day, Activity.plugin, func.count())
-            .where(Activity.space_id == f.space.id, Activity.created_at >= _at(weeks[0]))
-            .group_by(day, Activity.plugin)
-        )
+        query = select(
+            AdoptionSpacePlugin.week, AdoptionSpacePlugin.plugin, AdoptionSpacePlugin.contributions
+        ).where(AdoptionSpacePlugin.space_id == f.space.id, AdoptionSpacePlugin.week >= weeks[0])
         if f.plugin:
-            query = query.where(Activity.plugin == f.plugin)
-        if f.department:
-            query = query.join(User, User.id == Activity.actor_id).where(
-                User.department.in_(_departments_of(session, f.department))
-            )
-        for raw_day, plugin, count in session.execute(query):
-            week = monday(_day(raw_day))
+            query = query.where(AdoptionSpacePlugin.plugin == f.plugin)
+        for week, plugin, contributions in session.execute(query):
+            week = _day(week)
             if week in index:
-                series[plugin][index[week]] += count
-                report.contributions += count
-        report.notes.append(N_("In a space: new and unanswered items count the whole company."))
+                series[plugin][index[week]] += contributions
+                report.contributions += contributions
+        items, unanswered = session.execute(
+            select(
+                func.coalesce(func.sum(AdoptionSpaceWeek.items), 0),
+                func.coalesce(func.sum(AdoptionSpaceWeek.unanswered), 0),
+            ).where(AdoptionSpaceWeek.space_id == f.space.id, AdoptionSpaceWeek.week >= weeks[0])
+        ).one()
+        report.items, report.unanswered = int(items), int(unanswered)
+        report.plugins = dict(sorted(series.items()))
+        return
     query = select(
         AdoptionWeek.week,
         AdoptionWeek.plugin,
@@ -155,34 +146,43 @@ def _plugins(session: Session, f: Filters, report: Report) -> None:
             continue
         report.items += int(items or 0)
         report.unanswered += int(unanswered or 0)
-        if f.space is None:
-            series[plugin][index[week]] += int(contributions or 0)
-            report.contributions += int(contributions or 0)
+        series[plugin][index[week]] += int(contributions or 0)
+        report.contributions += int(contributions or 0)
     report.plugins = dict(sorted(series.items()))
 
 
 def _spaces(session: Session, f: Filters, report: Report) -> None:
-    first = f.period.first
-    total = func.sum(AdoptionSpaceWeek.contributions).label("total")
-    rows = session.execute(
-        select(Space, total, func.sum(AdoptionSpaceWeek.items))
-        .join(Space, Space.id == AdoptionSpaceWeek.space_id)
-        .where(AdoptionSpaceWeek.week >= first, Space.id.not_in(f.hidden_spaces))
-        .group_by(Space.id)
-        .order_by(total.desc(), Space.name)
+    weeks = _window(f)
+    ranked = session.execute(
+        select(
+            AdoptionSpaceTotal.space_id, AdoptionSpaceTotal.contributions, AdoptionSpaceTotal.items
+        )
+        .where(
+            AdoptionSpaceTotal.weeks == weeks,
+            AdoptionSpaceTotal.contributions > 0,
+            AdoptionSpaceTotal.space_id.not_in(f.hidden_spaces),
+        )
+        .order_by(AdoptionSpaceTotal.contributions.desc(), AdoptionSpaceTotal.space_id)
         .limit(10)
     ).all()
-    report.spaces = [(space, int(c or 0), int(i or 0)) for space, c, i in rows]
-    busy = select(AdoptionSpaceWeek.space_id).where(
-        AdoptionSpaceWeek.week >= first, AdoptionSpaceWeek.contributions > 0
+    found = session.scalars(select(Space).where(Space.id.in_([row[0] for row in ranked])))
+    spaces = {space.id: space for space in found}
+    report.spaces = [(spaces[i], c, n) for i, c, n in ranked if i in spaces]
+    busy = select(AdoptionSpaceTotal.space_id).where(
+        AdoptionSpaceTotal.weeks == weeks, AdoptionSpaceTotal.contributions > 0
     )
     silent = select(Space).where(Space.id.not_in(busy), Space.id.not_in(f.hidden_spaces))
     report.silent_count = session.scalar(select(func.count()).select_from(silent.subquery())) or 0
     report.silent_spaces = list(session.scalars(silent.order_by(Space.name).limit(10)))
 
 
+def _window(f: Filters) -> int:
+    """The rollups' window (4, 13 or 52 weeks) that covers the period."""
+    return min((w for w in WINDOWS if w >= f.period.weeks), default=WINDOWS[-1])
+
+
 def _top(session: Session, f: Filters, report: Report) -> None:
-    weeks = min((w for w in (4, 13, 52) if w >= f.period.weeks), default=52)
+    weeks = _window(f)
     rows = session.execute(
         select(User, AdoptionTop.contributions)
         .join(User, User.id == AdoptionTop.user_id)
@@ -201,10 +201,20 @@ def _phases(session: Session, f: Filters, report: Report) -> None:
     )
     if f.plugin:
         query = query.where(PluginLogRow.name == f.plugin)
-    spaces = {  # the audiences' names
-        s.id: s.name for s in session.scalars(select(Space).where(Space.id.not_in(f.hidden_spaces)))
+    rows = session.execute(query).all()
+    named = {  # the audiences' spaces, by id
+        int(p.split(":", 1)[1])
+        for log, _phase in rows
+        for p in [*json.loads(log.audience or "[]"), *json.loads(log.previous or "[]")]
+        if p.startswith("space:")
     }
-    for log, phase in session.execute(query):
+    spaces = {
+        s.id: s.name
+        for s in session.scalars(
+            select(Space).where(Space.id.in_(named), Space.id.not_in(f.hidden_spaces))
+        )
+    }
+    for log, phase in rows:
         figures = json.loads(phase.figures)
         audience = json.loads(log.audience or "[]")
         previous = json.loads(log.previous or "[]")
@@ -249,27 +259,27 @@ def report(session: Session, f: Filters, summary: dict[str, Any] | None) -> Repo
         )
         or 0
     )
-    employees = select(func.count()).select_from(User).where(User.is_active.is_(True))
+    summary = summary or {}
+    result.employees = summary.get("employees", 0)
+    result.contributors_ever = summary.get("contributors_ever", 0)
     if f.department:
-        employees = employees.where(User.department.in_(_departments_of(session, f.department)))
-    result.employees = session.scalar(employees) or 0
-    result.contributors_ever = (summary or {}).get("contributors_ever", 0)
-    if f.department or f.space:
-        ever = select(func.count(func.distinct(UserDay.user_id))).where(UserDay.contributions > 0)
-        if f.department:
-            names = _departments_of(session, f.department)
-            ever = ever.join(User, User.id == UserDay.user_id).where(User.department.in_(names))
-        if f.space:
-            members = select(Membership.user_id).where(Membership.space_id == f.space.id)
-            ever = ever.where(UserDay.user_id.in_(members))
-            result.employees = (
-                session.scalar(select(func.count()).select_from(members.subquery())) or 0
-            )
-        result.contributors_ever = session.scalar(ever) or 0
-    if f.space or f.plugin:
-        result.notes.append(
-            N_("Busiest spaces and top contributors: the whole company in the period.")
+        employees = select(func.count()).select_from(User).where(User.is_active.is_(True))
+        employees = employees.where(User.department.in_(_departments_of(f, f.department)))
+        result.employees = session.scalar(employees) or 0
+        result.contributors_ever = summary.get("ever_by_department", {}).get(f.department, 0)
+    if f.space:
+        # The space's own figures: its members, active this week (no month per space), and
+        # no "at least once" (a pass over every contribution of its members).
+        result.employees = (
+            session.scalar(select(func.count()).where(Membership.space_id == f.space.id)) or 0
         )
+        result.last_month_active = result.active[-1][1] if result.active else 0
+        result.contributors_ever = None
+        result.notes.append(
+            N_("In a space: its members; the department filter does not apply to a space.")
+        )
+    if f.space or f.plugin:
+        result.notes.append(N_("Busiest spaces and top contributors: every plugin and space."))
     return result
 
 

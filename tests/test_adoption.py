@@ -94,7 +94,9 @@ def test_active_people_contributions_and_unanswered_items_per_week(rse_app, worl
     world["boss"].get("/")
     summary = rollup(rse_app.state.rse)
     assert summary["contributors_ever"] == 3 and summary["employees"] == 9
-    assert rollup(rse_app.state.rse) == {**summary, "weeks": 5}  # again: the same figures
+    again = rollup(rse_app.state.rse)  # the same figures (the last 5 weeks recomputed)
+    assert {**again, "computed_at": "", "weeks": 0} == {**summary, "computed_at": "", "weeks": 0}
+    assert again["weeks"] == 5
     this_week = monday(utcnow().date()).isoformat()
     old_week = monday(weeks_ago.date()).isoformat()
     active = {row["week"]: row for row in table(world["cm"], "active", weeks="4")}

@@ -35,14 +35,15 @@ def require_community_manager(request: Request) -> None:
         raise HTTPException(403, "Only admins and community managers see the adoption figures.")
 
 
-def _filters(request: Request, session: Any) -> Filters:
+def _filters(request: Request, session: Any, summary: dict[str, Any] | None) -> Filters:
     """The filters in the query string; a value that names nothing is a 400 (or 404)."""
     params = request.query_params
+    keys = (summary or {}).get("departments") or adoption.department_keys(session)
     raw_weeks = params.get("weeks", "13")
     if raw_weeks not in {str(w) for w in PERIODS}:
         raise HTTPException(400, "The period is 4, 13 or 52 weeks.")
     department = params.get("department") or None
-    if department and department not in adoption_departments(session):
+    if department and department not in adoption.shown_departments(keys):
         raise HTTPException(400, "No such department (or one of fewer than 5 people).")
     plugin = params.get("plugin") or None
     if plugin and plugin not in runtime(request).plugins.plugin_names():
@@ -54,7 +55,7 @@ def _filters(request: Request, session: Any) -> Filters:
         if space is None or space.id in hidden:
             raise HTTPException(404, "No such space.")
     period = adoption.Period(int(raw_weeks), utcnow().date())
-    return Filters(period, department, plugin, space, hidden)
+    return Filters(period, department, plugin, space, hidden, keys)
 
 
 def hidden_spaces(request: Request, session: Any) -> frozenset[int]:
@@ -65,11 +66,6 @@ def hidden_spaces(request: Request, session: Any) -> frozenset[int]:
     return frozenset(
         session.scalars(select(Space.id).where(Space.visibility == "secret", Space.id.not_in(mine)))
     )
-
-
-def adoption_departments(session: Any) -> list[str]:
-    """The departments the dashboard may filter by."""
-    return adoption.shown_departments(session)
 
 
 def _charts(result: Report, _: Any, locale: str) -> dict[str, Any]:
@@ -106,10 +102,10 @@ async def dashboard(request: Request) -> Response:
     require_community_manager(request)
     rt = runtime(request)
     with rt.db.read() as session:
-        f = _filters(request, session)
         summary = adoption.summary(session)
+        f = _filters(request, session, summary)
         result = report(session, f, summary)
-        departments = adoption_departments(session)
+        departments = adoption.shown_departments(f.departments)
         spaces = list(
             session.scalars(
                 select(Space)
@@ -206,8 +202,9 @@ async def dashboard_csv(request: Request) -> Response:
     if table not in TABLES:
         raise HTTPException(400, f"The table is one of: {', '.join(TABLES)}.")
     with runtime(request).db.read() as session:
-        f = _filters(request, session)
-        result = report(session, f, adoption.summary(session))
+        summary = adoption.summary(session)
+        f = _filters(request, session, summary)
+        result = report(session, f, summary)
     header, rows = _rows(table, result)
     out = io.StringIO()
     writer = csv.writer(out)

@@ -41,6 +41,40 @@ def upgrade() -> None:
         sa.Column("space_id", sa.Integer(), primary_key=True),
         sa.Column("contributions", sa.Integer(), nullable=False),
         sa.Column("items", sa.Integer(), nullable=False),
+        sa.Column("unanswered", sa.Integer(), nullable=False),
+    )
+    op.create_index(
+        "ix_rse_adoption_space_week_space", "rse_adoption_space_week", ["space_id", "week"]
+    )
+    op.create_table(
+        "rse_adoption_space_total",
+        sa.Column("weeks", sa.Integer(), primary_key=True),
+        sa.Column("space_id", sa.Integer(), primary_key=True),
+        sa.Column("contributions", sa.Integer(), nullable=False),
+        sa.Column("items", sa.Integer(), nullable=False),
+    )
+    op.create_index(
+        "ix_rse_adoption_space_total_rank", "rse_adoption_space_total", ["weeks", "contributions"]
+    )
+    op.create_table(
+        "rse_adoption_space_plugin",
+        sa.Column("week", sa.Date(), primary_key=True),
+        sa.Column("space_id", sa.Integer(), primary_key=True),
+        sa.Column("plugin", sa.String(length=40), primary_key=True),
+        sa.Column("contributions", sa.Integer(), nullable=False),
+    )
+    op.create_index(
+        "ix_rse_adoption_space_plugin_space", "rse_adoption_space_plugin", ["space_id", "week"]
+    )
+    op.create_table(
+        "rse_adoption_space_active",
+        sa.Column("week", sa.Date(), primary_key=True),
+        sa.Column("space_id", sa.Integer(), primary_key=True),
+        sa.Column("active", sa.Integer(), nullable=False),
+        sa.Column("contributors", sa.Integer(), nullable=False),
+    )
+    op.create_index(
+        "ix_rse_adoption_space_active_space", "rse_adoption_space_active", ["space_id", "week"]
     )
     op.create_table(
         "rse_adoption_active",
@@ -76,6 +110,9 @@ def downgrade() -> None:
         "rse_adoption_phase",
         "rse_adoption_top",
         "rse_adoption_active",
+        "rse_adoption_space_active",
+        "rse_adoption_space_plugin",
+        "rse_adoption_space_total",
         "rse_adoption_space_week",
         "rse_adoption_week",
     ):
