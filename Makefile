@@ -93,6 +93,8 @@ bench: install
 	$(BIN)/python bench/expertise_bench.py
 	$(BIN)/python bench/expertise_bench.py --postgres "$$(scripts/ensure-postgres)"
 	$(BIN)/python bench/upload_bench.py
+	$(BIN)/python bench/adoption_bench.py
+	$(BIN)/python bench/adoption_bench.py --activities 1000000 --postgres "$$(scripts/ensure-postgres)"
 
 # The same benchmarks on smaller data and shorter runs: a first look, not the figures of record.
 bench-quick: install
@@ -109,6 +111,7 @@ bench-quick: install
 	$(BIN)/python bench/load_bench.py --activities 100000 --users 10000 --spaces 500 --workers 1,2 --seconds 3
 	$(BIN)/python bench/expertise_bench.py --activities 100000 --users 10000 --spaces 500 --repeat 50
 	$(BIN)/python bench/upload_bench.py --size-mb 256 --runs 1
+	$(BIN)/python bench/adoption_bench.py --activities 100000 --users 10000 --spaces 500 --requests 20
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

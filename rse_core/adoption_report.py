@@ -67,6 +67,8 @@ class Report:
     employees: int = 0
     contributors_ever: int | None = 0
     last_month_active: int = 0
+    #: Per month of the period (company or department): active people, contributors.
+    months: list[tuple[date, int, int]] = field(default_factory=list)
     spaces: list[tuple[Space, int, int]] = field(default_factory=list)
     silent_spaces: list[Space] = field(default_factory=list)
     silent_count: int = 0
@@ -259,6 +261,19 @@ def report(session: Session, f: Filters, summary: dict[str, Any] | None) -> Repo
         )
         or 0
     )
+    if f.space is None:
+        result.months = [
+            (_day(start), active, contributors)
+            for start, active, contributors in session.execute(
+                select(AdoptionActive.start, AdoptionActive.active, AdoptionActive.contributors)
+                .where(
+                    AdoptionActive.kind == "month",
+                    AdoptionActive.department == (f.department or ALL),
+                    AdoptionActive.start >= f.period.first.replace(day=1),
+                )
+                .order_by(AdoptionActive.start)
+            )
+        ]
     summary = summary or {}
     result.employees = summary.get("employees", 0)
     result.contributors_ever = summary.get("contributors_ever", 0)

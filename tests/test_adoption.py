@@ -103,6 +103,9 @@ def test_active_people_contributions_and_unanswered_items_per_week(rse_app, worl
     # Signed in today: sales0, sales1, legal0, cm, boss; three of them contributed.
     assert active[this_week] == {"week": this_week, "active": "5", "contributed": "3"}
     assert active[old_week] == {"week": old_week, "active": "1", "contributed": "1"}
+    months = {row["month"]: row for row in table(world["cm"], "months", weeks="4")}
+    month = utcnow().date().isoformat()[:7]
+    assert months[month] == {"month": month, "active": "5", "contributed": "3"}
     plugins = {row["week"]: row for row in table(world["cm"], "plugins", weeks="4")}
     assert plugins[this_week]["feed"] == "4"  # two posts, a comment, a like
     assert plugins[old_week]["feed"] == "1"

@@ -25,7 +25,7 @@ from .flash import flash
 from .templating import render
 
 PERIODS = {4: N_("Last 4 weeks"), 13: N_("Last 13 weeks"), 52: N_("Last 52 weeks")}
-TABLES = ("active", "plugins", "spaces", "top", "phases")
+TABLES = ("active", "months", "plugins", "spaces", "top", "phases")
 
 
 def require_community_manager(request: Request) -> None:
@@ -140,6 +140,10 @@ def _rows(table: str, result: Report) -> tuple[list[str], list[list[Any]]]:
         return ["week", "active", "contributed"], [
             [w.isoformat(), a, c] for w, a, c in result.active
         ]
+    if table == "months":
+        return ["month", "active", "contributed"], [
+            [m.isoformat()[:7], a, c] for m, a, c in result.months
+        ]
     if table == "plugins":
         return ["week", *result.plugins], [
             [w.isoformat(), *(v[n] for v in result.plugins.values())]
@@ -196,7 +200,8 @@ def _rows(table: str, result: Report) -> tuple[list[str], list[list[Any]]]:
 
 
 async def dashboard_csv(request: Request) -> Response:
-    """GET /admin/adoption.csv?table=active|plugins|spaces|top|phases (and the filters)."""
+    """GET /admin/adoption.csv?table=active|months|plugins|spaces|top|phases (and the
+    filters)."""
     require_community_manager(request)
     table = request.query_params.get("table", "")
     if table not in TABLES:
