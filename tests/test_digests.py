@@ -68,6 +68,7 @@ def test_a_daily_digest_holds_what_the_reader_may_see_in_their_language(
     assert 'value="off" checked' in settings  # off by default
     chosen = ann.post("/notifications/digest", data={"frequency": "daily", "language": "fr"})
     assert chosen.status_code == 200 and 'value="daily" checked' in chosen.text
+    assert "Next one: " in chosen.text and "&lt;time" not in chosen.text
     assert ann.get("/api/v1/me/digest").json()["frequency"] == "daily"
     # ann's space, a secret space she is not in, her own post, a followed colleague.
     bob.post("/api/v1/spaces", json={"name": "Ops", "slug": "ops", "visibility": "private"})
