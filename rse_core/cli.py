@@ -480,8 +480,8 @@ def digests() -> None:
 @digests.command("send")
 @click.option("--all", "everyone", is_flag=True, help="Send to every subscriber now, due or not.")
 def digests_send(everyone: bool) -> None:
-    """Queue the digests due now (the hourly job core.digest does it; this is for a trial or
-    a catch-up); a worker or the web process then mails them."""
+    """Queue the digests due now (the job core.digest does it at each send time; this is
+    for a trial or a catch-up); a worker or the web process then mails them."""
     from .db import utcnow
     from .digests import send_due
 
