@@ -38,11 +38,10 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .content import Activity, Content
-from .db import Base, UTCDateTime, utcnow
+from .db import Base, UTCDateTime, dialect_insert, utcnow
 from .enablement import EVERYONE, PluginLogRow
 from .hooktypes import Job, JobContext
 from .identity.models import Membership, User
@@ -204,13 +203,9 @@ class Visits:
             self._seen.discard(user_id)
 
 
-def _insert(session: Session):  # type: ignore[no-untyped-def]
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 def record_visit(session: Session, user_id: int, day: date) -> None:
     """Count ``user_id`` as having used the intranet on ``day`` (once)."""
-    statement = _insert(session)(UserDay).values(
+    statement = dialect_insert(session)(UserDay).values(
         day=day, user_id=user_id, visited=True, contributions=0
     )
     session.execute(
@@ -329,7 +324,7 @@ def _roll_week(session: Session, week: date, key_of: dict[int, str]) -> None:
 
     days = [week + timedelta(days=n) for n in range(7)]
     session.execute(update(UserDay).where(UserDay.day.in_(days)).values(contributions=0))
-    insert = _insert(session)
+    insert = dialect_insert(session)
     rows = [
         {"day": day, "user_id": user_id, "visited": False, "contributions": count}
         for (day, user_id), count in per_day.items()
@@ -436,7 +431,7 @@ def _roll_space_active(session: Session, week: date) -> None:
     ).all()
     if rows:
         session.execute(
-            _insert(session)(AdoptionSpaceActive),
+            dialect_insert(session)(AdoptionSpaceActive),
             [
                 {"week": week, "space_id": space_id, "active": a, "contributors": int(c or 0)}
                 for space_id, a, c in rows

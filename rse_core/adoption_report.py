@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from .adoption import (
     ALL,
-    OTHER,
     WINDOWS,
     AdoptionActive,
     AdoptionPhase,
@@ -296,8 +295,3 @@ def report(session: Session, f: Filters, summary: dict[str, Any] | None) -> Repo
     if f.space or f.plugin:
         result.notes.append(N_("Busiest spaces and top contributors: every plugin and space."))
     return result
-
-
-def department_label(key: str) -> str:
-    """How a department key reads ("~other": the small departments together)."""
-    return "Other departments (under 5 people each)" if key == OTHER else key

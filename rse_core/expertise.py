@@ -45,14 +45,12 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
 from . import changes
 from .content import Content, ContentTag
-from .db import Base, Database, utcnow
+from .db import Base, Database, dialect_insert, utcnow
 from .enablement import EVERYONE
 from .hooktypes import Evidence, EvidenceKind, Job, JobContext
 from .i18n import N_
@@ -294,8 +292,7 @@ def _apply(session: Session, deltas: Mapping[tuple[str, int, str, str, str], lis
 def _upsert(session: Session, table: Any, key: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
     """Add each row's count and score to the row of ``table`` with its ``key``; remove
     those whose count fell to zero."""
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(table)
+    statement = dialect_insert(session)(table)
     statement = statement.on_conflict_do_update(
         index_elements=list(key),
         set_={

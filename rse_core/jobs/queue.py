@@ -16,10 +16,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..db import utcnow
+from ..db import dialect_insert, utcnow
 from ..hooktypes import Job
 from .models import FAILED, QUEUED, RUNNING, JobRow
 
@@ -68,9 +67,7 @@ def enqueue(
     if key is None:
         session.add(JobRow(**values))
         return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(JobRow).values(**values)
+    statement = dialect_insert(session)(JobRow).values(**values)
     statement = statement.on_conflict_do_update(
         index_elements=[JobRow.key],
         # A literal, not a bound parameter: PostgreSQL must match it with the partial unique

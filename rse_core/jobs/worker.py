@@ -18,9 +18,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from ..db import utcnow
+from ..db import dialect_insert, utcnow
 from ..hooktypes import Job, JobContext
 from . import queue
 from .models import JobScheduleRow
@@ -147,8 +146,7 @@ class JobWorker:
             return 0
         queued = 0
         with self.rt.db.write() as session:
-            dialect = session.get_bind().dialect.name
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            insert = dialect_insert(session)
             for name, job in sorted(periodic.items()):
                 assert job.every is not None
                 if name not in known:

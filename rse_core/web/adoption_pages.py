@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from .. import adoption
-from ..adoption_report import Filters, Report, department_label, report
+from ..adoption_report import Filters, Report, report
 from ..db import utcnow
 from ..i18n import N_, language, template_callables
 from ..identity.models import Space
@@ -126,7 +126,6 @@ async def dashboard(request: Request) -> Response:
             "summary": summary,
             "periods": PERIODS,
             "departments": departments,
-            "department_label": department_label,
             "plugins": sorted(rt.plugins.plugin_names()),
             "spaces": spaces,
             "query": request.url.query,
