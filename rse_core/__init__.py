@@ -10,6 +10,7 @@ from .app import create_app
 from .content import (
     Content,
     ContentTag,
+    announce_status,
     get_visible,
     publish,
     set_search_text,
@@ -29,7 +30,7 @@ from .expertise import refresh_expertise
 from .hookspecs import hookimpl, hookspec
 from .hooktypes import Evidence, EvidenceKind, Job, JobContext, NavItem, Permission, SpaceTab
 from .i18n import N_, language, translate
-from .identity.lookup import people_and_spaces
+from .identity.lookup import audience_size, people_and_spaces
 from .identity.models import Space, User
 from .identity.spaces import Forbidden, NotFound
 from .identity.spaces import get_space as find_space
@@ -117,9 +118,11 @@ __all__ = [
     "__version__",
     "access",
     "active_plugins",
+    "announce_status",
     "api",
     "api_routes",
     "atom_response",
+    "audience_size",
     "call_hook",
     "can",
     "cancel_job",

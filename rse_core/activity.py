@@ -20,7 +20,7 @@ from .sql_sets import in_set
 
 MAX_PAGE = 100
 FOLD_NAMES = 10
-AS2_TYPES = {"create": "Create", "update": "Update", "comment": "Create"}
+AS2_TYPES = {"create": "Create", "update": "Update", "comment": "Create", "status": "Update"}
 
 
 @dataclass(frozen=True)

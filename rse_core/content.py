@@ -101,7 +101,7 @@ class Activity(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     actor_id: Mapped[int] = mapped_column(ForeignKey("rse_user.id", ondelete="CASCADE"))
-    verb: Mapped[str] = mapped_column(String(20))  # create, update, comment
+    verb: Mapped[str] = mapped_column(String(20))  # create, update, comment, status
     content_id: Mapped[int] = mapped_column(ForeignKey("rse_content.id", ondelete="CASCADE"))
     space_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     audience: Mapped[str] = mapped_column(String(40))  # copied from the content
@@ -280,6 +280,18 @@ def update(
         session.delete(last)
     _emit(session, content, actor, "update")
     return content
+
+
+def announce_status(session: Session, content: Content, actor: User) -> Activity:
+    """Record that an item moved in its plugin's workflow (an idea selected, a request
+    closed): a ``status`` activity ("changed the status of") in streams, digests and
+    webhooks, for the item's audience. Unlike an edit, it never folds into an earlier one:
+    each move is its own entry."""
+    if content.deleted_at is not None:
+        raise ValidationError({"content": "This item was deleted."})
+    content.updated_at = utcnow()
+    mark_item(session, content.id)
+    return _emit(session, content, actor, "status")
 
 
 def set_search_text(session: Session, content: Content, text: str) -> None:

@@ -183,6 +183,7 @@ VERBS = {
     "create": N_("%(name)s shared"),
     "update": N_("%(name)s updated"),
     "comment": N_("%(name)s commented on"),
+    "status": N_("%(name)s changed the status of"),
 }
 
 

@@ -311,6 +311,20 @@ def rse_profile_sections(request: Request, profile: User) -> list[str] | None:
 
 
 @hookspec
+def rse_adoption_sections(request: Request) -> list[str] | None:
+    """Return fragments shown on the adoption dashboard (``/admin/adoption``), after the
+    rollout phases: a plugin's own figures of use (the ideas plugin's campaigns: ideas,
+    participation, time to a decision).
+
+    :param request: the current request; the reader is a community manager or a site admin.
+
+    Show counts, not who did what, and only about what the reader may see (their
+    principals: a secret space's figures stay with its members). ``Markup`` is inserted as
+    HTML, a ``str`` escaped. A rendering hook: failures are isolated.
+    """
+
+
+@hookspec
 def rse_space_tabs(request: Request, space: Space) -> list[SpaceTab] | None:
     """Return tabs for a space's pages (``SpaceTab(label, href, order)``).
 
@@ -344,7 +358,8 @@ def rse_render_activity(request: Request, entry: StreamEntry, prepared: Any) -> 
     core render its default (actor, verb, title, summary, space, likes and comments).
 
     :param request: the current request.
-    :param entry: ``entry.activity`` (verb ``create``, ``update`` or ``comment``),
+    :param entry: ``entry.activity`` (verb ``create``, ``update``,
+        ``comment`` or ``status``),
         ``entry.content``, ``entry.actor`` and ``entry.space``; on the pages an item's
         activities are folded into its newest, with ``entry.others`` (``(username, name)``
         pairs) and ``entry.others_count``, the other people who did the same (templates say

@@ -248,6 +248,25 @@ def test_hook_rse_profile_sections(rse_app_factory):
     assert "<p class='latest'>Latest posts of Erin</p>" in page
 
 
+def test_hook_rse_adoption_sections(rse_app_factory):
+    from markupsafe import Markup
+
+    from tests.conftest import signed_in
+
+    class Figures:
+        @hookimpl
+        def rse_adoption_sections(self, request):
+            return [Markup("<h2>Campaigns</h2><p class='figure'>{}</p>").format(42)]
+
+    app = rse_app_factory(extra_plugins=[("figures", Figures())], load_entry_points=False)
+    with signed_in(app, "erin", admin=True) as client:
+        assert "<p class='figure'>42</p>" not in client.get("/admin/adoption").text  # not on
+        change_plugin(app.state.rse, "figures", enabled=True, actor="t")
+        page = client.get("/admin/adoption").text
+    assert '<section class="card adoption-section" data-plugin="figures">' in page
+    assert "<p class='figure'>42</p>" in page
+
+
 def test_hook_rse_space_tabs(rse_app_factory):
     from rse_core import SpaceTab
     from rse_core.testing import add_user, enable

@@ -56,6 +56,7 @@ CATALOGS = {  # each source tree and the catalogs that answer for it, first firs
     "plugins/qa/rse_qa": ["plugins/qa/rse_qa", "rse_core"],
     "plugins/praise/rse_praise": ["plugins/praise/rse_praise", "rse_core"],
     "plugins/files/rse_files": ["plugins/files/rse_files", "rse_core"],
+    "plugins/ideas/rse_ideas": ["plugins/ideas/rse_ideas", "rse_core"],
 }
 
 

@@ -51,6 +51,8 @@ PRIVATE_VALUES: dict[str, str | None] = {
     "report_id": "REPORT",  # a report on that item (a member reported it)
     "decision_id": "DECISION",  # the space owner's decision on that report
     "announcement_id": "ANNOUNCEMENT",  # that item pinned on the space's home
+    "ideas_campaign_id": "CAMPAIGN",  # an idea campaign in that space
+    "ideas_idea_id": "IDEA",  # an idea proposed to it
 }
 SAMPLE_VALUES = {
     "slug": "secret",
@@ -78,6 +80,8 @@ SAMPLE_VALUES = {
     "report_id": "1",
     "decision_id": "1",
     "announcement_id": "1",
+    "ideas_campaign_id": "1",
+    "ideas_idea_id": "1",
 }
 
 
@@ -109,6 +113,12 @@ OPERATION_BODIES = {
     "praise.givePraise": {"recipients": ["owner"], "badge": 1, "message": "x"},
     "core.reportContent": {"reason": "spam"},
     "core.decideReport": {"action": "hide", "reason": "x"},
+    "ideas.launchCampaign": {"question": "x", "closes_on": "2030-01-01"},
+    "ideas.voteIdea": {"value": 1},
+    "ideas.followIdea": {"value": 1},
+    "ideas.moveIdea": {"state": "under_review"},
+    "ideas.mergeIdea": {"into": 1},
+    "ideas.scoreIdea": {"scores": [1]},
 }
 
 
@@ -215,6 +225,15 @@ def world(rse_app, rse_user, rse_client_for):
     assert pinned.status_code == 201, pinned.text
     PRIVATE_VALUES["announcement_id"] = str(pinned.json()["id"])
     PRIVATE_VALUES["comment_id"] = str(comment.json()["id"])
+    campaign = owner.post(
+        "/api/v1/ideas/campaigns",
+        json={"question": "hush?", "space": "secret", "closes_on": until, "criteria": ["x"]},
+    )
+    assert campaign.status_code == 201, campaign.text
+    PRIVATE_VALUES["ideas_campaign_id"] = str(campaign.json()["id"])
+    idea = owner.post(f"/api/v1/ideas/campaigns/{campaign.json()['id']}/ideas", json={"title": "x"})
+    assert idea.status_code == 201, idea.text
+    PRIVATE_VALUES["ideas_idea_id"] = str(idea.json()["id"])
     return {"owner": owner, "outsider": rse_client_for("outsider")}
 
 

@@ -314,6 +314,40 @@ def test_following_stream(rse_app, office):
     assert hr_id["slug"] == "hr"
 
 
+def test_a_status_change_is_its_own_entry_in_every_stream(rse_app, office):
+    """``announce_status`` (an idea selected, a request closed): a ``status`` activity that
+    never folds into an edit, said in the stream, the API, the Atom feed and digests."""
+    from rse_core import announce_status
+    from rse_core.content import Content, update
+    from rse_core.identity.accounts import get_user
+
+    item = share(rse_app, "ann", "proposal")
+    with rse_app.state.rse.db.write() as session:
+        ann = get_user(session, "ann")
+        update(session, session.get(Content, item), ann, title="proposal v2")
+        announce_status(session, session.get(Content, item), ann)
+        announce_status(session, session.get(Content, item), ann)
+    with rse_app.state.rse.db.read() as session:
+        from rse_core.content import Activity
+
+        verbs = [
+            a.verb
+            for a in session.query(Activity)
+            .filter(Activity.content_id == item)
+            .order_by(Activity.id)
+        ]
+    assert verbs == ["create", "update", "status", "status"]
+    items = office["bob"].get("/api/v1/stream").json()["items"]
+    assert (items[0]["rse:verb"], items[0]["type"]) == ("status", "Update")
+    assert "changed the status of" in office["bob"].get("/").text
+    french = office["bob"].get("/", headers={"accept-language": "fr"}).text
+    assert "a changé le statut de" in french
+    page = office["bob"].post("/profile/feed", data={"action": "reset"}).text
+    path = page.split('<code id="feed-url">')[1].split("</code>")[0]
+    with TestClient(rse_app) as reader:
+        assert "Ann changed the status of proposal v2" in reader.get(path).text
+
+
 def test_atom_feed_shows_what_the_user_may_see_today(rse_app, office):
     share(rse_app, "ann", "public news")
     share(rse_app, "ann", "hr news", space="hr")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .models import Space, User
+from .models import Membership, Space, User
 
 
 def people_and_spaces(
@@ -28,3 +28,15 @@ def people_and_spaces(
         else {}
     )
     return users, spaces
+
+
+def audience_size(session: Session, space_id: int | None) -> int:
+    """How many active people an item shared in a space reaches as members (its members), or
+    company-wide (every active employee): the denominator of "participants as a share of the
+    audience"."""
+    query = select(func.count(User.id)).where(User.is_active.is_(True))
+    if space_id is not None:
+        query = query.join(Membership, Membership.user_id == User.id).where(
+            Membership.space_id == space_id
+        )
+    return int(session.execute(query).scalar_one())

@@ -20,7 +20,7 @@ from ..db import utcnow
 from ..i18n import N_, language, template_callables
 from ..identity.models import Space
 from .charts import legend, line_chart, stacked_bars
-from .context import access, current_user, runtime, write
+from .context import access, active_plugins, current_user, runtime, write
 from .flash import flash
 from .templating import render
 
@@ -117,6 +117,13 @@ async def dashboard(request: Request) -> Response:
     if summary is None:  # never computed: start now (the page says so)
         await write(request, lambda s: adoption.schedule(s, utcnow(), at=utcnow()))
     _ = template_callables(request)["_"]
+    sections = [
+        (name, html)
+        for name, results in rt.plugins.collect(
+            "rse_adoption_sections", active_plugins(request), request=request
+        )
+        for html in results
+    ]
     return render(
         request,
         "admin/adoption.html",
@@ -129,6 +136,7 @@ async def dashboard(request: Request) -> Response:
             "plugins": sorted(rt.plugins.plugin_names()),
             "spaces": spaces,
             "query": request.url.query,
+            "sections": sections,
             **_charts(result, _, language(request)),
         },
     )

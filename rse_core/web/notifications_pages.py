@@ -248,7 +248,12 @@ async def atom_feed(request: Request) -> Response:
             session, load_access(session, user, rt.plugin_states()).principals, limit=50
         )
     base = public_base(request)
-    verbs = {"create": "shared", "update": "edited", "comment": "commented on"}
+    verbs = {
+        "create": "shared",
+        "update": "edited",
+        "comment": "commented on",
+        "status": "changed the status of",
+    }
     return atom_response(
         title=f"rse · {user.display_name}",
         feed_id=f"{base}/feeds/user-{user.id}",

@@ -228,7 +228,7 @@ class ActivityOut(Shape):
     context: Literal["https://www.w3.org/ns/activitystreams"] = Field(alias="@context")
     id: IRI
     type: Literal["Create", "Update", "Activity"]
-    rse_verb: Literal["create", "update", "comment"] = Field(alias="rse:verb")
+    rse_verb: Literal["create", "update", "comment", "status"] = Field(alias="rse:verb")
     actor: AS2Person
     object: AS2Object
     published: str

@@ -536,6 +536,15 @@ PHONE_PAGES = [
     "/files/1",
     "/moderation",
     "/moderation/log",
+    "/ideas",
+    "/ideas?tab=closed",
+    "/ideas/new",
+    "/ideas/campaigns/1",
+    "/ideas/campaigns/1/board",
+    "/ideas/campaigns/1/edit",
+    "/ideas/1",
+    "/ideas/4",
+    "/ideas/spaces/kubernetes-guild",
     "/example/",
     "/no-such-page",
 ]
@@ -852,6 +861,85 @@ def test_the_community_manager_reads_adoption_and_pins_an_announcement(server, b
     assert "Office closed on Friday" in other.locator(".announcements").inner_text()
     assert errors == [] and other_errors == []
     for context in (manager, reader):
+        context.close()
+
+
+def test_a_space_campaign_from_ideas_to_implemented(server, browser):
+    """Gaëlle opens a campaign for the design system's members; Emma and Bruno propose ideas
+    (the second is shown the first while typing), vote; on the reviewers' board Gaëlle merges
+    the duplicate and moves Emma's idea to implemented; Emma is told, Farid sees nothing."""
+    from datetime import date, timedelta
+
+    owner, page, errors = sign_in(browser, server, "gaelle")
+    page.goto(f"{server}/ideas/spaces/design-system")
+    page.click("a:has-text('Launch a campaign')")
+    assert page.locator("#f-space").input_value() == "design-system"
+    page.fill("#f-question", "What should the design system offer next?")
+    page.fill("#f-description", "Components, tokens, **documentation**: tell us.")
+    page.fill("#f-closes_on", (date.today() + timedelta(days=21)).isoformat())
+    page.fill("#f-criteria", "Impact\nEffort")
+    page.click("#campaign-form button:has-text('Launch')")
+    page.wait_for_url(f"{server}/ideas/campaigns/*")
+    campaign_url = page.url
+    assert "documentation" in page.locator(".ideas-body strong").inner_text()
+    first_context, emma, emma_errors = sign_in(browser, server, "emma")
+    emma.goto(campaign_url)
+    emma.fill("#f-title", "Dark mode colour tokens")
+    emma.fill("#f-body", "Every component reads its colours from *tokens*.")
+    emma.click("#propose button:has-text('Propose')")
+    emma.wait_for_url(f"{server}/ideas/*")
+    idea_url = emma.url
+    second_context, bruno, bruno_errors = sign_in(browser, server, "bruno")
+    bruno.goto(campaign_url)
+    title = bruno.locator("#f-title")
+    # While Bruno types, the campaign proposes Emma's idea (the search may take a moment).
+    for _ in range(30):
+        title.fill("")
+        title.press_sequentially("dark mode tokens", delay=5)
+        similar = bruno.locator("#ideas-similar a", has_text="Dark mode colour tokens")
+        try:
+            similar.wait_for(timeout=1000)
+            break
+        except Exception:  # not indexed yet
+            continue
+    assert similar.count() == 1
+    bruno.click("#propose button:has-text('Propose')")  # proposed anyway: a duplicate
+    bruno.wait_for_url(f"{server}/ideas/*")
+    duplicate_id = bruno.url.rsplit("/", 1)[1]
+    bruno.click("button:has-text('Vote')")
+    bruno.locator("button[aria-pressed=true]", has_text="Voted · 1").wait_for()
+    emma.goto(campaign_url)
+    emma.click(f"#idea-{idea_url.rsplit('/', 1)[1]} button[aria-pressed=false]")
+    emma.locator(f"#idea-{idea_url.rsplit('/', 1)[1]} button[aria-pressed=true]").wait_for()
+    # The reviewers' board: merge Bruno's duplicate into Emma's idea, then move it along.
+    page.goto(campaign_url)
+    page.click('a:has-text("Reviewers\' board")')
+    duplicate = page.locator(f"#idea-{duplicate_id}")
+    duplicate.locator("summary:has-text('Merge as a duplicate')").click()
+    duplicate.locator("input[name=into]").fill(idea_url.rsplit("/", 1)[1])
+    duplicate.locator("button:has-text('Merge')").click()
+    card = page.locator(f"#idea-{idea_url.rsplit('/', 1)[1]}")
+    card.locator("text=▲ 2").wait_for()  # Bruno's vote moved; Emma's own stays: two
+    assert page.locator(f"#idea-{duplicate_id}").count() == 0
+    for state in ("Under review", "Selected", "In progress", "Implemented"):
+        column = page.locator(".ideas-column", has=page.locator("h2", has_text=state))
+        card.locator(f"button:has-text('→ {state}')").click()  # htmx swaps the board
+        column.locator(f"#idea-{idea_url.rsplit('/', 1)[1]}").wait_for()
+    emma.goto(f"{server}/notifications")
+    told = emma.locator("main").inner_text()
+    assert "marked as implemented" in told and "Dark mode colour tokens" in told
+    emma.goto(idea_url)
+    assert emma.locator("#idea-state").inner_text() == "Implemented"
+    history = emma.locator(".ideas-history").inner_text()
+    assert "Gaëlle Bernard moved it to Implemented" in history
+    bruno.goto(f"{server}/notifications")
+    assert "marked as a duplicate" in bruno.locator("main").inner_text()
+    third_context, farid, farid_errors = sign_in(browser, server, "farid")
+    assert farid.goto(campaign_url).status == 404  # a private space's campaign
+    assert farid.goto(idea_url).status == 404
+    farid_errors.clear()  # the two 404s above log console errors, as they should
+    assert errors == [] and emma_errors == [] and bruno_errors == [] and farid_errors == []
+    for context in (owner, first_context, second_context, third_context):
         context.close()
 
 
