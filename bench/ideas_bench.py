@@ -172,11 +172,49 @@ def vote_timings(url: str, token: str, csrf: str, requests: int) -> dict[str, fl
     }
 
 
+def concurrent_votes(url: str, tokens: list[str], csrf: str) -> dict[str, float]:
+    """Everyone in ``tokens`` votes for the same idea at the same instant (a thread each):
+    the wall time, the slowest vote and the median one."""
+    import threading
+
+    import httpx2
+
+    start, timings, failures = threading.Barrier(len(tokens)), [], []
+
+    def one(token: str) -> None:
+        cookies = {"rse_session": token, "rse_csrf": csrf}
+        with httpx2.Client(cookies=cookies, headers={"x-csrf-token": csrf}, timeout=30) as c:
+            start.wait()
+            began = time.perf_counter()
+            response = c.post(url, json={"value": 1})
+            timings.append((time.perf_counter() - began) * 1000)
+            if response.status_code != 200:
+                failures.append(response.status_code)
+
+    threads = [threading.Thread(target=one, args=(t,)) for t in tokens]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = (time.perf_counter() - began) * 1000
+    if failures:
+        raise RuntimeError(f"votes refused: {failures[:5]}")
+    return {"wall": wall, "slowest": max(timings), "p50": statistics.median(timings)}
+
+
+def _votes(url: str, token: str, csrf: str) -> int:
+    import httpx2
+
+    cookies = {"rse_session": token, "rse_csrf": csrf}
+    return httpx2.get(url, cookies=cookies, timeout=10).json()["votes"]
+
+
 PAGES = {
     "campaigns": ("/ideas", "the open campaigns (/ideas)"),
     "campaign": ("/ideas/campaigns/1", "the big campaign, ideas by votes"),
     "by_score": ("/ideas/campaigns/1?sort=score", "the big campaign, ideas by score"),
-    "board": ("/ideas/campaigns/1/board", "its reviewers' board (50 a column)"),
+    "board": ("/ideas/campaigns/1/board", "its reviewers' board (20 a column)"),
     "idea": ("/ideas/2", "an idea's page (the second most voted)"),
     "api_ideas": ("/api/v1/ideas/campaigns/1/ideas?limit=100", "the ideas API, 100 by votes"),
     "api_campaign": ("/api/v1/ideas/campaigns/1", "the campaign with its figures (API)"),
@@ -184,7 +222,7 @@ PAGES = {
 }
 
 
-def measure(data_dir: Path, requests: int) -> dict[str, dict[str, float]]:
+def measure(data_dir: Path, requests: int, last_idea: int) -> dict[str, dict[str, float]]:
     token = stream_bench.sign_in(data_dir, READER)
     csrf = "b" * 43
     with stream_bench.rse_and_baseline(data_dir) as (rse_url, baseline_url):
@@ -194,6 +232,13 @@ def measure(data_dir: Path, requests: int) -> dict[str, dict[str, float]]:
             count = max(20, requests // 10) if key == "csv" else requests
             found[key] = stream_bench.sequential(f"{rse_url}{path}", token, csrf, requests=count)
         found["vote"] = vote_timings(f"{rse_url}/api/v1/ideas/ideas/2/vote", token, csrf, requests)
+        # 100 colleagues vote for the big campaign's last idea (the long tail left it few
+        # votes) at the same instant.
+        idea_url = f"{rse_url}/api/v1/ideas/ideas/{last_idea}"
+        before = _votes(idea_url, token, csrf)
+        voters = [stream_bench.sign_in(data_dir, 9000 + n) for n in range(100)]
+        found["together"] = concurrent_votes(f"{idea_url}/vote", voters, csrf)
+        found["together"]["gained"] = _votes(idea_url, token, csrf) - before
         found["baseline"] = stream_bench.sequential(
             f"{baseline_url}/", token, csrf, requests=requests
         )
@@ -213,7 +258,7 @@ def main() -> None:
         stream_bench.build(data_dir, 10_000)
         add_campaigns(data_dir, args.ideas, args.votes, args.campaigns)
         built = time.perf_counter() - started
-        found = measure(data_dir, args.requests)
+        found = measure(data_dir, args.requests, args.ideas)
     print(
         f"built {args.campaigns + 1} campaigns, the big one with {args.ideas:,} ideas and"
         f" {args.votes:,} votes, in {built:.0f} s"
@@ -224,12 +269,18 @@ def main() -> None:
     labels["vote"] = "a vote, taken and taken back (POST, API)"
     labels["baseline"] = "bare Starlette + Jinja2 baseline (bench/baseline_app.py), same run"
     base = found["baseline"]["p50"]
+    together = found.pop("together")
     for key, label in labels.items():
         r = found[key]
         print(
             f"| {label} | {r['p50']:.1f} ms | {r['p95']:.1f} ms | {r['p99']:.1f} ms"
             f" | {r['p50'] / base:.1f}x |"
         )
+    print(
+        f"100 colleagues voting for one idea at the same instant: {together['wall']:.0f} ms in"
+        f" all, the slowest vote {together['slowest']:.0f} ms (median {together['p50']:.0f} ms);"
+        f" the idea gained {together['gained']:.0f} votes"
+    )
 
 
 if __name__ == "__main__":

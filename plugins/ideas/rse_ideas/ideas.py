@@ -507,7 +507,7 @@ def after(
     )
 
 
-BOARD_COLUMN = 50
+BOARD_COLUMN = 20
 
 
 @dataclass
