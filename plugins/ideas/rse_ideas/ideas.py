@@ -376,6 +376,11 @@ def merge(
         )
     )
     duplicate.state, duplicate.merged_into_id = workflow.MERGED, kept.id
+    session.execute(  # the campaign counts its ideas, not their duplicates
+        update(Campaign)
+        .where(Campaign.id == campaign.id)
+        .values(idea_count=Campaign.idea_count - 1)
+    )
     duplicate.vote_count, duplicate.updated_at = 0, now
     session.flush()
     announce_status(session, duplicate_content, actor)

@@ -236,6 +236,7 @@ def test_merging_moves_votes_and_followers_without_counting_twice(rse_app, peopl
     assert again.status_code == 409
     listed = ann.get(f"/api/v1/ideas/campaigns/{campaign['id']}/ideas").json()["items"]
     assert [(i["title"], i["votes"]) for i in listed] == [("Bike parking", 3)]
+    assert ann.get(f"/api/v1/ideas/campaigns/{campaign['id']}").json()["idea_count"] == 1
     assert "marked as a duplicate" in notes(dan) and "marked as a duplicate" in notes(cid)
     page = dan.get(f"/ideas/{duplicate['id']}").text
     assert "merged into another" in page and f'href="/ideas/{kept["id"]}"' in page
