@@ -121,9 +121,11 @@ def test_post_like_comment_mention_and_follow(server, browser):
     context.close()
 
     # chloe was mentioned: the bell shows it and the notification links to the post. (She
-    # also has the demo's two edits of the wiki page she wrote and watches, and two praise.)
+    # also has the demo's two edits of the wiki page she wrote and watches, two praise, and
+    # three from the idea campaigns: a campaign she reviews closed, an idea she voted for
+    # marked as a duplicate, an idea proposed to the campaign she owns.)
     context, page, errors = sign_in(browser, server, "chloe")
-    assert "5 unread" in page.locator("a.bell").get_attribute("aria-label")
+    assert "8 unread" in page.locator("a.bell").get_attribute("aria-label")
     page.click("a.bell")
     item = page.locator("ul.notifications li").first
     assert "Bruno Lefèvre mentioned you" in item.inner_text()
