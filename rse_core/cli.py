@@ -98,6 +98,45 @@ def serve(host: str, port: int, workers: int) -> None:
 
 
 @cli.command()
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+def backup(path: Path) -> None:
+    """Back up the database and the data directory into the new folder PATH, while serving."""
+    from .backup import BackupError
+    from .backup import backup as take_backup
+
+    started = time.perf_counter()
+    try:
+        manifest = take_backup(_runtime(), path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    console.print(
+        f"[green]backed up[/] {manifest.users} people and {manifest.items} items"
+        f" ({manifest.database}) into {path} in {time.perf_counter() - started:.1f} s"
+    )
+
+
+@cli.command()
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Overwrite an installation that holds people.")
+def restore(path: Path, replace: bool) -> None:
+    """Restore the backup in PATH into this (stopped) installation, then migrate it."""
+    from .backup import BackupError
+    from .backup import restore as put_back
+
+    try:
+        manifest = put_back(Settings.load(), path, replace=replace)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    rt = _runtime()
+    migrations.upgrade(rt.db, rt.plugins)
+    console.print(
+        f"[green]restored[/] {manifest.users} people and {manifest.items} items from"
+        f" {manifest.created_at} (rse {manifest.rse_version}); the search index is rebuilt at"
+        " the next start"
+    )
+
+
+@cli.command()
 def demo() -> None:
     """Load demo data once and enable every installed plugin for everyone."""
     rt = _runtime()

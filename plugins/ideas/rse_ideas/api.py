@@ -205,8 +205,8 @@ Day = Annotated[
     ),
 ]
 Step = Annotated[str, Field(pattern="^(under_review|selected|in_progress)$")]
-Criterion = Annotated[str, Field(min_length=1, max_length=campaigns.MAX_CRITERION)]
-Username = Annotated[str, Field(min_length=1, max_length=40)]
+Criterion = ApiText(campaigns.MAX_CRITERION, required=True)
+Username = Annotated[str, Field(pattern=r"^@?[A-Za-z0-9_.-]{1,40}$")]
 # The demo's ids a client (and the contract run, as alice) can use as they are: campaigns 1
 # (alice's, company-wide) and 2 (the Kubernetes guild's, alice reviews it) are open; ideas 1-3
 # are in the first, 6 (alice's, implemented) and 7 (hugo's, to review) in the second, 11

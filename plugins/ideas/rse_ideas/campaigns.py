@@ -9,6 +9,7 @@ zone: it opens at the start of the first and closes at the midnight after the la
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -55,6 +56,7 @@ MAX_CRITERIA = 5
 MAX_CRITERION = 60
 MAX_REVIEWERS = 20
 MAX_DAYS = 366
+USERNAME = re.compile(r"^[a-z0-9_.-]{1,40}$")
 
 UPCOMING, OPEN, CLOSED = "upcoming", "open", "closed"
 
@@ -150,6 +152,8 @@ def _criteria(value: object) -> list[str]:
     names = value.splitlines() if isinstance(value, str) else value
     if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
         raise ValidationError({"criteria": "Give the criteria as names."})
+    if any("\x00" in n for n in names):
+        raise ValidationError({"criteria": "Criteria cannot contain NUL characters."})
     kept = list(dict.fromkeys(n.strip() for n in names if n.strip()))
     if len(kept) > MAX_CRITERIA:
         raise ValidationError({"criteria": "Five criteria at most."})
@@ -163,6 +167,10 @@ def _usernames(value: object) -> list[str]:
     if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
         raise ValidationError({"reviewers": "Give the reviewers' usernames."})
     kept = list(dict.fromkeys(n.strip().lstrip("@").lower() for n in names if n.strip()))
+    if not all(USERNAME.match(n) for n in kept):
+        raise ValidationError(
+            {"reviewers": "Give the reviewers' usernames (letters, digits, . _ -)."}
+        )
     if len(kept) > MAX_REVIEWERS:
         raise ValidationError({"reviewers": "Twenty reviewers at most."})
     return kept

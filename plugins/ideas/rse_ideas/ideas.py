@@ -279,11 +279,9 @@ def move(
     current = _locked_state(session, idea)
     if to_state not in workflow.allowed(campaign.steps, current):
         raise Conflict({"state": f"An idea cannot move from {current} to {to_state}."})
-    reason = (reason or "").strip() or None
+    reason = clean_text(reason or "", "reason", max_length=MAX_REASON) or None
     if to_state == workflow.DECLINED and not reason:
         raise ValidationError({"reason": "Say why the idea is declined."})
-    if reason is not None and len(reason) > MAX_REASON:
-        raise ValidationError({"reason": "500 characters at most."})
     now = utcnow()
     step = Move(
         idea_id=idea.id,

@@ -97,6 +97,11 @@ def test_who_launches_where(people):
     assert launch(ann, expect=409, closes_on=far)["error"]["code"] == "conflict"
     assert launch(ann, expect=422, closes_on="31/12/2026")["error"]["code"] == "invalid"
     assert launch(ann, expect=422, steps=["shipped"])["error"]["code"] == "invalid"
+    assert launch(ann, expect=422, criteria=["Impact\x00"])["error"]["code"] == "invalid"
+    nul = ann.post(
+        "/ideas/campaigns", data={"question": "x", "closes_on": SOON, "reviewers": "a\x00"}
+    )
+    assert nul.status_code == 422 and "usernames" in nul.text
     listed = dan.get("/api/v1/ideas/campaigns").json()["items"]
     assert [c["id"] for c in listed] == [company["id"]]  # the lab's is private
     assert dan.get(f"/api/v1/ideas/campaigns/{lab['id']}").status_code == 404
@@ -169,6 +174,11 @@ def test_the_workflow_moves_only_reviewers_along_allowed_steps(rse_app, people):
         "declined",
     ]
     assert move(bob, idea["id"], "declined", expect=422)["error"]["fields"]["reason"]
+    refused = bob.post(
+        idea_page := f"/ideas/{idea['id']}",
+        data={"action": "move", "state": "declined", "reason": "no\x00"},
+    )
+    assert refused.status_code == 200 and "Under review" in bob.get(idea_page).text
     move(bob, idea["id"], "selected")
     # The author may no longer edit it once its review started.
     edited = cid.patch(f"/api/v1/ideas/ideas/{idea['id']}", json={"title": "Wind"})
