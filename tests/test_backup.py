@@ -121,40 +121,27 @@ def test_what_is_no_backup_is_refused(rse_app, tmp_path):
         restore(make_settings(tmp_path / "other"), tmp_path / "empty")
 
 
+def rse(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the ``rse`` command in the installation ``env`` names."""
+    return subprocess.run([str(VENV_BIN / "rse"), *args], env=env, capture_output=True, text=True)
+
+
 @pytest.mark.slow
 def test_the_commands_back_up_and_restore_a_demo_installation(tmp_path):
     env = {**os.environ, **cli_env(tmp_path / "var")}
-    rse = str(VENV_BIN / "rse")
-    subprocess.run([rse, "demo"], env=env, check=True, capture_output=True)
-    taken = subprocess.run(
-        [rse, "backup", str(tmp_path / "b")], env=env, capture_output=True, text=True
-    )
-    assert taken.returncode == 0, taken.stderr
-    assert "backed up 8 people" in taken.stdout
-    again = subprocess.run(
-        [rse, "backup", str(tmp_path / "b")], env=env, capture_output=True, text=True
-    )
+    folder = str(tmp_path / "b")
+    assert rse(env, "demo").returncode == 0
+    taken = rse(env, "backup", folder)
+    assert taken.returncode == 0 and "backed up 8 people" in taken.stdout, taken.stderr
+    again = rse(env, "backup", folder)
     assert again.returncode != 0 and "not empty" in again.stderr
     if on_postgres():
         return  # restoring a dump needs a new database: the test above covers it
     target = {**os.environ, **cli_env(tmp_path / "var2")}
-    put_back = subprocess.run(
-        [rse, "restore", str(tmp_path / "b")], env=target, capture_output=True, text=True
-    )
-    assert put_back.returncode == 0, put_back.stderr
-    assert "restored 8 people" in put_back.stdout
-    over = subprocess.run(
-        [rse, "restore", str(tmp_path / "b")], env=target, capture_output=True, text=True
-    )
+    put_back = rse(target, "restore", folder)
+    assert put_back.returncode == 0 and "restored 8 people" in put_back.stdout, put_back.stderr
+    over = rse(target, "restore", folder)
     assert over.returncode != 0 and "--replace" in over.stderr
-    replaced = subprocess.run(
-        [rse, "restore", "--replace", str(tmp_path / "b")],
-        env=target,
-        capture_output=True,
-        text=True,
-    )
-    assert replaced.returncode == 0, replaced.stderr
-    listed = subprocess.run(
-        [rse, "plugins", "list", "--json"], env=target, capture_output=True, text=True
-    )
+    assert rse(target, "restore", "--replace", folder).returncode == 0
+    listed = rse(target, "plugins", "list", "--json")
     assert listed.returncode == 0 and '"ideas"' in listed.stdout
