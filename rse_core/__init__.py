@@ -37,6 +37,14 @@ from .identity.spaces import get_space as find_space
 from .jobs.queue import cancel as cancel_job
 from .jobs.queue import enqueue as enqueue_job
 from .markdown import HASHTAG, excerpt, hashtags, render_markdown
+from .net import (
+    FETCH_SCHEMES,
+    Resolver,
+    UnsafeURL,
+    checked_address,
+    is_public_address,
+    system_resolver,
+)
 from .notifications import notify, notify_mentions
 from .permissions import principals_for
 from .runtime import Runtime
@@ -81,6 +89,7 @@ from .web.times import time_zone
 __all__ = [
     "API_FILE_PART",
     "EVERYONE",
+    "FETCH_SCHEMES",
     "HASHTAG",
     "MAX_ID",
     "N_",
@@ -106,6 +115,7 @@ __all__ = [
     "NavItem",
     "NotFound",
     "Permission",
+    "Resolver",
     "Runtime",
     "SearchDocument",
     "Settings",
@@ -113,6 +123,7 @@ __all__ = [
     "SpaceTab",
     "StreamEntry",
     "UTCDateTime",
+    "UnsafeURL",
     "User",
     "ValidationError",
     "__version__",
@@ -126,6 +137,7 @@ __all__ = [
     "call_hook",
     "can",
     "cancel_job",
+    "checked_address",
     "clean_tags",
     "clean_text",
     "create_app",
@@ -146,6 +158,7 @@ __all__ = [
     "hookimpl",
     "hookspec",
     "in_set",
+    "is_public_address",
     "language",
     "may_moderate",
     "member_spaces",
@@ -172,6 +185,7 @@ __all__ = [
     "slugify",
     "static_url",
     "sum_counters",
+    "system_resolver",
     "tag_tally",
     "tagged",
     "time_zone",

@@ -33,6 +33,7 @@ from .meta import MetaRow
 from .moderation import Decision, Report
 from .notifications import Notification, NotificationPreference
 from .social import Comment, Follow, Reaction
+from .webhooks import Delivery, Webhook
 
 __all__ = [
     "Activity",
@@ -51,6 +52,7 @@ __all__ = [
     "Content",
     "ContentTag",
     "Decision",
+    "Delivery",
     "DigestSubscription",
     "FeedToken",
     "Follow",
@@ -72,4 +74,5 @@ __all__ = [
     "User",
     "UserDay",
     "UserSkill",
+    "Webhook",
 ]

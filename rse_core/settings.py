@@ -56,6 +56,10 @@ class Settings:
     #: trending tags (``rse_core.shared_tally``); 0 computes it for every page. A change of
     #: access (membership, space visibility, rollout) drops it at once whatever this says.
     shared_seconds: int = 60
+    #: Hosts (names or addresses, as written in URLs) that webhooks may call although they
+    #: are not public addresses: the company's internal tools. Everything else must resolve
+    #: to public addresses only (the SSRF rule of every outgoing request).
+    webhook_hosts: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -116,8 +120,8 @@ def _coerce(name: str, value: Any) -> Any:
         return value.strip().lower() in {"1", "true", "yes", "on"}
     if name in INTEGERS and isinstance(value, str):
         return int(value)
-    if name == "allowed_hosts" and isinstance(value, str):
+    if name in {"allowed_hosts", "webhook_hosts"} and isinstance(value, str):
         return tuple(h.strip() for h in value.split(",") if h.strip())
-    if name == "allowed_hosts":
+    if name in {"allowed_hosts", "webhook_hosts"}:
         return tuple(value)
     return value

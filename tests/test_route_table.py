@@ -14,6 +14,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 from starlette.routing import Mount, Route
 
 from rse_core.testing import enable
@@ -53,6 +54,8 @@ PRIVATE_VALUES: dict[str, str | None] = {
     "announcement_id": "ANNOUNCEMENT",  # that item pinned on the space's home
     "ideas_campaign_id": "CAMPAIGN",  # an idea campaign in that space
     "ideas_idea_id": "IDEA",  # an idea proposed to it
+    "webhook_id": "WEBHOOK",  # a webhook bound to that space by its owner
+    "admin_webhook_id": None,  # a company-wide webhook (covered by the admin check)
 }
 SAMPLE_VALUES = {
     "slug": "secret",
@@ -82,6 +85,8 @@ SAMPLE_VALUES = {
     "announcement_id": "1",
     "ideas_campaign_id": "1",
     "ideas_idea_id": "1",
+    "webhook_id": "1",
+    "admin_webhook_id": "1",
 }
 
 
@@ -234,6 +239,14 @@ def world(rse_app, rse_user, rse_client_for):
     idea = owner.post(f"/api/v1/ideas/campaigns/{campaign.json()['id']}/ideas", json={"title": "x"})
     assert idea.status_code == 201, idea.text
     PRIVATE_VALUES["ideas_idea_id"] = str(idea.json()["id"])
+    from rse_core.identity.accounts import get_user
+    from rse_core.identity.models import Space
+    from rse_core.webhooks import register
+
+    with rse_app.state.rse.db.write() as session:
+        space = session.scalars(select(Space).where(Space.slug == "secret")).one()
+        hook = register(session, get_user(session, "owner"), "https://hooks.example/x", "", space)
+        PRIVATE_VALUES["webhook_id"] = str(hook.id)
     return {"owner": owner, "outsider": rse_client_for("outsider")}
 
 

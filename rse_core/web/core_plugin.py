@@ -20,6 +20,7 @@ from ..mail import MAIL
 from ..permissions import CORE_PERMISSIONS
 from ..search.documents import Document, core_documents
 from ..settings import Settings
+from ..webhooks import WEBHOOKS
 from . import (
     admin,
     adoption_pages,
@@ -40,6 +41,7 @@ from . import (
     spaces,
     stream,
     users_admin,
+    webhook_pages,
 )
 from .context import current_user
 
@@ -60,6 +62,7 @@ def rse_routes(settings: Settings) -> list[BaseRoute]:
         *search_pages.ROUTES,
         *admin.PAGE_ROUTES,
         *jobs_admin.PAGE_ROUTES,
+        *webhook_pages.PAGE_ROUTES,
         *users_admin.ROUTES,
         *moderation_pages.PAGE_ROUTES,
         *adoption_pages.ROUTES,
@@ -90,8 +93,8 @@ def rse_api_routes(settings: Settings) -> list[BaseRoute]:
 @hookimpl
 def rse_jobs() -> list[Job]:
     """The core's background jobs: sending mail and digests, the adoption figures,
-    rebuilding expertise."""
-    return [MAIL, DIGEST, ADOPTION, REBUILD_JOB]
+    rebuilding expertise, delivering webhooks."""
+    return [MAIL, DIGEST, ADOPTION, REBUILD_JOB, WEBHOOKS]
 
 
 @hookimpl

@@ -538,6 +538,7 @@ PHONE_PAGES = [
     "/files/1",
     "/moderation",
     "/moderation/log",
+    "/admin/webhooks",
     "/ideas",
     "/ideas?tab=closed",
     "/ideas/new",

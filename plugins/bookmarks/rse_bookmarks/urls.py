@@ -8,28 +8,18 @@ still verifies the real host name), before and after every redirect.
 
 from __future__ import annotations
 
-import ipaddress
-import re
-import socket
-from collections.abc import Callable
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx2
 
+from rse_core import FETCH_SCHEMES, Resolver, UnsafeURL, checked_address, system_resolver
+
 SAVE_SCHEMES = ("http", "https", "mailto")
-FETCH_SCHEMES = ("http", "https")
 MAX_URL = 2000
 MAX_BYTES = 512 * 1024
 TIMEOUT = 5.0
 MAX_REDIRECTS = 3
-# Hosts written as a bare number (2130706433), in octal or hex (0177.0.0.1, 0x7f.1) or as a
-# shortened dotted quad (127.1) are IP addresses in disguise: refused before any lookup.
-NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}\.?$", re.I)
-
-
-class UnsafeURL(ValueError):
-    """A URL that may not be saved or fetched; the message says why."""
 
 
 def check_saveable(url: object) -> str:
@@ -47,62 +37,6 @@ def check_saveable(url: object) -> str:
     if parts.scheme.lower() in FETCH_SCHEMES and not parts.hostname:
         raise UnsafeURL("This link has no host.")
     return url
-
-
-def is_public_address(address: str) -> bool:
-    """True for a globally routable unicast address (IPv4-mapped IPv6 judged as IPv4)."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address):
-        mapped = ip.ipv4_mapped or ip.sixtofour
-        if mapped is not None:
-            ip = mapped
-        elif ip.teredo is not None:
-            return False
-    return ip.is_global and not (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-    )
-
-
-Resolver = Callable[[str, int], list[str]]
-
-
-def system_resolver(host: str, port: int) -> list[str]:
-    """Every address the host resolves to."""
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return sorted({info[4][0] for info in infos})
-
-
-def checked_address(url: str, resolve: Resolver) -> str:
-    """Resolve the URL's host and return an address to connect to, refusing unless every
-    address is public."""
-    parts = urlsplit(url)
-    if parts.scheme not in FETCH_SCHEMES or not parts.hostname:
-        raise UnsafeURL("Only http and https links are fetched.")
-    host = parts.hostname
-    if NUMERIC_HOST.match(host):
-        try:
-            ipaddress.ip_address(host)
-        except ValueError:
-            raise UnsafeURL("This address is written in a disguised form.") from None
-    try:
-        literal = ipaddress.ip_address(host)
-    except ValueError:
-        literal = None
-    if literal is not None:
-        addresses = [str(literal)]
-    else:
-        try:
-            addresses = resolve(host, parts.port or (443 if parts.scheme == "https" else 80))
-        except OSError:
-            raise UnsafeURL("This host does not resolve.") from None
-    if not addresses or not all(is_public_address(a) for a in addresses):
-        raise UnsafeURL("This link points to a private or local address.")
-    return addresses[0]
 
 
 class _TitleParser(HTMLParser):

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import httpx2
 import pytest
-from rse_bookmarks.urls import UnsafeURL, checked_address, fetch_title, is_public_address
+from rse_bookmarks.urls import fetch_title
+
+from rse_core import UnsafeURL, checked_address, is_public_address
 
 PUBLIC = "93.184.216.34"
 
