@@ -203,6 +203,23 @@ def rse_demo_data(session: Session, settings: Settings) -> None:
 
 
 @hookspec
+def rse_personal_data(session: Session, user: User) -> Mapping[str, Any] | None:
+    """Return what your plugin keeps about ``user`` in its own tables (what they wrote,
+    chose or received: answers, votes, answers to events, drafts), as JSON-able values
+    under names of your choosing, for the person's download of their data (GDPR access).
+
+    :param session: a read session.
+    :param user: the person whose data it is.
+
+    Items published to the content registry, comments, likes and follows are the core's:
+    it adds them itself. Give only this person's data, never someone else's (a question
+    they answered: their answer, not the others'). Called once per download, on every
+    installed plugin (the data exists whether or not the plugin is enabled for the person);
+    failures are isolated: the download then lists the plugin under ``"missing"``.
+    """
+
+
+@hookspec
 def rse_index_documents(session: Session) -> Iterable[Document]:
     """Every search document this plugin contributes, for a full rebuild.
 

@@ -267,6 +267,33 @@ def test_hook_rse_adoption_sections(rse_app_factory):
     assert "<p class='figure'>42</p>" in page
 
 
+def test_hook_rse_personal_data(rse_app_factory):
+    import json
+
+    from tests.conftest import signed_in
+
+    class Kept:
+        @hookimpl
+        def rse_personal_data(self, session, user):
+            return {"greeting": f"hello {user.username}"}
+
+    class Broken:
+        @hookimpl
+        def rse_personal_data(self, session, user):
+            raise RuntimeError("boom")
+
+    app = rse_app_factory(
+        extra_plugins=[("kept", Kept()), ("broken", Broken())], load_entry_points=False
+    )
+    with signed_in(app, "erin") as client:
+        response = client.get("/profile/data.json")
+    assert response.status_code == 200
+    assert response.headers["content-disposition"].startswith('attachment; filename="rse-erin-')
+    document = json.loads(response.text)
+    assert document["plugins"] == {"kept": {"greeting": "hello erin"}}  # enabled or not
+    assert document["missing"] == ["broken"] and document["profile"]["username"] == "erin"
+
+
 def test_hook_rse_space_tabs(rse_app_factory):
     from rse_core import SpaceTab
     from rse_core.testing import add_user, enable

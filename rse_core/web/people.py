@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from zoneinfo import available_timezones
 
 from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from ..db import utcnow
 from ..expertise import topic_of
 from ..identity import accounts, sessions, tokens
 from ..identity.models import User
@@ -217,7 +220,28 @@ async def avatar(request: Request) -> Response:
     )
 
 
+async def my_data(request: Request) -> Response:
+    """GET /profile/data.json: everything rse keeps about the signed-in person, to download
+    (their profile, memberships, items, comments, likes, follows, settings, and each plugin's
+    part): the right of access, without asking anyone."""
+    from ..personal_data import collect
+
+    me = current_user(request)
+    document = await run_in_threadpool(collect, runtime(request), me.id)
+    body = json.dumps(document, ensure_ascii=False, indent=2, default=str)
+    name = f"rse-{me.username}-{utcnow():%Y-%m-%d}.json"
+    return Response(
+        body,
+        media_type="application/json; charset=utf-8",
+        headers={
+            "content-disposition": f'attachment; filename="{name}"',
+            "cache-control": "no-store",
+        },
+    )
+
+
 ROUTES = [
+    Route("/profile/data.json", my_data, methods=["GET"]),
     Route("/people", directory, methods=["GET"], name="people"),
     Route("/people/{username}", profile, methods=["GET"], name="profile"),
     Route("/profile", edit_profile, methods=["GET", "POST"], name="edit_profile"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from starlette.requests import Request
 
 from rse_core import (
@@ -21,6 +22,7 @@ from rse_core import (
 
 from . import api, posts, views
 from .demo import load_demo
+from .models import BlogPost
 
 
 @hookimpl
@@ -94,3 +96,26 @@ def rse_evidence_kinds():
 def rse_content_types():
     """The names search shows for this plugin's items."""
     return {"blog.post": "Blog post"}
+
+
+@hookimpl
+def rse_personal_data(session, user):
+    """The person's unpublished posts: drafts and scheduled ones (published posts are items)."""
+    rows = session.scalars(
+        select(BlogPost)
+        .where(BlogPost.author_id == user.id, BlogPost.content_id.is_(None))
+        .order_by(BlogPost.id)
+    )
+    return {
+        "unpublished_posts": [
+            {
+                "title": p.title,
+                "body": p.body,
+                "tags": p.tags.split(),
+                "status": p.status,
+                "publish_at": p.publish_at.isoformat() if p.publish_at else None,
+                "updated_at": p.updated_at.isoformat(),
+            }
+            for p in rows
+        ]
+    }

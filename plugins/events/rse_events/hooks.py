@@ -23,7 +23,7 @@ from rse_core import (
 from . import api, events, rsvps, views
 from .demo import load_demo
 from .i18n import N_
-from .models import Event
+from .models import Event, Occurrence, Organiser, Rsvp
 from .permissions import CREATE
 
 HOME_WIDGET_DAYS = 30
@@ -119,3 +119,33 @@ def rse_evidence_kinds():
 def rse_content_types():
     """The names search shows for this plugin's items."""
     return {"events.event": N_("Event")}
+
+
+@hookimpl
+def rse_personal_data(session, user):
+    """The person's answers to events (going, maybe, not going; waiting list) and the events
+    they organise."""
+    answers = session.execute(
+        select(Rsvp, Occurrence.starts_at, Event.title)
+        .join(Occurrence, Occurrence.id == Rsvp.occurrence_id)
+        .join(Event, Event.id == Occurrence.event_id)
+        .where(Rsvp.user_id == user.id)
+        .order_by(Occurrence.starts_at)
+    )
+    organised = session.scalars(
+        select(Event.title)
+        .join(Organiser, Organiser.event_id == Event.id)
+        .where(Organiser.user_id == user.id)
+    )
+    return {
+        "answers": [
+            {
+                "event": title,
+                "starts_at": starts.isoformat(),
+                "answer": rsvp.status,
+                "waiting_list": rsvp.waitlisted,
+            }
+            for rsvp, starts, title in answers
+        ],
+        "organises": sorted(organised),
+    }

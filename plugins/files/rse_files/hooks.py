@@ -22,7 +22,7 @@ from rse_core import (
 
 from . import api, clamav, jobs, service, views
 from .demo import load_demo
-from .models import File
+from .models import File, Version
 
 
 @hookimpl
@@ -167,3 +167,28 @@ def rse_comment_attachments(request: Request, content, comments):
 def rse_demo_data(session, settings):
     """Libraries with folders, documents, an image and a second version."""
     load_demo(session, settings)
+
+
+@hookimpl
+def rse_personal_data(session, user):
+    """The versions the person uploaded: names, sizes, checksums (the bytes are downloaded
+    from each file's page)."""
+    versions = session.execute(
+        select(Version, File.id)
+        .join(File, File.id == Version.file_id)
+        .where(Version.author_id == user.id)
+        .order_by(Version.created_at)
+    )
+    return {
+        "uploads": [
+            {
+                "name": v.name,
+                "version": v.number,
+                "size": v.size,
+                "sha256": v.sha256,
+                "file": f"/files/{file_id}",
+                "at": v.created_at.isoformat(),
+            }
+            for v, file_id in versions
+        ]
+    }

@@ -27,7 +27,7 @@ from rse_core import (
 from . import api, campaigns, views, workflow
 from .demo import load_demo
 from .i18n import N_
-from .models import Campaign, Idea
+from .models import Campaign, Follower, Idea, Move, Score, Vote
 from .permissions import LAUNCH, PROPOSE
 
 
@@ -158,3 +158,39 @@ def rse_evidence_kinds():
 def rse_content_types():
     """The names search shows for this plugin's items."""
     return {campaigns.CAMPAIGN: N_("Idea campaign"), campaigns.IDEA: N_("Idea")}
+
+
+@hookimpl
+def rse_personal_data(session, user):
+    """The ideas the person voted for and follows, their scores and moves as a reviewer
+    (their campaigns and ideas are items)."""
+
+    def titles(table):
+        return sorted(
+            session.scalars(
+                select(Idea.title)
+                .join(table, table.idea_id == Idea.id)
+                .where(table.user_id == user.id)
+            )
+        )
+
+    scores = session.execute(
+        select(Idea.title, Score.criterion, Score.value)
+        .join(Score, Score.idea_id == Idea.id)
+        .where(Score.reviewer_id == user.id)
+    )
+    moves = session.execute(
+        select(Idea.title, Move.to_state, Move.reason, Move.created_at)
+        .join(Move, Move.idea_id == Idea.id)
+        .where(Move.actor_id == user.id)
+        .order_by(Move.id)
+    )
+    return {
+        "voted_for": titles(Vote),
+        "follows": titles(Follower),
+        "scores": [{"idea": t, "criterion": c, "score": v} for t, c, v in scores],
+        "moves": [
+            {"idea": t, "to": state, "reason": reason, "at": at.isoformat()}
+            for t, state, reason, at in moves
+        ],
+    }

@@ -17,7 +17,7 @@ from rse_core import (
 
 from . import api, service, views
 from .demo import load_demo
-from .models import Praise
+from .models import Badge, Praise, Recipient
 
 PROFILE_LATEST = 3
 
@@ -96,3 +96,21 @@ def rse_home_widgets(request: Request):
 def rse_demo_data(session, settings):
     """Praise between the demo's colleagues, company-wide and in a space."""
     load_demo(session)
+
+
+@hookimpl
+def rse_personal_data(session, user):
+    """The praise the person received (what they gave are their items)."""
+    received = session.execute(
+        select(Praise, Badge.name)
+        .join(Recipient, Recipient.praise_id == Praise.id)
+        .join(Badge, Badge.id == Praise.badge_id)
+        .where(Recipient.user_id == user.id)
+        .order_by(Praise.id)
+    )
+    return {
+        "received": [
+            {"badge": badge, "message": p.message, "at": p.created_at.isoformat()}
+            for p, badge in received
+        ]
+    }

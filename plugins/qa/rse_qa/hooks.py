@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from starlette.requests import Request
 
 from rse_core import (
@@ -23,6 +24,7 @@ from rse_core import (
 
 from . import api, questions, views
 from .demo import load_demo
+from .models import Answer, ExpertRequest, Question, Vote
 
 
 @hookimpl
@@ -104,3 +106,38 @@ def rse_demo_data(session, settings):
 def rse_content_types():
     """The names search shows for this plugin's items."""
     return {questions.TYPE: "Question"}
+
+
+@hookimpl
+def rse_personal_data(session, user):
+    """The person's answers, the answers they voted for, the experts they asked."""
+    answers = session.execute(
+        select(Answer, Question.title)
+        .join(Question, Question.id == Answer.question_id)
+        .where(Answer.author_id == user.id)
+        .order_by(Answer.id)
+    )
+    votes = session.scalars(
+        select(Question.title)
+        .join(Answer, Answer.question_id == Question.id)
+        .join(Vote, Vote.answer_id == Answer.id)
+        .where(Vote.user_id == user.id)
+    )
+    asked = session.scalars(
+        select(Question.title)
+        .join(ExpertRequest, ExpertRequest.question_id == Question.id)
+        .where(ExpertRequest.asker_id == user.id)
+    )
+    return {
+        "answers": [
+            {
+                "question": title,
+                "body": a.body,
+                "created_at": a.created_at.isoformat(),
+                "deleted_at": a.deleted_at.isoformat() if a.deleted_at else None,
+            }
+            for a, title in answers
+        ],
+        "voted_for_answers_to": sorted(votes),
+        "asked_experts_about": sorted(asked),
+    }

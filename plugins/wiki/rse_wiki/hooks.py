@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from starlette.requests import Request
 
 from rse_core import (
@@ -17,6 +18,7 @@ from rse_core import (
 
 from . import api, pages, views
 from .demo import load_demo
+from .models import WikiPage, WikiRevision, WikiWatch
 
 
 @hookimpl
@@ -84,3 +86,32 @@ def rse_evidence(session, items):
 def rse_content_types():
     """The names search shows for this plugin's items."""
     return {"wiki.page": "Wiki page"}
+
+
+@hookimpl
+def rse_personal_data(session, user):
+    """The revisions the person wrote (their text and summary) and the pages they watch."""
+    revisions = session.execute(
+        select(WikiRevision, WikiPage.content_id)
+        .join(WikiPage, WikiPage.id == WikiRevision.page_id)
+        .where(WikiRevision.author_id == user.id)
+        .order_by(WikiRevision.id)
+    )
+    watched = session.scalars(
+        select(WikiPage.title)
+        .join(WikiWatch, WikiWatch.page_id == WikiPage.id)
+        .where(WikiWatch.user_id == user.id)
+    )
+    return {
+        "revisions": [
+            {
+                "page": r.title,
+                "number": r.number,
+                "summary": r.summary,
+                "body": r.body,
+                "created_at": r.created_at.isoformat(),
+            }
+            for r, _content_id in revisions
+        ],
+        "watched_pages": sorted(watched),
+    }
