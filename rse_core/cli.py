@@ -248,6 +248,31 @@ def users_create(username: str, email: str, password: str, admin: bool, display_
     console.print(f"created {'admin' if admin else 'user'} {created}")
 
 
+@users.command("erase")
+@click.argument("username")
+@click.option(
+    "--remove-contributions",
+    is_flag=True,
+    help="Remove what they wrote too (items, comments, likes); else it stays, unsigned.",
+)
+@click.confirmation_option(prompt="Erase this person's personal data for good?")
+def users_erase(username: str, remove_contributions: bool) -> None:
+    """Erase a person's personal data (GDPR); their account remains as a former employee's."""
+    from .erasure import erase
+
+    rt = _runtime()
+    try:
+        with rt.db.write() as session:
+            user = get_user(session, username)
+            if user is None:
+                raise click.ClickException(f"no such user: {username}")
+            erase(session, user, remove_contributions=remove_contributions)
+            former = user.username
+    except ValidationError as exc:
+        raise click.ClickException(next(iter(exc.fields.values()))) from None
+    console.print(f"[green]erased[/] {username}: now {former}")
+
+
 @cli.group()
 def tokens() -> None:
     """Manage personal access tokens."""

@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from ..enablement import EVERYONE
+from ..erasure import erase
 from ..i18n import N_
 from ..identity import accounts, sessions
 from ..identity.models import User
@@ -62,8 +63,9 @@ async def users_create(request: Request) -> Response:
 
 async def user_change(request: Request) -> Response:
     """POST /admin/users/{username}: activate, deactivate, promote or demote, make or unmake
-    a community manager (``community``, ``uncommunity``), or set a new
-    ``password`` (``action=password``: someone who forgot theirs; their sessions end)."""
+    a community manager (``community``, ``uncommunity``), set a new ``password``
+    (``action=password``: someone who forgot theirs; their sessions end), or ``erase`` them
+    (``confirm`` = the username; ``contributions`` = ``keep`` or ``remove``)."""
     require_admin(request)
     data = await form_dict(request)
     action = data.get("action")
@@ -74,8 +76,8 @@ async def user_change(request: Request) -> Response:
         user = accounts.get_user(session, username)
         if user is None:
             raise HTTPException(404)
-        if user.id == me.id and action in ("deactivate", "demote"):
-            raise HTTPException(400, "You cannot deactivate or demote yourself.")
+        if user.id == me.id and action in ("deactivate", "demote", "erase"):
+            raise HTTPException(400, "You cannot deactivate, demote or erase yourself.")
         if action == "deactivate":
             user.is_active = False
             sessions.end_user_sessions(session, user.id)
@@ -88,6 +90,11 @@ async def user_change(request: Request) -> Response:
         elif action == "password":
             accounts.set_password(session, user, str(data.get("password", "")))
             return
+        elif action == "erase":
+            if data.get("confirm") != username:
+                raise ValidationError({f"erase-{username}": "Type the username to confirm."})
+            erase(session, user, remove_contributions=data.get("contributions") == "remove")
+            return
         else:
             raise HTTPException(400, "Unknown action.")
         accounts.reindex_person(session, user)
@@ -96,11 +103,15 @@ async def user_change(request: Request) -> Response:
         await write(request, change)
     except ValidationError as exc:
         ctx = _users_context(request)
-        ctx["errors"] = {f"password-{username}": next(iter(exc.fields.values()))}
+        key = next(iter(exc.fields))
+        field = key if key.startswith("erase-") else f"password-{username}"
+        ctx["errors"] = {field: next(iter(exc.fields.values()))}
         return render(request, "admin/users.html", ctx, status_code=422)
     response = RedirectResponse("/admin/users", status_code=303)
     if action == "password":
         flash(request, response, N_("The new password is set; their sessions ended."))
+    if action == "erase":
+        flash(request, response, N_("Erased: the account is now a former employee's."))
     return response
 
 
