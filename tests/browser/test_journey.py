@@ -422,8 +422,11 @@ def test_build_a_wiki_tree_edit_compare_revert_and_resolve_a_conflict(server, br
         )
     ):
         page.click(".wiki-tools a:has-text('Edit')")
+        page.wait_for_url(f"{server}/wiki/company/journey-chapter/edit")
         save_wiki_page(page, "Journey Chapter", body, summary=f"edit {n + 1}")
         page.wait_for_url(f"{server}/wiki/company/journey-chapter")
+        # The saved revision is shown before the next step (a loaded machine is slow).
+        page.locator(".wiki-page-head", has_text=f"Revision {n + 2}").wait_for()
     page.click("a:has-text('History')")
     page.check("input[name=from][value='1']")
     page.check("input[name=to][value='3']")
