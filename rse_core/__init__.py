@@ -43,6 +43,7 @@ from .net import (
     UnsafeURL,
     checked_address,
     is_public_address,
+    pinned_request,
     system_resolver,
 )
 from .notifications import notify, notify_mentions
@@ -167,6 +168,7 @@ __all__ = [
     "notify_mentions",
     "parse_id",
     "people_and_spaces",
+    "pinned_request",
     "principals",
     "principals_for",
     "public_base",

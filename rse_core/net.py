@@ -11,8 +11,10 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
-from collections.abc import Callable, Iterable
-from urllib.parse import urlsplit
+from collections.abc import Callable, Iterable, Mapping
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx2
 
 FETCH_SCHEMES = ("http", "https")
 # Hosts written as a bare number (2130706433), in octal or hex (0177.0.0.1, 0x7f.1) or as a
@@ -84,3 +86,29 @@ def checked_address(
     if not addresses or not all(is_public_address(a) for a in addresses):
         raise UnsafeURL("This link points to a private or local address.")
     return addresses[0]
+
+
+def pinned_request(
+    client: httpx2.Client,
+    method: str,
+    url: str,
+    address: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    content: bytes | None = None,
+) -> httpx2.Request:
+    """A request for ``url`` that connects to ``address`` (what ``checked_address`` gave),
+    the real host in the Host header and in TLS's SNI, so that certificates are still
+    checked against it: a DNS answer that changes after the check cannot redirect it."""
+    parts = urlsplit(url)
+    netloc = f"[{address}]" if ":" in address else address
+    if parts.port:
+        netloc += f":{parts.port}"
+    pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+    return client.build_request(
+        method,
+        pinned,
+        headers={**(headers or {}), "host": parts.netloc},
+        content=content,
+        extensions={"sni_hostname": parts.hostname or ""},
+    )

@@ -24,9 +24,10 @@ import hmac
 import json
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import httpx2
 from sqlalchemy import (
@@ -49,7 +50,7 @@ from .enablement import EVERYONE
 from .hooktypes import Job, JobContext
 from .identity.models import Space, User
 from .jobs.queue import enqueue
-from .net import UnsafeURL, checked_address
+from .net import UnsafeURL, checked_address, pinned_request
 from .validation import ValidationError, clean_text
 
 log = logging.getLogger(__name__)
@@ -215,9 +216,23 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+@dataclass(frozen=True)
+class Target:
+    """What a POST needs of a webhook, read in one transaction and used outside it."""
+
+    id: int
+    url: str
+    secret: str
+
+    @classmethod
+    def of(cls, hook: Webhook) -> Target:
+        return cls(hook.id, hook.url, hook.secret)
+
+
 def post(
-    hook: Webhook,
-    activity: Activity,
+    target: Target,
+    activity_id: int,
+    verb: str,
     body: bytes,
     allowed_hosts: tuple[str, ...],
     transport: httpx2.BaseTransport | None = None,
@@ -225,37 +240,52 @@ def post(
     """POST one activity: (HTTP status or None, error text). The address is checked again
     and the connection pinned to it (a DNS answer cannot change in between)."""
     try:
-        address = checked_address(hook.url, allowed_hosts=allowed_hosts)
+        address = checked_address(target.url, allowed_hosts=allowed_hosts)
     except UnsafeURL as exc:
         return None, str(exc)
-    parts = urlsplit(hook.url)
-    netloc = f"[{address}]" if ":" in address else address
-    if parts.port:
-        netloc += f":{parts.port}"
-    pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
     headers = {
         "content-type": "application/activity+json",
-        "host": parts.netloc,
         "user-agent": "rse-webhooks",
-        "x-rse-delivery": f"{hook.id}-{activity.id}",
-        "x-rse-event": activity.verb,
-        "x-rse-signature": signature(hook.secret, body),
+        "x-rse-delivery": f"{target.id}-{activity_id}",
+        "x-rse-event": verb,
+        "x-rse-signature": signature(target.secret, body),
     }
     try:
         with httpx2.Client(transport=transport, timeout=TIMEOUT, follow_redirects=False) as c:
-            request = c.build_request(
-                "POST",
-                pinned,
-                content=body,
-                headers=headers,
-                extensions={"sni_hostname": parts.hostname or ""},
-            )
+            request = pinned_request(c, "POST", target.url, address, headers=headers, content=body)
             response = c.send(request)
     except httpx2.HTTPError as exc:
         return None, f"{type(exc).__name__}: {exc}"[:500]
-    if 200 <= response.status_code < 300:
+    if _ok(response.status_code):
         return response.status_code, ""
     return response.status_code, response.text[:500]
+
+
+def _ok(status: int | None) -> bool:
+    return status is not None and 200 <= status < 300
+
+
+def _log(
+    session: Session,
+    hook_id: int,
+    activity_id: int,
+    answer: tuple[int | None, str],
+    *,
+    manual: bool = False,
+) -> Delivery:
+    """A line of the webhook's delivery log: what the receiver answered."""
+    status, error = answer
+    row = Delivery(
+        webhook_id=hook_id,
+        activity_id=activity_id,
+        ok=_ok(status),
+        status=status,
+        error=error,
+        manual=manual,
+        created_at=utcnow(),
+    )
+    session.add(row)
+    return row
 
 
 def backoff(failures: int) -> timedelta:
@@ -284,29 +314,18 @@ def deliver_due(rt: Any, now: datetime, base_url: str) -> int:
                 work = [(a.id, a.verb, body_of(session, a, c, base_url)) for a, c in batch]
                 if skipped_to is not None and skipped_to > hook.cursor:
                     hook.cursor = skipped_to  # nothing of ours in between: jump ahead
-                snapshot = (hook.id, hook.url, hook.secret)
+                target = Target.of(hook)
             if not work:
                 break
             stop = False
             for activity_id, verb, body in work:
-                status, error = post(_Hook(*snapshot), _Act(activity_id, verb), body, hosts)
+                answer = post(target, activity_id, verb, body, hosts)
                 with rt.db.write() as session:
                     hook = session.get(Webhook, hook_id)
                     if hook is None:
                         stop = True
                         break
-                    ok = status is not None and 200 <= status < 300
-                    session.add(
-                        Delivery(
-                            webhook_id=hook.id,
-                            activity_id=activity_id,
-                            ok=ok,
-                            status=status,
-                            error=error,
-                            created_at=utcnow(),
-                        )
-                    )
-                    if ok:
+                    if _log(session, hook.id, activity_id, answer).ok:
                         hook.cursor, hook.failures, hook.retry_at = activity_id, 0, None
                         delivered += 1
                     else:
@@ -334,18 +353,6 @@ def _newest_settled(session: Session, now: datetime) -> int:
     return session.scalar(newest) or 0
 
 
-class _Hook:
-    """What ``post`` needs of a webhook, outside its transaction."""
-
-    def __init__(self, id: int, url: str, secret: str) -> None:
-        self.id, self.url, self.secret = id, url, secret
-
-
-class _Act:
-    def __init__(self, id: int, verb: str) -> None:
-        self.id, self.verb = id, verb
-
-
 def send_again(rt: Any, delivery: Delivery, base_url: str) -> Delivery:
     """POST a logged delivery's activity again, now (an admin's "send again"): logged as a
     manual delivery; the cursor does not move."""
@@ -356,20 +363,10 @@ def send_again(rt: Any, delivery: Delivery, base_url: str) -> Delivery:
         if hook is None or activity is None or content is None or content.deleted_at:
             raise ValidationError({"delivery": "This activity is gone: nothing to send."})
         body = body_of(session, activity, content, base_url)
-        snapshot = _Hook(hook.id, hook.url, hook.secret)
-        act = _Act(activity.id, activity.verb)
-    status, error = post(snapshot, act, body, tuple(rt.settings.webhook_hosts))
+        target, verb = Target.of(hook), activity.verb
+    answer = post(target, delivery.activity_id, verb, body, tuple(rt.settings.webhook_hosts))
     with rt.db.write() as session:
-        row = Delivery(
-            webhook_id=snapshot.id,
-            activity_id=act.id,
-            ok=status is not None and 200 <= status < 300,
-            status=status,
-            error=error,
-            manual=True,
-            created_at=utcnow(),
-        )
-        session.add(row)
+        row = _log(session, target.id, delivery.activity_id, answer, manual=True)
         session.flush()
         session.expunge(row)
     return row

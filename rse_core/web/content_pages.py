@@ -56,12 +56,15 @@ def load_content(request: Request) -> Content:
     return content
 
 
-def may_moderate(session: Session, request: Request, content: Content, author_id: int) -> bool:
+def may_moderate(
+    session: Session, request: Request, content: Content, author_id: int | None
+) -> bool:
     """May this request's user remove something ``author_id`` wrote on ``content`` (the item
     itself, or a comment on it)? Its author, a moderator of the item's space, or for items
-    outside spaces a site admin."""
+    outside spaces a site admin. With ``author_id`` None: a moderator only (what its author
+    may not do alone, such as deleting an idea others voted for)."""
     me = current_user(request)
-    if me.id == author_id:
+    if author_id is not None and me.id == author_id:
         return True
     if content.space_id is None:
         return bool(me.is_admin)

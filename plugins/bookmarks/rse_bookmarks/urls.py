@@ -9,11 +9,18 @@ still verifies the real host name), before and after every redirect.
 from __future__ import annotations
 
 from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx2
 
-from rse_core import FETCH_SCHEMES, Resolver, UnsafeURL, checked_address, system_resolver
+from rse_core import (
+    FETCH_SCHEMES,
+    Resolver,
+    UnsafeURL,
+    checked_address,
+    pinned_request,
+    system_resolver,
+)
 
 SAVE_SCHEMES = ("http", "https", "mailto")
 MAX_URL = 2000
@@ -73,17 +80,8 @@ def fetch_title(
     with httpx2.Client(transport=transport, timeout=TIMEOUT, follow_redirects=False) as client:
         for _hop in range(MAX_REDIRECTS + 1):
             address = checked_address(current, resolve)
-            parts = urlsplit(current)
-            host = parts.hostname or ""
-            netloc = f"[{address}]" if ":" in address else address
-            if parts.port:
-                netloc += f":{parts.port}"
-            pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
-            request = client.build_request(
-                "GET",
-                pinned,
-                headers={"host": parts.netloc, "accept": "text/html"},
-                extensions={"sni_hostname": host},
+            request = pinned_request(
+                client, "GET", current, address, headers={"accept": "text/html"}
             )
             response = client.send(request, stream=True)
             try:

@@ -20,7 +20,6 @@ from rse_core import (
     ApiShape,
     ApiText,
     Conflict,
-    Space,
     User,
     access,
     api,
@@ -363,7 +362,7 @@ def _figures(session: Session, campaign: Campaign) -> dict[str, Any]:
 def _campaign_json(request: Request, session: Session, campaign: Campaign) -> dict[str, Any]:
     me = current_user(request)
     now = utcnow()
-    space = session.get(Space, campaign.space_id) if campaign.space_id else None
+    space = campaigns.space_of(session, campaign)
     crew = campaigns.reviewers(session, campaign)
     reviewer = campaigns.is_reviewer(session, campaign, me.id)
     content_id = campaign.content_id
@@ -629,7 +628,7 @@ async def api_propose(request: Request, body: IdeaIn) -> Response:
         campaign, content = campaigns.readable(
             session, request.path_params["ideas_campaign_id"], principals(request)
         )
-        space = session.get(Space, campaign.space_id) if campaign.space_id else None
+        space = campaigns.space_of(session, campaign)
         must_take_part(request, campaign, space)
         fields = ideas.clean(data, creating=True)
         author = session.get(User, me.id)
@@ -765,7 +764,7 @@ async def api_vote(request: Request, body: VoteIn) -> Response:
         idea, _content, campaign = ideas.readable(
             session, request.path_params["ideas_idea_id"], principals(request)
         )
-        space = session.get(Space, campaign.space_id) if campaign.space_id else None
+        space = campaigns.space_of(session, campaign)
         must_take_part(request, campaign, space)
         votes = ideas.vote(session, idea, campaign, session.get(User, me.id), body.value)
         return {"idea_id": idea.id, "votes": votes, "voted": body.value == 1}

@@ -176,6 +176,11 @@ def _usernames(value: object) -> list[str]:
     return kept
 
 
+def space_of(session: Session, campaign: Campaign) -> Space | None:
+    """The campaign's space, or None for a company-wide one."""
+    return session.get(Space, campaign.space_id) if campaign.space_id else None
+
+
 def campaign_url(campaign: Campaign) -> str:
     """A campaign's page."""
     return f"/ideas/campaigns/{campaign.id}"

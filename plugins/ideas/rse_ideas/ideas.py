@@ -200,12 +200,8 @@ def vote(session: Session, idea: Idea, campaign: Campaign, voter: User, value: i
     if _locked_state(session, idea) == workflow.MERGED:
         raise Conflict({"idea": "This idea was merged into another: vote for that one."})
     if value == 1:
-        try:
-            with session.begin_nested():
-                session.execute(insert(Vote).values(idea_id=idea.id, user_id=voter.id))
-        except IntegrityError:
-            pass  # already voted (a double click, or another worker at the same time)
-        else:
+        # Already voted (a double click, or another worker at the same time): no new row.
+        if _insert_once(session, Vote, idea_id=idea.id, user_id=voter.id):
             _add_votes(session, idea.id, 1)
             took_part(session, campaign.id, voter.id)
     else:
@@ -221,11 +217,19 @@ def took_part(session: Session, campaign_id: int, user_id: int) -> None:
     """Count ``user_id`` among the campaign's participants (once)."""
     if session.get(Participant, (campaign_id, user_id)) is not None:
         return
+    _insert_once(session, Participant, campaign_id=campaign_id, user_id=user_id)
+
+
+def _insert_once(session: Session, table: type, **key: int) -> bool:
+    """Insert the row with this primary key unless it exists, even when another worker
+    inserts it at the same instant (a savepoint absorbs the refused insert); True if this
+    call wrote it."""
     try:
         with session.begin_nested():
-            session.execute(insert(Participant).values(campaign_id=campaign_id, user_id=user_id))
+            session.execute(insert(table).values(**key))
     except IntegrityError:
-        pass  # counted by a request at the same instant
+        return False
+    return True
 
 
 def _add_votes(session: Session, idea_id: int, delta: int) -> None:
@@ -237,11 +241,7 @@ def _add_votes(session: Session, idea_id: int, delta: int) -> None:
 def follow(session: Session, idea: Idea, user: User, on: bool) -> None:
     """Follow an idea (be told of its moves) or stop following it."""
     if on:
-        try:
-            with session.begin_nested():
-                session.execute(insert(Follower).values(idea_id=idea.id, user_id=user.id))
-        except IntegrityError:
-            pass  # already following
+        _insert_once(session, Follower, idea_id=idea.id, user_id=user.id)
     else:
         session.execute(
             delete(Follower).where(Follower.idea_id == idea.id, Follower.user_id == user.id)

@@ -27,7 +27,6 @@ from rse_core import (
 from . import campaigns, workflow
 from .models import Campaign, Idea, Vote
 
-NOBODY = 0  # an author id no account has: ``may_moderate`` then answers for moderators only
 LAUNCH = "ideas.launch"
 PROPOSE = "ideas.propose"
 
@@ -73,7 +72,7 @@ def may_delete_idea(request: Request, session: Session, idea: Idea, content: Con
     with the campaign, and colleagues' votes are not the author's to throw away)."""
     if idea.author_id == current_user(request).id and _withdrawable(session, idea):
         return True
-    return may_moderate(session, request, content, NOBODY)
+    return may_moderate(session, request, content, None)
 
 
 def _withdrawable(session: Session, idea: Idea) -> bool:

@@ -61,10 +61,6 @@ IDEA_FIELDS = ("title", "body", "tags")
 TABS = (campaigns.OPEN, campaigns.UPCOMING, campaigns.CLOSED)
 
 
-def _space_of(session: Session, campaign: Campaign) -> Space | None:
-    return session.get(Space, campaign.space_id) if campaign.space_id else None
-
-
 async def _list_page(request: Request, *, tab: str, space: Space | None = None) -> Response:
     now = utcnow()
     with runtime(request).db.read() as session:
@@ -210,7 +206,7 @@ def _campaign_context(request: Request, session: Session, ideas_campaign_id: int
     me = current_user(request)
     now = utcnow()
     campaign, content = campaigns.readable(session, ideas_campaign_id, principals(request))
-    space = _space_of(session, campaign)
+    space = campaigns.space_of(session, campaign)
     sort = request.query_params.get("sort", "votes")
     if sort not in ideas.SORTS:
         raise HTTPException(400, "sort must be votes, score or newest")
@@ -304,7 +300,7 @@ async def change_campaign(request: Request) -> Response:
     def run(session: Session) -> str:
         campaign, content = campaigns.readable(session, ideas_campaign_id, principals(request))
         if action == "propose":
-            must_take_part(request, campaign, _space_of(session, campaign))
+            must_take_part(request, campaign, campaigns.space_of(session, campaign))
             fields = ideas.clean(idea_data, creating=True)
             author = session.get(User, me.id)
             idea = ideas.propose(session, campaign, content, author, fields, utcnow())
@@ -364,7 +360,7 @@ async def similar(request: Request) -> Response:
 def _idea_context(request: Request, session: Session, ideas_idea_id: int) -> dict[str, Any]:
     me = current_user(request)
     idea, content, campaign = ideas.readable(session, ideas_idea_id, principals(request))
-    space = _space_of(session, campaign)
+    space = campaigns.space_of(session, campaign)
     moves = ideas.history(session, idea)
     people, _spaces = people_and_spaces(
         session, [idea.author_id, campaign.owner_id, *(m.actor_id for m in moves)]
@@ -444,7 +440,7 @@ async def change_idea(request: Request) -> Response:
         idea, content, campaign = ideas.readable(session, ideas_idea_id, principals(request))
         user = session.get(User, me.id)
         if action in ("vote", "unvote"):
-            must_take_part(request, campaign, _space_of(session, campaign))
+            must_take_part(request, campaign, campaigns.space_of(session, campaign))
             ideas.vote(session, idea, campaign, user, 1 if action == "vote" else 0)
         elif action in ("follow", "unfollow"):
             ideas.follow(session, idea, user, action == "follow")
