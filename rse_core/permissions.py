@@ -29,6 +29,8 @@ from .validation import ValidationError
 
 CORE_PERMISSIONS = [
     Permission("core.space.create", N_("Create spaces"), default_roles=(EVERYONE,)),
+    # Site-wide only; site admins always may (the way back in when the provider is down).
+    Permission("core.sign_in.password", N_("Sign in with a password"), default_roles=(EVERYONE,)),
     Permission(
         "core.space.manage",
         N_("Change a space's name, description, visibility, join policy and permissions"),

@@ -60,6 +60,22 @@ class Settings:
     #: are not public addresses: the company's internal tools. Everything else must resolve
     #: to public addresses only (the SSRF rule of every outgoing request).
     webhook_hosts: tuple[str, ...] = ()
+    #: Single sign-on with OpenID Connect: the provider's issuer URL (its discovery document is
+    #: ``<issuer>/.well-known/openid-configuration``), and this site's client id and secret
+    #: registered there with the redirect URI ``<public_url>/sso/callback``. Empty: off.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    #: What the sign-in button names ("Sign in with Acme account"); "your company account"
+    #: when empty.
+    oidc_label: str = ""
+    #: Create an account at a person's first sign-in (from the claims); when off, only people
+    #: who already have an account (by verified e-mail, or provisioned by SCIM) get in.
+    oidc_create_accounts: bool = True
+    #: The claims that carry a person's department and job title (providers name them
+    #: differently; standard claims give the name and e-mail).
+    oidc_department_claim: str = "department"
+    oidc_job_title_claim: str = "job_title"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -109,7 +125,13 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
 
-BOOLEANS = {"trace_hooks", "debug", "load_entry_points", "check_api_responses"}
+BOOLEANS = {
+    "trace_hooks",
+    "debug",
+    "load_entry_points",
+    "check_api_responses",
+    "oidc_create_accounts",
+}
 INTEGERS = {"shared_seconds"}
 
 

@@ -198,3 +198,22 @@ class FeedToken(Base):
     )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ExternalIdentity(Base):
+    """Who a person or a space is in another system: an OpenID provider's subject (``source``
+    is the issuer URL) or an identity provider's SCIM ``externalId`` (``source`` is "scim")."""
+
+    __tablename__ = "rse_external_identity"
+    __table_args__ = (UniqueConstraint("source", "subject"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(300))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rse_user.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    space_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rse_space.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection, Request
@@ -27,16 +28,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..adoption import record_visit
 from ..db import utcnow
+from ..enablement import EVERYONE
 from ..i18n import COOKIE as LANGUAGE_COOKIE
 from ..i18n import LOCALES, N_
 from ..identity import sessions, throttle
+from ..identity.models import User
 from ..identity.tokens import user_for_token
+from ..permissions import UserAccess, overrides, user_can
+from ..runtime import Runtime
+from ..settings import Settings
 from .context import generation, runtime, write
 from .errors import MESSAGES, error_json
 from .templating import render
 
 log = logging.getLogger(__name__)
 CSRF_COOKIE = "rse_csrf"
+PASSWORD_PERMISSION = "core.sign_in.password"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -50,6 +57,7 @@ PUBLIC_PREFIXES = (
     "/language",
     "/password/",
     "/digest/unsubscribe/",
+    "/sso/",
 )
 # A mail client's one-click unsubscribe (RFC 8058) POSTs without cookies: the signed token in
 # the URL is its authority, and all it can do is stop its owner's digest.
@@ -298,11 +306,51 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def sso_enabled(settings: Settings) -> bool:
+    """True when single sign-on (OpenID Connect) is set up."""
+    return bool(settings.oidc_issuer and settings.oidc_client_id)
+
+
+def sso_label(settings: Settings) -> str:
+    """What the single sign-on button names."""
+    return settings.oidc_label or N_("your company account")
+
+
+def password_allowed(session: Session, rt: Runtime, user: User) -> bool:
+    """Whether ``user`` may sign in with a password: always without single sign-on; with it,
+    as the site's policy says (site admins always may: the way in when the provider is down)."""
+    if not sso_enabled(rt.settings):
+        return True
+    access = UserAccess(user, {}, frozenset())
+    return user_can(session, rt.permissions, access, PASSWORD_PERMISSION)
+
+
+def _login_context(request: Request, **values: Any) -> dict[str, Any]:
+    """What the sign-in page shows: the single sign-on button when it is set up, and whether
+    the password form is for everyone or only for site admins (the policy)."""
+    rt = runtime(request)
+    sso = sso_enabled(rt.settings)
+    passwords_for_all = True
+    if sso:
+        with rt.db.read() as session:
+            roles = overrides(session, None).get(
+                PASSWORD_PERMISSION, rt.permissions[PASSWORD_PERMISSION].default_roles
+            )
+        passwords_for_all = EVERYONE in roles
+    return {
+        "sso": sso,
+        "sso_label": sso_label(rt.settings),
+        "passwords_for_all": passwords_for_all,
+        **values,
+    }
+
+
 async def login_page(request: Request) -> Response:
     """GET /login: the sign-in form (already signed in: go on)."""
     if getattr(request.state, "user", None) is not None:
         return RedirectResponse(safe_next(request.query_params.get("next")), 303)
-    return render(request, "auth/login.html", {"next": safe_next(request.query_params.get("next"))})
+    next_path = safe_next(request.query_params.get("next"))
+    return render(request, "auth/login.html", _login_context(request, next=next_path))
 
 
 async def login_submit(request: Request) -> Response:
@@ -323,6 +371,8 @@ async def login_submit(request: Request) -> Response:
         if user is None:
             throttle.record_failure(session, username, ip)
             return "failed", None
+        if not password_allowed(session, rt, user):
+            return "sso_only", None
         throttle.clear_account(session, username)
         old = getattr(request.state, "session_token", None)
         if old:
@@ -337,15 +387,20 @@ async def login_submit(request: Request) -> Response:
         return render(
             request,
             "auth/login.html",
-            {"next": next_path, "username": username, "error": MESSAGES[429]},
+            _login_context(request, next=next_path, username=username, error=MESSAGES[429]),
             status_code=429,
             headers={"retry-after": str(int(throttle.WINDOW.total_seconds()))},
         )
-    if outcome == "failed":
+    if outcome in ("failed", "sso_only"):
+        error = (
+            N_("Wrong username or password.")
+            if outcome == "failed"
+            else N_("Sign in with your company account: passwords are for administrators only.")
+        )
         return render(
             request,
             "auth/login.html",
-            {"next": next_path, "username": username, "error": N_("Wrong username or password.")},
+            _login_context(request, next=next_path, username=username, error=error),
             # The form again with its message: a wrong password is no malformed request (400),
             # and 401 would need a WWW-Authenticate challenge a login form does not have.
             status_code=200,

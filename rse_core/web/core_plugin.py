@@ -39,6 +39,7 @@ from . import (
     people,
     search_pages,
     spaces,
+    sso,
     stream,
     users_admin,
     webhook_pages,
@@ -52,6 +53,7 @@ def rse_routes(settings: Settings) -> list[BaseRoute]:
     return [
         *pages.ROUTES,
         *auth.ROUTES,
+        *sso.ROUTES,
         *password_reset.ROUTES,
         *people.ROUTES,
         *expertise_pages.ROUTES,

@@ -26,7 +26,7 @@ from .forms import form_dict
 from .stream import render_items
 from .templating import render
 
-SITE_ONLY_PERMISSIONS = frozenset({"core.space.create"})
+SITE_ONLY_PERMISSIONS = frozenset({"core.space.create", "core.sign_in.password"})
 
 
 def load_space(request: Request) -> Space:

@@ -16,6 +16,7 @@ from ..identity import accounts, sessions
 from ..identity.models import User
 from ..permissions import overrides, set_override
 from ..validation import ValidationError
+from .auth import PASSWORD_PERMISSION, sso_enabled, sso_label
 from .context import current_user, runtime, write
 from .flash import flash
 from .forms import form_dict
@@ -28,7 +29,17 @@ def _users_context(request: Request) -> dict[str, object]:
         users = list(session.execute(select(User).order_by(User.username)).scalars())
         site = overrides(session, None)
     creation_roles = site.get("core.space.create", (EVERYONE,))
-    return {"users": users, "spaces_open": EVERYONE in creation_roles, "values": {}, "errors": {}}
+    password_roles = site.get(PASSWORD_PERMISSION, (EVERYONE,))
+    settings = runtime(request).settings
+    return {
+        "users": users,
+        "spaces_open": EVERYONE in creation_roles,
+        "sso": sso_enabled(settings),
+        "sso_label": sso_label(settings),
+        "passwords_open": EVERYONE in password_roles,
+        "values": {},
+        "errors": {},
+    }
 
 
 async def users_page(request: Request) -> Response:
@@ -116,15 +127,20 @@ async def user_change(request: Request) -> Response:
 
 
 async def site_policy(request: Request) -> Response:
-    """POST /admin/site: whether every employee may create spaces."""
+    """POST /admin/site: whether every employee may create spaces (``spaces_open``) and, with
+    single sign-on, sign in with a password (``passwords_open``; site admins always may)."""
     require_admin(request)
     data = await form_dict(request)
     rt = runtime(request)
-    roles = None if data.get("spaces_open") == "1" else ()
-    await write(
-        request,
-        lambda session: set_override(session, rt.permissions, None, "core.space.create", roles),
-    )
+
+    def save(session: Session) -> None:
+        spaces = None if data.get("spaces_open") == "1" else ()
+        set_override(session, rt.permissions, None, "core.space.create", spaces)
+        if sso_enabled(rt.settings):
+            passwords = None if data.get("passwords_open") == "1" else ()
+            set_override(session, rt.permissions, None, PASSWORD_PERMISSION, passwords)
+
+    await write(request, save)
     return RedirectResponse("/admin/users", status_code=303)
 
 

@@ -7,6 +7,8 @@ import os
 import signal
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -27,10 +29,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[str]:
-    data_dir = tmp_path_factory.mktemp("browser") / "var"
-    env = {**os.environ, **cli_env(data_dir)}
+@contextmanager
+def serve_demo(data_dir: Path, **extra_env: str) -> Iterator[str]:
+    """`rse serve` on loopback over a new installation with the demo data; its base URL."""
+    env = {**os.environ, **cli_env(data_dir), **extra_env}
     subprocess.run([str(VENV_BIN / "rse"), "demo"], env=env, check=True, capture_output=True)
     port = free_port()
     proc = subprocess.Popen(
@@ -47,6 +49,12 @@ def server(tmp_path_factory) -> Iterator[str]:
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[str]:
+    with serve_demo(tmp_path_factory.mktemp("browser") / "var") as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
