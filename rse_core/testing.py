@@ -188,10 +188,11 @@ def add_user(
         )
 
 
-def login(client: TestClient, username: str, password: str = TEST_PASSWORD) -> TestClient:
-    """Sign ``client`` in through the login form; afterwards it sends the CSRF header."""
+def submit_login(client: TestClient, username: str, password: str = TEST_PASSWORD) -> Any:
+    """Fill in and send the sign-in form as a browser does; the response (303 when signed in,
+    the form again with its message when refused)."""
     client.get("/login")
-    response = client.post(
+    return client.post(
         "/login",
         data={
             "username": username,
@@ -200,6 +201,11 @@ def login(client: TestClient, username: str, password: str = TEST_PASSWORD) -> T
         },
         follow_redirects=False,
     )
+
+
+def login(client: TestClient, username: str, password: str = TEST_PASSWORD) -> TestClient:
+    """Sign ``client`` in through the login form; afterwards it sends the CSRF header."""
+    response = submit_login(client, username, password)
     assert response.status_code == 303, response.text
     client.headers["x-csrf-token"] = client.cookies.get("rse_csrf", "")
     return client

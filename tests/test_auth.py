@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from rse_core.identity.models import User
 from rse_core.identity.passwords import set_hasher
-from rse_core.testing import FAST_HASHER, TEST_PASSWORD, login
+from rse_core.testing import FAST_HASHER, TEST_PASSWORD, login, submit_login
 from rse_core.web.auth import safe_next
 
 
@@ -80,16 +80,7 @@ def test_session_id_changes_at_login(rse_user, rse_client):
 def test_session_cookie_flags(rse_user, rse_app):
     rse_user("erin")
     with TestClient(rse_app) as client:
-        client.get("/login")
-        response = client.post(
-            "/login",
-            data={
-                "username": "erin",
-                "password": TEST_PASSWORD,
-                "csrf_token": client.cookies["rse_csrf"],
-            },
-            follow_redirects=False,
-        )
+        response = submit_login(client, "erin")
     cookie = next(
         v for v in response.headers.get_list("set-cookie") if v.startswith("rse_session=")
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 
 from sqlalchemy import text
@@ -63,7 +64,11 @@ def test_core_models_and_migrations_agree(tmp_path):
     rt = create_runtime(make_settings(tmp_path / "var", load_entry_points=False))
     migrate.upgrade(rt.db, rt.plugins)
     core_tables = {name for name in Base.metadata.tables if name.startswith("rse_")}
-    with rt.db.engine.connect() as connection:
+    with rt.db.engine.connect() as connection, warnings.catch_warnings():
+        # SQLite's reflection cannot read an expression index (lower(subject)); PostgreSQL's
+        # run of this test compares it.
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based")
+        warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression")
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         diff = [
             d

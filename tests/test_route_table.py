@@ -4,7 +4,7 @@ plugin, is covered without anyone remembering to add a test.
 * CSRF: every unsafe method of every route refuses a signed-in browser without the token.
 * IDOR: every route with a path parameter is requested for an object the reader may not see;
   a parameter nobody classified fails the test until it is added to ``PRIVATE_VALUES``.
-* Admin: every route under /admin and /api/v1/admin refuses employees.
+* Admin: every route under /admin, /api/v1/admin and /scim (provisioning) refuses employees.
 * OpenAPI: every API route is described.
 """
 
@@ -56,8 +56,12 @@ PRIVATE_VALUES: dict[str, str | None] = {
     "ideas_idea_id": "IDEA",  # an idea proposed to it
     "webhook_id": "WEBHOOK",  # a webhook bound to that space by its owner
     "admin_webhook_id": None,  # a company-wide webhook (covered by the admin check)
+    "ident": None,  # a SCIM resource: site admins' tokens only (covered by the admin check)
+    "rest": None,  # anything else under /scim/v2 (the same)
 }
 SAMPLE_VALUES = {
+    "ident": "1",
+    "rest": "x",
     "slug": "secret",
     "username": "owner",
     "name": "example",
@@ -301,7 +305,7 @@ def test_every_admin_route_refuses_employees(rse_app, world):
     outsider = world["outsider"]
     checked = 0
     for path, methods in all_routes(rse_app):
-        if not path.startswith(("/admin", "/api/v1/admin")):
+        if not path.startswith(("/admin", "/api/v1/admin", "/scim/")):
             continue
         for method in methods:
             response = outsider.request(method, concrete(path, SAMPLE_VALUES), data={})

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from rse_core.identity.models import ExternalIdentity, User
-from rse_core.testing import TEST_PASSWORD, add_user, login
+from rse_core.testing import add_user, login, submit_login
 
 
 @pytest.fixture(scope="module")
@@ -180,11 +180,7 @@ def test_admins_can_leave_passwords_to_administrators_only(sso_app, provider):
         page = client.get("/login").text
         assert "Administrators: sign in with a password" in page
         assert "Forgot your password?" not in page
-        client.get("/login")
-        csrf = client.cookies.get("rse_csrf", "")
-        refused = client.post(
-            "/login", data={"username": "bruno", "password": TEST_PASSWORD, "csrf_token": csrf}
-        )
+        refused = submit_login(client, "bruno")
         assert "passwords are for administrators only" in refused.text
         assert client.get("/", follow_redirects=False).status_code == 303
         login(client, "admin")  # the way in when the provider is down

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -50,6 +51,9 @@ class User(Base):
     #: IANA time zone for showing times ("Europe/Paris"); "" follows the site's.
     time_zone: Mapped[str] = mapped_column(String(60), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the company's identity provider removed the account (SCIM DELETE): it is then
+    #: inactive and gone from the provider's view; what the person wrote stays.
+    deprovisioned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     skills: Mapped[list[UserSkill]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="UserSkill.skill"
@@ -217,3 +221,11 @@ class ExternalIdentity(Base):
         ForeignKey("rse_space.id", ondelete="CASCADE"), nullable=True, index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# SCIM names are compared ignoring case (``userName eq "JDoe@acme.example"``).
+Index(
+    "ix_rse_external_identity_folded",
+    ExternalIdentity.source,
+    func.lower(ExternalIdentity.subject),
+)

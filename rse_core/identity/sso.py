@@ -63,10 +63,9 @@ def _verified_email(claims: Mapping[str, Any]) -> str:
     return email
 
 
-def _free_username(session: Session, claims: Mapping[str, Any], email: str) -> str:
-    """A username from ``preferred_username`` or the e-mail's local part, made valid and
-    unique (``jdoe``, ``jdoe-2``, ...)."""
-    wanted = _text(claims, "preferred_username", 254) or email.split("@", 1)[0]
+def free_username(session: Session, wanted: str) -> str:
+    """A free username made from ``wanted`` (a name or an e-mail address): valid, unique
+    (``jdoe``, ``jdoe-2``, ...)."""
     base = re.sub(r"[^a-z0-9_.-]+", "-", normalise_username(wanted.split("@", 1)[0]))
     base = base.strip("-._")[:34] or "user"
     if len(base) < 2:
@@ -125,7 +124,9 @@ def user_for_claims(
             )
         user = create_user(
             session,
-            _free_username(session, claims, email),
+            free_username(
+                session, _text(claims, "preferred_username", 254) or email.split("@", 1)[0]
+            ),
             email=email,
             password=None,
             display_name=_display_name(claims) or email.split("@", 1)[0],

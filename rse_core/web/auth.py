@@ -119,7 +119,7 @@ class AuthMiddleware:
         path: str = scope["path"]
         user, auth = None, None
         authorization = _header(scope, b"authorization") or ""
-        if authorization.lower().startswith("bearer ") and path.startswith("/api/"):
+        if authorization.lower().startswith("bearer ") and path.startswith(("/api/", "/scim/")):
             with db.read() as session:
                 user = user_for_token(session, authorization[7:].strip())
             if user is None:
@@ -165,11 +165,21 @@ async def _count_visit(rt: Any, user_id: int) -> None:
 
 
 async def _unauthorised(scope: Scope, receive: Receive, send: Send, code: str) -> None:
-    if scope["path"].startswith("/api/"):
-        body = error_json(401, code, "Sign in, or send a valid personal access token.")
+    if scope["path"].startswith("/scim/"):
+        body = {
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+            "status": "401",
+            "detail": "Send a site administrator's personal access token as a Bearer token.",
+        }
         response: Response = JSONResponse(
-            body, 401, headers={"www-authenticate": 'Bearer realm="rse"'}
+            body,
+            401,
+            headers={"www-authenticate": 'Bearer realm="rse"'},
+            media_type="application/scim+json",
         )
+    elif scope["path"].startswith("/api/"):
+        body = error_json(401, code, "Sign in, or send a valid personal access token.")
+        response = JSONResponse(body, 401, headers={"www-authenticate": 'Bearer realm="rse"'})
     else:
         target = scope["path"] + (
             "?" + scope["query_string"].decode("latin-1") if scope.get("query_string") else ""

@@ -94,6 +94,7 @@ async def user_change(request: Request) -> Response:
             sessions.end_user_sessions(session, user.id)
         elif action == "activate":
             user.is_active = True
+            user.deprovisioned_at = None  # back in the identity provider's view too
         elif action in ("promote", "demote"):
             user.is_admin = action == "promote"
         elif action in ("community", "uncommunity"):

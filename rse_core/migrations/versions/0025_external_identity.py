@@ -1,4 +1,5 @@
-"""Who people and spaces are in other systems (OpenID Connect subjects, SCIM externalIds).
+"""Who people and spaces are in other systems (OpenID Connect subjects, SCIM's names and
+externalIds), and accounts removed by the identity provider.
 
 Revision ID: core_0025
 Revises: core_0024
@@ -41,7 +42,16 @@ def upgrade() -> None:
     )
     op.create_index("ix_rse_external_identity_user_id", "rse_external_identity", ["user_id"])
     op.create_index("ix_rse_external_identity_space_id", "rse_external_identity", ["space_id"])
+    op.create_index(
+        "ix_rse_external_identity_folded",
+        "rse_external_identity",
+        ["source", sa.text("lower(subject)")],
+    )
+    # Plain ALTER TABLE, never a batch copy: on SQLite dropping the old rse_user would
+    # cascade to every table that refers to it.
+    op.add_column("rse_user", sa.Column("deprovisioned_at", sa.DateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    op.execute("ALTER TABLE rse_user DROP COLUMN deprovisioned_at")
     op.drop_table("rse_external_identity")
