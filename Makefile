@@ -97,6 +97,7 @@ bench: install
 	$(BIN)/python bench/adoption_bench.py --activities 1000000 --postgres "$$(scripts/ensure-postgres)"
 	$(BIN)/python bench/ideas_bench.py
 	$(BIN)/python bench/scim_bench.py
+	$(BIN)/python bench/export_bench.py --postgres "$$(scripts/ensure-postgres)"
 
 # The same benchmarks on smaller data and shorter runs: a first look, not the figures of record.
 bench-quick: install
@@ -116,6 +117,7 @@ bench-quick: install
 	$(BIN)/python bench/adoption_bench.py --activities 100000 --users 10000 --spaces 500 --requests 20
 	$(BIN)/python bench/ideas_bench.py --ideas 1000 --votes 20000 --campaigns 50 --requests 50
 	$(BIN)/python bench/scim_bench.py --users 20000 --requests 50
+	$(BIN)/python bench/export_bench.py --activities 100000 --postgres "$$(scripts/ensure-postgres)"
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -28,7 +28,17 @@ from .expertise import experts as find_experts
 from .expertise import explain as explain_evidence
 from .expertise import refresh_expertise
 from .hookspecs import hookimpl, hookspec
-from .hooktypes import Evidence, EvidenceKind, Job, JobContext, NavItem, Permission, SpaceTab
+from .hooktypes import (
+    BlobSource,
+    Evidence,
+    EvidenceKind,
+    ExportTable,
+    Job,
+    JobContext,
+    NavItem,
+    Permission,
+    SpaceTab,
+)
 from .i18n import N_, language, translate
 from .identity.lookup import audience_size, people_and_spaces
 from .identity.models import Space, User
@@ -105,11 +115,13 @@ __all__ = [
     "ApiText",
     "AtomEntry",
     "Base",
+    "BlobSource",
     "Conflict",
     "Content",
     "ContentTag",
     "Evidence",
     "EvidenceKind",
+    "ExportTable",
     "Forbidden",
     "Job",
     "JobContext",

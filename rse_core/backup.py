@@ -109,7 +109,8 @@ def restore(settings: Settings, source: Path, *, replace: bool = False) -> Manif
     if manifest.database != expected:
         raise BackupError(
             f"This backup is of a {manifest.database} database; this installation uses "
-            f"{expected}: restore it into a {manifest.database} installation."
+            f"{expected}: restore it into a {manifest.database} installation, or move the data"
+            " with rse export and rse import."
         )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if not replace and _holds_people(settings):

@@ -30,7 +30,17 @@ if TYPE_CHECKING:
 
     from .activity import StreamEntry
     from .content import Content
-    from .hooktypes import Document, Evidence, EvidenceKind, Job, NavItem, Permission, SpaceTab
+    from .hooktypes import (
+        BlobSource,
+        Document,
+        Evidence,
+        EvidenceKind,
+        ExportTable,
+        Job,
+        NavItem,
+        Permission,
+        SpaceTab,
+    )
     from .identity.models import Space, User
     from .settings import Settings
 
@@ -216,6 +226,29 @@ def rse_personal_data(session: Session, user: User) -> Mapping[str, Any] | None:
     they answered: their answer, not the others'). Called once per download, on every
     installed plugin (the data exists whether or not the plugin is enabled for the person);
     failures are isolated: the download then lists the plugin under ``"missing"``.
+    """
+
+
+@hookspec
+def rse_export_tables() -> list[ExportTable]:
+    """Name every table your plugin keeps (``rse_core.ExportTable``), for ``rse export``
+    and ``rse import``: a company's data moves to another installation (or database kind)
+    and nobody is locked in.
+
+    Leave out secrets column by column (``leave_out``); mark tables of nothing to carry
+    (sessions, queues, caches rebuilt from the rest) ``skip=True`` with ``why``. Rows are
+    written as they are, one JSON object per line, ids kept (links keep working), and read
+    back into an empty installation in foreign-key order. A table nobody names is exported
+    whole, and the manifest says so. Called once per export or import, on every installed
+    plugin.
+    """
+
+
+@hookspec
+def rse_export_blobs(settings: Settings) -> BlobSource | None:
+    """Return a ``rse_core.BlobSource`` when your plugin keeps bytes beside the database
+    (uploaded files, on disk or in an object store): ``rse export`` copies every blob the
+    database refers to, ``rse import`` stores them back. Called on every installed plugin.
     """
 
 

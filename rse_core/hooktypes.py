@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -124,3 +125,36 @@ class EvidenceKind:
     one: str
     many: str
     weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class ExportTable:
+    """One of a plugin's tables, for ``rse export`` and ``rse import``.
+
+    ``leave_out``: columns never written out (secrets: the import leaves their defaults).
+    ``skip``: a table of nothing to carry (sessions, queues, caches rebuilt from the rest);
+    ``why`` says so in the export's manifest and the documentation.
+    """
+
+    name: str
+    leave_out: tuple[str, ...] = ()
+    skip: bool = False
+    why: str = ""
+
+
+class BlobSource(Protocol):
+    """The bytes a plugin keeps beside the database (uploaded files), for export and import.
+
+    Keys are the plugin's own (``ab/cd/abcd...``: no ``..``, no leading ``/``)."""
+
+    def keys(self, session: Any) -> Iterable[str]:
+        """Every blob the database refers to (read in ``session``)."""
+        ...
+
+    def read(self, key: str) -> Iterator[bytes]:
+        """The blob's bytes, in chunks."""
+        ...
+
+    def write(self, key: str, source: Path) -> None:
+        """Store the file ``source`` as the blob ``key`` (an import)."""
+        ...

@@ -695,3 +695,62 @@ def test_hook_rse_evidence(rse_app_factory):
         share(broken, "ann", "a greeting", tags=["welcome"])
     with broken.state.rse.db.read() as session:
         assert session.query(Content).count() == 0
+
+
+def test_hook_rse_export_tables(rse_app, rse_app_factory, tmp_path):
+    import json
+
+    from rse_core import ExportTable
+    from rse_core.export import ExportError, export
+
+    export(rse_app.state.rse, tmp_path / "out")
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    entry = next(e for e in manifest["tables"] if e["table"] == "example_greeting")
+    assert entry["plugin"] == "example" and entry["declared"]
+    skipped = {e["table"]: e["why"] for e in manifest["skipped"]}
+    assert "sign in again" in skipped["rse_session"]
+
+    class Twice:
+        @hookimpl
+        def rse_export_tables(self):
+            return [ExportTable("example_greeting")]
+
+    app = rse_app_factory(extra_plugins=[("twice", Twice())])
+    with pytest.raises(ExportError, match="declared by"):
+        export(app.state.rse, tmp_path / "again")
+
+
+def test_hook_rse_export_blobs(rse_app_factory, tmp_path):
+    from rse_core.export import ExportError, export, import_
+
+    class Blobs:
+        def __init__(self, stored):
+            self.stored = stored
+
+        def keys(self, session):
+            return list(self.stored)
+
+        def read(self, key):
+            yield self.stored[key]
+
+        def write(self, key, source):
+            self.stored[key] = source.read_bytes()
+
+    class Keeper:
+        def __init__(self, stored):
+            self.blobs = Blobs(stored)
+
+        @hookimpl
+        def rse_export_blobs(self, settings):
+            return self.blobs
+
+    source = rse_app_factory(extra_plugins=[("keeper", Keeper({"ab/cd.bin": b"\x00bytes"}))])
+    export(source.state.rse, tmp_path / "out")
+    assert (tmp_path / "out" / "blobs" / "keeper" / "ab" / "cd.bin").read_bytes() == b"\x00bytes"
+    kept: dict[str, bytes] = {}
+    target = rse_app_factory(extra_plugins=[("keeper", Keeper(kept))])
+    assert import_(target.state.rse, tmp_path / "out").blobs == 1
+    assert kept == {"ab/cd.bin": b"\x00bytes"}
+    escaping = rse_app_factory(extra_plugins=[("keeper", Keeper({"../../etc/x": b"no"}))])
+    with pytest.raises(ExportError, match="unsafe blob key"):
+        export(escaping.state.rse, tmp_path / "bad")

@@ -12,7 +12,7 @@ from ..adoption import ADOPTION
 from ..digests import DIGEST
 from ..expertise import CORE_KINDS, REBUILD_JOB
 from ..hookspecs import hookimpl
-from ..hooktypes import EvidenceKind, Job, NavItem, Permission
+from ..hooktypes import EvidenceKind, ExportTable, Job, NavItem, Permission
 from ..identity.accounts import authenticate_local
 from ..identity.demo import load_core_demo
 from ..identity.models import User
@@ -105,6 +105,37 @@ def rse_jobs() -> list[Job]:
 def rse_permissions() -> list[Permission]:
     """The core's permissions (spaces)."""
     return list(CORE_PERMISSIONS)
+
+
+@hookimpl
+def rse_export_tables() -> list[ExportTable]:
+    """The core's tables: people, spaces, content and its activity, the rollout, figures;
+    no password hashes, sessions, tokens or queues."""
+    carried = [
+        "rse_user_skill", "rse_space", "rse_membership", "rse_space_request",
+        "rse_permission_override", "rse_external_identity", "rse_content", "rse_content_tag",
+        "rse_activity", "rse_comment", "rse_reaction", "rse_follow", "rse_notification",
+        "rse_notification_pref", "rse_hidden_topic", "rse_digest", "rse_moderation",
+        "rse_report", "rse_announcement", "rse_plugin_state", "rse_plugin_log",
+        "rse_job", "rse_job_schedule", "rse_expertise", "rse_expertise_total",
+        "rse_item_evidence", "rse_user_day", "rse_adoption_week", "rse_adoption_space_week",
+        "rse_adoption_space_total", "rse_adoption_space_plugin", "rse_adoption_space_active",
+        "rse_adoption_active", "rse_adoption_top", "rse_adoption_phase",
+    ]  # fmt: skip
+    secret = "a secret of this installation: people make new ones"
+    return [
+        ExportTable("rse_user", leave_out=("password_hash",)),
+        *(ExportTable(name) for name in carried),
+        ExportTable("rse_session", skip=True, why="signed-in browsers: people sign in again"),
+        ExportTable("rse_api_token", skip=True, why=secret),
+        ExportTable("rse_feed_token", skip=True, why=secret),
+        ExportTable("rse_login_failure", skip=True, why="sign-in throttling of the last minutes"),
+        ExportTable("rse_search_outbox", skip=True, why="the index is rebuilt from the rest"),
+        ExportTable("rse_generation", skip=True, why="a counter of this installation's caches"),
+        ExportTable("rse_meta", skip=True, why="this installation's own markers"),
+        ExportTable("rse_webhook", skip=True, why="integrations and their secrets: register again"),
+        ExportTable("rse_webhook_delivery", skip=True, why="the delivery log of those"),
+    ]
 
 
 @hookimpl(trylast=True)

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from rse_core import (
     N_,
     EvidenceKind,
+    ExportTable,
     Job,
     NavItem,
     Permission,
@@ -119,3 +120,9 @@ def rse_personal_data(session, user):
             for p in rows
         ]
     }
+
+
+@hookimpl
+def rse_export_tables() -> list[ExportTable]:
+    """The blog's posts (drafts and scheduled ones included)."""
+    return [ExportTable("blog_post")]

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from rse_core import N_, EvidenceKind, NavItem, Permission, SpaceTab, hookimpl, render_fragment
+from rse_core import (
+    N_,
+    EvidenceKind,
+    ExportTable,
+    NavItem,
+    Permission,
+    SpaceTab,
+    hookimpl,
+    render_fragment,
+)
 
 from . import views
 from .demo import load_demo
@@ -68,3 +77,9 @@ def rse_evidence_kinds():
 def rse_content_types():
     """The names search shows for this plugin's items."""
     return {"bookmarks.link": "Bookmark"}
+
+
+@hookimpl
+def rse_export_tables() -> list[ExportTable]:
+    """Bookmarks."""
+    return [ExportTable("bookmarks_bookmark")]

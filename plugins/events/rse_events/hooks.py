@@ -9,6 +9,7 @@ from starlette.requests import Request
 
 from rse_core import (
     EvidenceKind,
+    ExportTable,
     Job,
     NavItem,
     Permission,
@@ -149,3 +150,15 @@ def rse_personal_data(session, user):
         ],
         "organises": sorted(organised),
     }
+
+
+@hookimpl
+def rse_export_tables() -> list[ExportTable]:
+    """Events, their organisers, occurrences, answers and reminders."""
+    return [
+        ExportTable("event_event"),
+        ExportTable("event_organiser"),
+        ExportTable("event_occurrence"),
+        ExportTable("event_rsvp"),
+        ExportTable("event_reminder"),
+    ]

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from rse_core import N_, EvidenceKind, Permission, hookimpl, member_spaces, render_fragment, runtime
+from rse_core import (
+    N_,
+    EvidenceKind,
+    ExportTable,
+    Permission,
+    hookimpl,
+    member_spaces,
+    render_fragment,
+    runtime,
+)
 
 from . import views
 from .demo import load_demo
@@ -74,3 +83,9 @@ def rse_evidence_kinds():
 def rse_content_types():
     """The names search shows for this plugin's items."""
     return {"feed.post": "Feed post"}
+
+
+@hookimpl
+def rse_export_tables() -> list[ExportTable]:
+    """Posts."""
+    return [ExportTable("feed_post")]

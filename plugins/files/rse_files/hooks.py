@@ -9,9 +9,11 @@ from starlette.requests import Request
 
 from rse_core import (
     N_,
+    ExportTable,
     Job,
     NavItem,
     Permission,
+    Settings,
     SpaceTab,
     current_user,
     hookimpl,
@@ -23,6 +25,7 @@ from rse_core import (
 from . import api, clamav, jobs, service, views
 from .demo import load_demo
 from .models import File, Version
+from .storage import ExportedBlobs, storage_for
 
 
 @hookimpl
@@ -192,3 +195,21 @@ def rse_personal_data(session, user):
             for v, file_id in versions
         ]
     }
+
+
+@hookimpl
+def rse_export_tables() -> list[ExportTable]:
+    """Libraries: blobs' records, folders, files, versions, quotas (the bytes: rse_export_blobs)."""
+    return [
+        ExportTable("files_blob"),
+        ExportTable("files_folder"),
+        ExportTable("files_file"),
+        ExportTable("files_version"),
+        ExportTable("files_quota"),
+    ]
+
+
+@hookimpl
+def rse_export_blobs(settings: Settings) -> ExportedBlobs:
+    """Uploaded files and their thumbnails, wherever they are stored."""
+    return ExportedBlobs(storage_for(settings))

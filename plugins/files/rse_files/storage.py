@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -197,3 +198,33 @@ def storage_for(settings: Any) -> Storage:
             S3Storage.from_settings(settings.extra, root) if bucket else LocalStorage(root)
         )
     return _stores[key]
+
+
+class ExportedBlobs:
+    """The library's bytes for ``rse export`` and ``rse import`` (``rse_core.BlobSource``):
+    every stored blob and thumbnail the database refers to."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+
+    def keys(self, session: Any) -> Iterator[str]:
+        """The blobs of ``files_blob``, and the thumbnails of those that have one."""
+        from sqlalchemy import select
+
+        from .models import Blob
+
+        for sha256, has_thumbnail in session.execute(select(Blob.sha256, Blob.has_thumbnail)):
+            yield blob_key(sha256)
+            if has_thumbnail:
+                yield thumbnail_key(sha256)
+
+    def read(self, key: str) -> Iterator[bytes]:
+        """The stored bytes."""
+        return self.storage.read(key)
+
+    def write(self, key: str, source: Path) -> None:
+        """Store a copy of ``source`` (the export stays whole)."""
+        staged, fd = staged_file(self.storage)
+        os.close(fd)
+        shutil.copyfile(source, staged)
+        self.storage.put(staged, key)

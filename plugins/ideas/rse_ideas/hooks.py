@@ -10,6 +10,7 @@ from starlette.requests import Request
 
 from rse_core import (
     EvidenceKind,
+    ExportTable,
     Job,
     NavItem,
     Permission,
@@ -194,3 +195,18 @@ def rse_personal_data(session, user):
             for t, state, reason, at in moves
         ],
     }
+
+
+@hookimpl
+def rse_export_tables() -> list[ExportTable]:
+    """Campaigns, reviewers, ideas, votes, participants, followers, scores and moves."""
+    return [
+        ExportTable("ideas_campaign"),
+        ExportTable("ideas_reviewer"),
+        ExportTable("ideas_idea"),
+        ExportTable("ideas_vote"),
+        ExportTable("ideas_participant"),
+        ExportTable("ideas_follower"),
+        ExportTable("ideas_score"),
+        ExportTable("ideas_move"),
+    ]

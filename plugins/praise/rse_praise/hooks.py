@@ -6,6 +6,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 
 from rse_core import (
+    ExportTable,
     NavItem,
     current_user,
     hookimpl,
@@ -114,3 +115,14 @@ def rse_personal_data(session, user):
             for p, badge in received
         ]
     }
+
+
+@hookimpl
+def rse_export_tables() -> list[ExportTable]:
+    """Badges, praise, its recipients and the site's praise settings."""
+    return [
+        ExportTable("praise_badge"),
+        ExportTable("praise_praise"),
+        ExportTable("praise_recipient"),
+        ExportTable("praise_setting"),
+    ]

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from rse_core import (
     N_,
     EvidenceKind,
+    ExportTable,
     NavItem,
     Permission,
     SpaceTab,
@@ -141,3 +142,14 @@ def rse_personal_data(session, user):
         "voted_for_answers_to": sorted(votes),
         "asked_experts_about": sorted(asked),
     }
+
+
+@hookimpl
+def rse_export_tables() -> list[ExportTable]:
+    """Questions, answers, votes and experts asked."""
+    return [
+        ExportTable("qa_question"),
+        ExportTable("qa_answer"),
+        ExportTable("qa_vote"),
+        ExportTable("qa_expert_request"),
+    ]

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from rse_core import (
     N_,
     EvidenceKind,
+    ExportTable,
     NavItem,
     Permission,
     SpaceTab,
@@ -115,3 +116,15 @@ def rse_personal_data(session, user):
         ],
         "watched_pages": sorted(watched),
     }
+
+
+@hookimpl
+def rse_export_tables() -> list[ExportTable]:
+    """Pages, every revision, redirects, links and watches."""
+    return [
+        ExportTable("wiki_page"),
+        ExportTable("wiki_revision"),
+        ExportTable("wiki_redirect"),
+        ExportTable("wiki_link"),
+        ExportTable("wiki_watch"),
+    ]

@@ -12,6 +12,7 @@ from rse_core import (
     ApiError,
     ApiShape,
     ApiText,
+    ExportTable,
     Job,
     JobContext,
     NavItem,
@@ -213,3 +214,9 @@ def rse_index_documents(session):
 def rse_content_types():
     """The names search shows for this plugin's items."""
     return {"example.greeting": "Greeting", "example.board": "Greetings board"}
+
+
+@hookimpl
+def rse_export_tables() -> list[ExportTable]:
+    """Greetings."""
+    return [ExportTable("example_greeting")]
