@@ -47,6 +47,7 @@ run: install
 test: $(VENV)/.installed-test
 	scripts/ensure-chromium
 	scripts/ensure-clamd
+	scripts/ensure-slapd >/dev/null
 	scripts/test-all
 
 # The load tests alone: several uvicorn workers under concurrent posts and searches.

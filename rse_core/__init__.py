@@ -6,7 +6,7 @@ Plugins import only what this module exports (``__all__``) and implement the hoo
 
 from ._version import __version__
 from .activity import StreamEntry
-from .app import create_app
+from .app import create_app, create_runtime
 from .content import (
     Content,
     ContentTag,
@@ -44,6 +44,13 @@ from .identity.lookup import audience_size, people_and_spaces
 from .identity.models import Space, User
 from .identity.spaces import Forbidden, NotFound
 from .identity.spaces import get_space as find_space
+from .identity.sso import (
+    ClaimNames,
+    SignInRefused,
+    deactivate_user,
+    linked_user_ids,
+    user_for_claims,
+)
 from .jobs.queue import cancel as cancel_job
 from .jobs.queue import enqueue as enqueue_job
 from .markdown import HASHTAG, excerpt, hashtags, render_markdown
@@ -116,12 +123,14 @@ __all__ = [
     "AtomEntry",
     "Base",
     "BlobSource",
+    "ClaimNames",
     "Conflict",
     "Content",
     "ContentTag",
     "Evidence",
     "EvidenceKind",
     "ExportTable",
+    "create_runtime",
     "Forbidden",
     "Job",
     "JobContext",
@@ -132,6 +141,7 @@ __all__ = [
     "Runtime",
     "SearchDocument",
     "Settings",
+    "SignInRefused",
     "Space",
     "SpaceTab",
     "StreamEntry",
@@ -155,6 +165,7 @@ __all__ = [
     "clean_text",
     "create_app",
     "current_user",
+    "deactivate_user",
     "delete_content",
     "enqueue_job",
     "excerpt",
@@ -173,6 +184,7 @@ __all__ = [
     "in_set",
     "is_public_address",
     "language",
+    "linked_user_ids",
     "may_moderate",
     "member_spaces",
     "most_common",
@@ -206,6 +218,7 @@ __all__ = [
     "translate",
     "trending_tags",
     "update_content",
+    "user_for_claims",
     "utcnow",
     "visible",
     "write",

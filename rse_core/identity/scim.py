@@ -53,9 +53,8 @@ from ..db import utcnow
 from ..validation import EMAIL, USERNAME, ValidationError, clean_text, slugify
 from .accounts import create_user, reindex_person
 from .models import ExternalIdentity, Membership, Space, User
-from .sessions import end_user_sessions
 from .spaces import reindex_space
-from .sso import free_username
+from .sso import deactivate_user, free_username
 
 USER_NAME = "scim:userName"
 USER_EXTERNAL_ID = "scim:externalId"
@@ -200,9 +199,10 @@ def _apply_user(session: Session, user: User, data: Any) -> None:
 
 
 def _set_active(session: Session, user: User, active: bool) -> None:
-    if user.is_active and not active:
-        end_user_sessions(session, user.id)  # tokens check is_active at each request
-    user.is_active = active
+    if active:
+        user.is_active = True
+    else:
+        deactivate_user(session, user)
 
 
 def _user_by_name(session: Session, user_name: str) -> User | None:
