@@ -78,6 +78,9 @@ def test_first_sign_in_creates_the_account_from_the_claims_and_later_ones_update
         response = sign_in(client, "u-1001", "/people")
         assert response.status_code == 303 and response.headers["location"] == "/people"
         assert "Jeanne Martin" in client.get("/").text  # signed in
+        profile = client.get("/people/jmartin").text
+        assert "Finance · Controller" not in profile and "Controller · Finance" in profile
+        assert "Change password" not in profile  # the provider keeps it: nothing to change
         with app.state.rse.db.read() as session:
             user = session.execute(select(User).where(User.username == "jmartin")).scalar_one()
             assert user.email == "jeanne.martin@acme.example"
