@@ -300,15 +300,22 @@ def most_praised(
     session: Session, principals: frozenset[str], since: datetime, limit: int = TOP
 ) -> list[tuple[User, int]]:
     """The people praised most often since ``since``, from the praise the reader may see."""
-    rows = session.execute(
-        select(Recipient.user_id, func.count().label("times"))
-        .join(Praise, Praise.id == Recipient.praise_id)
-        .join(Content, Content.id == Praise.content_id)
+    # The month's praise (its created_at index) drives the query, each one's item checked by
+    # its key: joined from the items, SQLite walked every item the reader may see (17 ms a
+    # home page at 60,000 items and no praise at all; 25 ms with 50,000 praise, now 1.6 ms).
+    readable = (
+        select(Content.id)
         .where(
-            Praise.created_at >= since,
+            Content.id == Praise.content_id,
             visible(Content.audience, principals),
             Content.deleted_at.is_(None),
         )
+        .exists()
+    )
+    months_praise = select(Praise.id).where(Praise.created_at >= since, readable)
+    rows = session.execute(
+        select(Recipient.user_id, func.count().label("times"))
+        .where(Recipient.praise_id.in_(months_praise))
         .group_by(Recipient.user_id)
         .order_by(func.count().desc(), Recipient.user_id)
         .limit(limit)
