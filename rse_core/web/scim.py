@@ -50,7 +50,7 @@ from ..identity import scim
 from .context import current_user, runtime, write
 
 MEDIA_TYPE = "application/scim+json"
-FullUser = ScimUser[EnterpriseUser]
+FullUser = scim.FullUser  # User with the enterprise extension
 Handler = Callable[[Request], Awaitable[Response]]
 
 
