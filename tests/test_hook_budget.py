@@ -1,0 +1,50 @@
+"""Hook calls a page makes are counted and bounded (#13): the home page of the demo, with
+every plugin enabled, calls each page hook at most once per plugin implementing it, and each
+per-entry hook at most once per entry and implementing plugin. A plugin that calls a hook in a
+loop, or a core change that renders an entry twice, fails here."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from starlette.testclient import TestClient
+
+from rse_core.demo import load_demo
+from rse_core.identity.accounts import get_user, set_password
+from rse_core.testing import TEST_PASSWORD, login
+
+PER_PAGE = {
+    "rse_nav_items",
+    "rse_home_widgets",
+    "rse_prepare_entries",
+    "rse_stream_composer",
+}
+PER_ENTRY = {"rse_render_activity", "rse_item_actions", "rse_item_attachments"}
+
+
+def test_the_home_page_calls_each_hook_a_bounded_number_of_times(rse_app):
+    rt = rse_app.state.rse
+    load_demo(rt, actor="test")
+    with rt.db.write() as session:
+        set_password(session, get_user(session, "bruno"), TEST_PASSWORD)
+    with TestClient(rse_app) as client:
+        login(client, "bruno")
+        client.get("/")  # the worker's caches filled
+        before = Counter(rt.plugins.calls)
+        page = client.get("/")
+        calls = Counter(rt.plugins.calls) - before
+    entries = page.text.count('class="card entry"')
+    assert entries == 20
+
+    def implementers(hook: str) -> int:
+        return len(getattr(rt.plugins.pm.hook, hook).get_hookimpls())
+
+    unexpected = set(calls) - PER_PAGE - PER_ENTRY
+    assert not unexpected, f"hooks the home page did not call before: {unexpected}"
+    for hook in PER_PAGE:
+        assert calls[hook] <= implementers(hook), (hook, calls[hook])
+    for hook in PER_ENTRY:
+        assert calls[hook] <= entries * implementers(hook), (hook, calls[hook])
+    # Each entry is rendered by its own plugin only, once.
+    assert calls["rse_render_activity"] <= entries
+    assert sum(calls.values()) <= 60, calls  # 58 on 2026-12-06: raise it knowingly
