@@ -272,6 +272,25 @@ def page_statements(app: Starlette, client: TestClient, path: str) -> list[str]:
     return [s for s in statements if not s.startswith(("BEGIN", "PRAGMA"))]
 
 
+@contextmanager
+def sqlite_query_plans(app: Starlette, marker: str) -> Iterator[list[str]]:
+    """SQLite's ``EXPLAIN QUERY PLAN`` steps of every statement containing ``marker`` run
+    inside the block (the list fills as they run)."""
+    steps: list[str] = []
+
+    def explain(_conn: Any, cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
+        if marker in statement:
+            plan = cursor.connection.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+            steps.extend(row[3] for row in plan)
+
+    engine = app.state.rse.db.engine
+    event.listen(engine, "before_cursor_execute", explain)
+    try:
+        yield steps
+    finally:
+        event.remove(engine, "before_cursor_execute", explain)
+
+
 def enable(app: Starlette, name: str, spaces: Sequence[str] = ()) -> None:
     """Enable plugin ``name`` for everyone, or for the members of ``spaces`` (slugs)."""
     rt = app.state.rse

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 from starlette.testclient import TestClient
 
-from rse_core.testing import enable, page_statements
+from rse_core.testing import enable, page_statements, sqlite_query_plans
 from tests.conftest import share
 
 
@@ -507,22 +506,12 @@ def test_the_week_s_trending_tags_start_from_the_week_s_items(rse_app, office):
     engine = rse_app.state.rse.db.engine
     if engine.dialect.name != "sqlite":
         pytest.skip("the query plan checked here is SQLite's (PostgreSQL plans by statistics)")
-    plans = []
-
-    def explain(conn, cursor, statement, parameters, context, executemany):
-        if "rse_content_tag.tag" in statement:
-            plans.extend(
-                row[3]
-                for row in cursor.connection.execute("EXPLAIN QUERY PLAN " + statement, parameters)
-            )
-
-    event.listen(engine, "before_cursor_execute", explain)
-    try:
-        with rse_app.state.rse.db.read() as session:
-            principals = load_access(session, get_user(session, "bob")).principals
-            found = trending_tags(session, principals, utcnow() - timedelta(days=7))
-    finally:
-        event.remove(engine, "before_cursor_execute", explain)
+    with (
+        sqlite_query_plans(rse_app, "rse_content_tag.tag") as plans,
+        rse_app.state.rse.db.read() as session,
+    ):
+        principals = load_access(session, get_user(session, "bob")).principals
+        found = trending_tags(session, principals, utcnow() - timedelta(days=7))
     assert found == [("kubernetes", 1)]
     assert any("ix_rse_content_created" in step for step in plans), plans
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from rse_core.testing import enable
+from rse_core.testing import enable, sqlite_query_plans
 
 
 @pytest.fixture
@@ -192,7 +192,6 @@ def test_the_month_s_most_praised_starts_from_the_month_s_praise(rse_app, people
     every home page (17 ms at 60,000 items with no praise at all): it must start from the
     month's praise, by its creation time, and look each item up by its key."""
     from rse_praise.service import month_start, most_praised
-    from sqlalchemy import event
 
     from rse_core.db import utcnow
 
@@ -200,21 +199,11 @@ def test_the_month_s_most_praised_starts_from_the_month_s_praise(rse_app, people
     engine = rse_app.state.rse.db.engine
     if engine.dialect.name != "sqlite":
         pytest.skip("the query plan checked here is SQLite's (PostgreSQL plans by statistics)")
-    plans = []
-
-    def explain(conn, cursor, statement, parameters, context, executemany):
-        if "praise_recipient.user_id" in statement:
-            plans.extend(
-                row[3]
-                for row in cursor.connection.execute("EXPLAIN QUERY PLAN " + statement, parameters)
-            )
-
-    event.listen(engine, "before_cursor_execute", explain)
-    try:
-        with rse_app.state.rse.db.read() as session:
-            found = most_praised(session, frozenset({"everyone"}), month_start(utcnow()))
-    finally:
-        event.remove(engine, "before_cursor_execute", explain)
+    with (
+        sqlite_query_plans(rse_app, "praise_recipient.user_id") as plans,
+        rse_app.state.rse.db.read() as session,
+    ):
+        found = most_praised(session, frozenset({"everyone"}), month_start(utcnow()))
     assert [(user.username, times) for user, times in found] == [("cid", 1)]
     assert any("ix_praise_praise_created" in step for step in plans), plans
     assert not any("ix_rse_content_audience" in step for step in plans), plans
