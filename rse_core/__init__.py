@@ -40,6 +40,7 @@ from .hooktypes import (
     SpaceTab,
 )
 from .i18n import N_, language, translate
+from .identity.accounts import deactivate_user
 from .identity.lookup import audience_size, people_and_spaces
 from .identity.models import Space, User
 from .identity.spaces import Forbidden, NotFound
@@ -47,7 +48,6 @@ from .identity.spaces import get_space as find_space
 from .identity.sso import (
     ClaimNames,
     SignInRefused,
-    deactivate_user,
     linked_user_ids,
     user_for_claims,
 )

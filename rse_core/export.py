@@ -237,7 +237,8 @@ def import_(rt: Runtime, source: Path) -> Summary:
                 "This installation holds people already: import into an empty one "
                 "(rse init on a new data directory or database)."
             )
-        tables = {t.name: t for t in _tables(rt, session)}
+        existing = _tables(rt, session)  # parents before children
+        tables = {t.name: t for t in existing}
         wanted = [entry for entry in manifest["tables"] if entry["rows"]]
         missing = [e for e in wanted if e["table"] not in tables]
         if missing:
@@ -251,7 +252,7 @@ def import_(rt: Runtime, source: Path) -> Summary:
                     f"{entry['table']} has columns this installation does not know: "
                     f"{', '.join(extra)} (upgrade rse and its plugins first)."
                 )
-        order = {t.name: n for n, t in enumerate(_tables(rt, session))}
+        order = {t.name: n for n, t in enumerate(existing)}
         entries = sorted(manifest["tables"], key=lambda e: order.get(e["table"], -1))
         # What ``rse init`` wrote (plugin states, schedules) makes way for the export's.
         for entry in reversed(entries):

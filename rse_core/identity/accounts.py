@@ -12,6 +12,7 @@ from ..changes import mark_skills
 from ..validation import EMAIL, USERNAME, ValidationError, clean_text
 from .models import AuthSession, User, UserSkill
 from .passwords import burn_time, hash_password, password_problem, verify_password
+from .sessions import end_user_sessions
 
 PROFILE_FIELDS = {
     "display_name": 120,
@@ -81,6 +82,15 @@ def reindex_person(session: Session, user: User) -> None:
 
     if user.id is not None:
         session.add(SearchOutbox(user_id=user.id, op="index"))
+
+
+def deactivate_user(session: Session, user: User) -> None:
+    """Take an account out of use: inactive, its sessions ended (its tokens stop working);
+    what the person wrote stays."""
+    if user.is_active:
+        user.is_active = False
+        end_user_sessions(session, user.id)
+        reindex_person(session, user)
 
 
 def authenticate_local(session: Session, username: str, password: str) -> User | None:

@@ -51,10 +51,10 @@ from sqlalchemy.orm import Session
 
 from ..db import utcnow
 from ..validation import EMAIL, USERNAME, ValidationError, clean_text, slugify
-from .accounts import create_user, reindex_person
+from .accounts import create_user, deactivate_user, reindex_person
 from .models import ExternalIdentity, Membership, Space, User
 from .spaces import reindex_space
-from .sso import deactivate_user, free_username
+from .sso import free_username
 
 USER_NAME = "scim:userName"
 USER_EXTERNAL_ID = "scim:externalId"

@@ -22,7 +22,6 @@ from ..i18n import N_
 from ..validation import EMAIL, USERNAME
 from .accounts import create_user, normalise_username, reindex_person
 from .models import ExternalIdentity, User
-from .sessions import end_user_sessions
 
 
 class SignInRefused(Exception):
@@ -170,12 +169,3 @@ def linked_user_ids(session: Session, source: str) -> set[int]:
         ExternalIdentity.source == source, ExternalIdentity.user_id.is_not(None)
     )
     return set(session.execute(query).scalars())
-
-
-def deactivate_user(session: Session, user: User) -> None:
-    """Take an account out of use: inactive, its sessions ended (its tokens stop working);
-    what the person wrote stays."""
-    if user.is_active:
-        user.is_active = False
-        end_user_sessions(session, user.id)
-        reindex_person(session, user)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+from collections.abc import Mapping
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
@@ -335,6 +336,13 @@ def password_allowed(session: Session, rt: Runtime, user: User) -> bool:
     return user_can(session, rt.permissions, access, PASSWORD_PERMISSION)
 
 
+def passwords_for_everyone(rt: Runtime, site: Mapping[str, tuple[str, ...]]) -> bool:
+    """Whether the site's policy (its overrides ``site``) lets everyone sign in with a
+    password, rather than site admins only."""
+    declared = rt.permissions[PASSWORD_PERMISSION].default_roles
+    return EVERYONE in site.get(PASSWORD_PERMISSION, declared)
+
+
 def _login_context(request: Request, **values: Any) -> dict[str, Any]:
     """What the sign-in page shows: the single sign-on button when it is set up, and whether
     the password form is for everyone or only for site admins (the policy)."""
@@ -343,10 +351,7 @@ def _login_context(request: Request, **values: Any) -> dict[str, Any]:
     passwords_for_all = True
     if sso:
         with rt.db.read() as session:
-            roles = overrides(session, None).get(
-                PASSWORD_PERMISSION, rt.permissions[PASSWORD_PERMISSION].default_roles
-            )
-        passwords_for_all = EVERYONE in roles
+            passwords_for_all = passwords_for_everyone(rt, overrides(session, None))
     return {
         "sso": sso,
         "sso_label": sso_label(rt.settings),

@@ -12,11 +12,11 @@ from starlette.routing import Route
 from ..enablement import EVERYONE
 from ..erasure import erase
 from ..i18n import N_
-from ..identity import accounts, sessions
+from ..identity import accounts
 from ..identity.models import User
 from ..permissions import overrides, set_override
 from ..validation import ValidationError
-from .auth import PASSWORD_PERMISSION, sso_enabled, sso_label
+from .auth import PASSWORD_PERMISSION, passwords_for_everyone, sso_enabled, sso_label
 from .context import current_user, runtime, write
 from .flash import flash
 from .forms import form_dict
@@ -25,18 +25,18 @@ from .templating import render
 
 
 def _users_context(request: Request) -> dict[str, object]:
-    with runtime(request).db.read() as session:
+    rt = runtime(request)
+    with rt.db.read() as session:
         users = list(session.execute(select(User).order_by(User.username)).scalars())
         site = overrides(session, None)
     creation_roles = site.get("core.space.create", (EVERYONE,))
-    password_roles = site.get(PASSWORD_PERMISSION, (EVERYONE,))
-    settings = runtime(request).settings
+    settings = rt.settings
     return {
         "users": users,
         "spaces_open": EVERYONE in creation_roles,
         "sso": sso_enabled(settings),
         "sso_label": sso_label(settings),
-        "passwords_open": EVERYONE in password_roles,
+        "passwords_open": passwords_for_everyone(rt, site),
         "values": {},
         "errors": {},
     }
@@ -90,9 +90,9 @@ async def user_change(request: Request) -> Response:
         if user.id == me.id and action in ("deactivate", "demote", "erase"):
             raise HTTPException(400, "You cannot deactivate, demote or erase yourself.")
         if action == "deactivate":
-            user.is_active = False
-            sessions.end_user_sessions(session, user.id)
-        elif action == "activate":
+            accounts.deactivate_user(session, user)  # re-indexes the person itself
+            return
+        if action == "activate":
             user.is_active = True
             user.deprovisioned_at = None  # back in the identity provider's view too
         elif action in ("promote", "demote"):
