@@ -439,6 +439,9 @@ def test_build_a_wiki_tree_edit_compare_revert_and_resolve_a_conflict(server, br
     page.check("input[name=from][value='1']")
     page.check("input[name=to][value='3']")
     page.click("button:has-text('Compare')")
+    # count() does not wait: the address changes before the comparison is drawn (it failed
+    # once on a loaded machine with the diff's URL shown and nothing counted yet).
+    page.locator(".wiki-diff").wait_for()
     assert page.locator(".wiki-diff ins", has_text="2").count() == 1
     assert page.locator(".wiki-diff tr.add", has_text="line five").count() == 1
     page.goto(f"{server}/wiki/company/journey-chapter/history")
