@@ -848,6 +848,10 @@ def test_the_community_manager_reads_adoption_and_pins_an_announcement(server, b
     pilot's effect, filters, downloads a CSV, then pins an item on everyone's home."""
     manager, page, errors = sign_in(browser, server, "chloe")
     page.click("nav.nav-wide a:has-text('Adoption')")
+    # A click does not wait for the next page: count once it is there (this failed in CI
+    # with the home page still shown on a loaded machine).
+    page.wait_for_url(f"{server}/admin/adoption")
+    page.locator("table.phases").wait_for()
     assert page.locator("svg.chart[role=img]").count() == 2
     phases = page.locator("table.phases")
     qa_rows = phases.locator("tr", has_text="qa")
@@ -856,6 +860,7 @@ def test_the_community_manager_reads_adoption_and_pins_an_announcement(server, b
     page.select_option("select[name=weeks]", "4")
     page.select_option("select[name=plugin]", "feed")
     page.click("form.filters button")
+    page.wait_for_url(f"{server}/admin/adoption?*")
     assert "weeks=4" in page.url and "plugin=feed" in page.url
     with page.expect_download() as download:
         page.click("a.csv[href*='table=phases']")
