@@ -38,7 +38,11 @@ def main() -> None:
     parser.add_argument("--activities", type=int, default=10_000)
     parser.add_argument("--path", default="/")
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--profile", choices=("cumulative", "tottime"))
+    parser.add_argument(
+        "--profile",
+        choices=("cumulative", "tottime", "packages"),
+        help="packages: the page's own time summed by package (sqlalchemy, jinja2, rse_core...)",
+    )
     parser.add_argument("--wiki-pages", type=int, default=0)
     parser.add_argument("--data-dir", type=Path, help="an existing data dir (bench/seed_data.py's)")
     parser.add_argument("--user", type=int, default=42, help="who signs in")
@@ -202,8 +206,44 @@ async def measure(app, cookie: bytes, args: argparse.Namespace) -> None:
         print_statements(statements, args.requests + 50)
         if os.environ.get("EXPLAIN"):
             explain_slowest(app, statements, int(os.environ["EXPLAIN"]))
-    if args.profile:
+    if args.profile == "packages":
+        print_packages(stats)
+    elif args.profile:
         stats.sort_stats(args.profile).print_stats(int(os.environ.get("PROFILE_ROWS", "40")))
+
+
+def print_packages(stats: pstats.Stats) -> None:
+    """Each package's own time a page (cProfile's tottime summed by where the code lives):
+    which layer a page spends in, the profiler's overhead spread over all of them."""
+    totals: dict[str, float] = {}
+    for (filename, _line, function), row in stats.stats.items():  # type: ignore[attr-defined]
+        if "site-packages/" in filename:
+            package = filename.split("site-packages/", 1)[1].split("/", 1)[0]
+        elif "/plugins/" in filename:
+            package = "plugins/" + filename.split("/plugins/", 1)[1].split("/", 1)[0]
+        elif "/rse_core/" in filename:
+            package = "rse_core/" + filename.split("/rse_core/", 1)[1].split("/", 1)[0]
+        elif filename == "~":
+            package = "builtins: " + function.split(" of ")[0].strip("<>{}")[:40]
+        else:
+            package = "stdlib: " + Path(filename).name
+        totals[package] = totals.get(package, 0.0) + row[2]
+    whole = sum(totals.values())
+    for package, seconds in sorted(totals.items(), key=lambda kv: -kv[1])[:30]:
+        print(f"{seconds / 50 * 1000:7.2f} ms a page  {seconds / whole:5.1%}  {package}")
+    # Who calls into SQLAlchemy: its time (with what it calls) by the project's calling function.
+    callers: dict[str, float] = {}
+    for (filename, _line, _function), row in stats.stats.items():  # type: ignore[attr-defined]
+        if "site-packages/sqlalchemy/" not in filename:
+            continue
+        for (c_file, c_line, c_function), edge in row[4].items():
+            if "site-packages" in c_file or c_file == "~" or "/lib/python3" in c_file:
+                continue
+            where = f"{c_file.split('/main/')[-1]}:{c_line}({c_function})"
+            callers[where] = callers.get(where, 0.0) + edge[3]
+    print("\nSQLAlchemy's time by the calling function:")
+    for where, seconds in sorted(callers.items(), key=lambda kv: -kv[1])[:25]:
+        print(f"{seconds / 50 * 1000:7.2f} ms a page  {where}")
 
 
 if __name__ == "__main__":

@@ -84,6 +84,7 @@ from .web.context import (
     member_spaces,
     principals,
     public_base,
+    reading_page,
     runtime,
     write,
 )
@@ -197,6 +198,7 @@ __all__ = [
     "principals_for",
     "public_base",
     "publish",
+    "reading_page",
     "refresh_expertise",
     "render",
     "render_fragment",

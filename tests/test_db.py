@@ -84,3 +84,43 @@ def test_utc_datetime_round_trips_aware(tmp_path):
         at = session.get(Stamp, 1).at
     assert at == datetime(2026, 1, 1, 12, 0, tzinfo=UTC) and at.tzinfo is UTC
     db.dispose()
+
+
+def test_reads_together_share_one_session_until_a_write(tmp_path):
+    """Inside ``reads_together`` every ``read()`` is one session (one connection, one
+    transaction); a ``write()`` ends it, so what is read next sees the write; a failed read
+    ends it too; nested blocks share the outer one's."""
+    db = Database(f"sqlite:///{tmp_path / 'r.db'}")
+    with db.write() as session:
+        session.execute(text("CREATE TABLE t (n INTEGER NOT NULL)"))
+    count = text("SELECT count(*) FROM t")
+    with db.reads_together():
+        with db.read() as first:
+            assert first.execute(count).scalar() == 0
+        with db.read() as second:
+            assert second is first
+        with db.reads_together(), db.read() as nested:
+            assert nested is first
+        with db.write() as session:
+            session.execute(text("INSERT INTO t VALUES (1)"))
+        with db.read() as third:
+            assert third is not first  # a new transaction: it sees the row
+            assert third.execute(count).scalar() == 1
+        try:
+            with db.read() as failing:
+                failing.execute(text("SELECT * FROM no_such_table"))
+        except Exception:
+            pass
+        with db.read() as after_failure:
+            assert after_failure is not third
+            assert after_failure.execute(count).scalar() == 1
+    with db.read() as outside:
+        assert outside is not after_failure  # the block's session ended with it
+    db.dispose()
+
+
+def test_reads_outside_reads_together_each_have_their_own_session(tmp_path):
+    db = Database(f"sqlite:///{tmp_path / 'o.db'}")
+    with db.read() as first, db.read() as second:
+        assert first is not second
+    db.dispose()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from sqlalchemy import event
 from starlette.testclient import TestClient
 
 from rse_core.demo import load_demo
@@ -48,3 +49,27 @@ def test_the_home_page_calls_each_hook_a_bounded_number_of_times(rse_app):
     # Each entry is rendered by its own plugin only, once.
     assert calls["rse_render_activity"] <= entries
     assert sum(calls.values()) <= 60, calls  # 58 on 2026-12-06: raise it knowingly
+
+
+def test_the_home_page_reads_in_one_session(rse_app):
+    """The page's reads (stream, widgets, bell, pinned items: eleven sessions before) share
+    one connection checkout, the sign-in's lookup another."""
+    rt = rse_app.state.rse
+    load_demo(rt, actor="test")
+    with rt.db.write() as session:
+        set_password(session, get_user(session, "bruno"), TEST_PASSWORD)
+    checkouts: list[object] = []
+    with TestClient(rse_app) as client:
+        login(client, "bruno")
+        client.get("/")  # the worker's caches filled
+
+        def counted(*args: object) -> None:
+            checkouts.append(args)
+
+        event.listen(rt.db.engine, "checkout", counted)
+        try:
+            page = client.get("/")
+        finally:
+            event.remove(rt.db.engine, "checkout", counted)
+    assert page.status_code == 200 and page.text.count('class="card entry"') == 20
+    assert len(checkouts) <= 2, len(checkouts)

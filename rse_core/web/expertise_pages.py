@@ -15,7 +15,7 @@ from .. import expertise
 from ..i18n import template_callables
 from ..identity import accounts
 from ..identity.models import User
-from .context import current_user, principals, runtime, write
+from .context import current_user, principals, reading_page, runtime, write
 from .contract import Limit, Query, Shape, Text, api, api_routes
 from .forms import form_dict
 from .templating import render, render_fragment
@@ -73,7 +73,8 @@ def knows_section(request: Request, person: User) -> Markup:
     )
 
 
-async def topic_page(request: Request) -> Response:
+@reading_page
+def topic_page(request: Request) -> Response:
     """GET /people/topics/{topic}: who knows this topic, best first."""
     topic = topic_or_404(request.path_params["topic"])
     return render(

@@ -7,12 +7,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .community_pages import pinned_context
-from .context import active_plugins, runtime
+from .context import active_plugins, reading_page, runtime
 from .stream import render_items
 from .templating import render
 
 
-async def home(request: Request) -> Response:
+@reading_page
+def home(request: Request) -> Response:
     """GET /: the home stream (``?following=1`` for following only) and plugin widgets."""
     rt = runtime(request)
     active = active_plugins(request)

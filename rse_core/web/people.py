@@ -23,7 +23,7 @@ from ..identity.passwords import verify_password
 from ..markdown import render_markdown
 from ..validation import ValidationError
 from .auth import signed_in_response
-from .context import active_plugins, current_user, runtime, write
+from .context import active_plugins, current_user, reading_page, runtime, write
 from .expertise_pages import DIRECTORY_TOP, knows_section, ranked
 from .forms import form_dict
 from .stream import render_items
@@ -45,7 +45,8 @@ def load_profile(request: Request, username: str) -> User:
     return user
 
 
-async def directory(request: Request) -> Response:
+@reading_page
+def directory(request: Request) -> Response:
     """GET /people?q=&after=: find colleagues by name, department or skill."""
     q = request.query_params.get("q", "")[:200]
     after = request.query_params.get("after") or None
@@ -67,7 +68,8 @@ async def directory(request: Request) -> Response:
     )
 
 
-async def profile(request: Request) -> Response:
+@reading_page
+def profile(request: Request) -> Response:
     """GET /people/{username}: a profile, with sections from plugins."""
     person = load_profile(request, request.path_params["username"])
     sections = [

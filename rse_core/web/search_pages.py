@@ -14,7 +14,7 @@ from starlette.routing import Route
 from ..content import Content
 from ..identity.models import Space
 from ..search.indexer import rebuild_in_progress
-from .context import principals, runtime
+from .context import principals, reading_page, runtime
 from .contract import Query, Shape, Text, api, api_routes
 from .errors import ApiError
 from .templating import render
@@ -78,7 +78,8 @@ def search_visible(request: Request, q: str, *, kind: str = "", limit: int = 5) 
     return [] if results is None else list(results.hits[:limit])
 
 
-async def search_page(request: Request) -> Response:
+@reading_page
+def search_page(request: Request) -> Response:
     """GET /search?q=&type=&space=&cursor=."""
     params = request.query_params
     space = params.get("space", "")

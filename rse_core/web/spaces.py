@@ -21,7 +21,7 @@ from ..permissions import GRANTABLE_ROLES, can_read_space, load_access, override
 from ..social import followed
 from ..validation import ValidationError
 from .community_pages import pinned_context
-from .context import access, active_in_space, can, current_user, runtime, write
+from .context import access, active_in_space, can, current_user, reading_page, runtime, write
 from .forms import form_dict
 from .stream import render_items
 from .templating import render
@@ -139,7 +139,8 @@ async def space_new(request: Request) -> Response:
     )
 
 
-async def space_home(request: Request) -> Response:
+@reading_page
+def space_home(request: Request) -> Response:
     """GET /spaces/{slug}: the space's stream, with composers from plugins."""
     space = load_space(request)
     ctx = space_context(request, space, "Home")

@@ -32,6 +32,7 @@ from rse_core import (
     people_and_spaces,
     principals,
     public_base,
+    reading_page,
     render,
     render_markdown,
     render_social,
@@ -57,7 +58,7 @@ def _feed_url(request: Request, session: Session, path: str) -> str | None:
     return f"/feeds/blog/{key}/{path}" if key else None
 
 
-async def _listing_page(
+def _listing_page(
     request: Request,
     *,
     heading: str,
@@ -104,24 +105,27 @@ async def _listing_page(
     )
 
 
-async def index(request: Request) -> Response:
+@reading_page
+def index(request: Request) -> Response:
     """GET /blog: the latest posts of every blog the reader may read."""
-    return await _listing_page(request, heading="", feed_path="latest.atom")
+    return _listing_page(request, heading="", feed_path="latest.atom")
 
 
-async def space_blog(request: Request) -> Response:
+@reading_page
+def space_blog(request: Request) -> Response:
     """GET /blog/spaces/{slug}: a space's blog (its news)."""
     with runtime(request).db.read() as session:
         space = find_space(session, access(request), request.path_params["slug"])
-    return await _listing_page(
+    return _listing_page(
         request, heading=space.name, space=space, feed_path=f"spaces/{space.slug}.atom"
     )
 
 
-async def author_blog(request: Request) -> Response:
+@reading_page
+def author_blog(request: Request) -> Response:
     """GET /blog/people/{username}: an employee's own blog."""
     author = _user(request, request.path_params["username"])
-    return await _listing_page(
+    return _listing_page(
         request,
         heading=author.display_name,
         author=author,

@@ -36,6 +36,7 @@ from rse_core import (
     member_spaces,
     parse_id,
     principals,
+    reading_page,
     render,
     render_fragment,
     render_social,
@@ -134,7 +135,8 @@ def _before(request: Request) -> int | None:
     return before
 
 
-async def my_bookmarks(request: Request) -> Response:
+@reading_page
+def my_bookmarks(request: Request) -> Response:
     """GET /bookmarks?tag=: your bookmarks, the add form, import and export."""
     tag = request.query_params.get("tag") or None
     me = current_user(request)

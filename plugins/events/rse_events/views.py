@@ -33,6 +33,7 @@ from rse_core import (
     people_and_spaces,
     principals,
     public_base,
+    reading_page,
     render,
     render_markdown,
     render_social,
@@ -121,19 +122,21 @@ def _spaces_of(session: Session, rows: list[events.Slotted]) -> dict[int, Space]
     return people_and_spaces(session, [], [r.space_id for r in rows])[1]
 
 
-async def upcoming(request: Request) -> Response:
+@reading_page
+def upcoming(request: Request) -> Response:
     """GET /events: what is coming in the next 60 days, day by day (``?from=2026-12-01``)."""
-    return await _agenda(request, space=None)
+    return _agenda(request, space=None)
 
 
-async def space_calendar(request: Request) -> Response:
+@reading_page
+def space_calendar(request: Request) -> Response:
     """GET /events/spaces/{slug}: a space's coming events."""
     with runtime(request).db.read() as session:
         space = find_space(session, access(request), request.path_params["slug"])
-    return await _agenda(request, space=space)
+    return _agenda(request, space=space)
 
 
-async def _agenda(request: Request, *, space: Space | None) -> Response:
+def _agenda(request: Request, *, space: Space | None) -> Response:
     reader = clock(request)
     today = reader.local(utcnow().replace(tzinfo=None)).date()
     first = _date_param(request.query_params.get("from")) or today

@@ -39,6 +39,7 @@ from rse_core import (
     parse_id,
     people_and_spaces,
     principals,
+    reading_page,
     render,
     render_social,
     runtime,
@@ -117,7 +118,8 @@ def _escape(text: str) -> str:
     return str(escape(text))
 
 
-async def post_page(request: Request) -> Response:
+@reading_page
+def post_page(request: Request) -> Response:
     """GET /feed/posts/{id}: the post, its likes and comments; edit/delete for who may."""
     with runtime(request).db.read() as session:
         post, content = _load(request, session, request.path_params["post_id"])

@@ -29,6 +29,7 @@ from rse_core import (
     member_spaces,
     parse_id,
     principals,
+    reading_page,
     render,
     render_social,
     runtime,
@@ -63,7 +64,8 @@ def _wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "")
 
 
-async def overview(request: Request) -> Response:
+@reading_page
+def overview(request: Request) -> Response:
     """GET /files: the reader's own library, their spaces' libraries, and the files changed
     last that they may see."""
     with runtime(request).db.read() as session:

@@ -31,6 +31,7 @@ from rse_core import (
     parse_id,
     people_and_spaces,
     principals,
+    reading_page,
     render,
     render_fragment,
     render_markdown,
@@ -61,7 +62,7 @@ IDEA_FIELDS = ("title", "body", "tags")
 TABS = (campaigns.OPEN, campaigns.UPCOMING, campaigns.CLOSED)
 
 
-async def _list_page(request: Request, *, tab: str, space: Space | None = None) -> Response:
+def _list_page(request: Request, *, tab: str, space: Space | None = None) -> Response:
     now = utcnow()
     with runtime(request).db.read() as session:
         rows = campaigns.listing(
@@ -108,19 +109,21 @@ def _launch_spaces(request: Request, session: Session) -> list[tuple[str, str]]:
     return found
 
 
-async def index(request: Request) -> Response:
+@reading_page
+def index(request: Request) -> Response:
     """GET /ideas: the open campaigns the reader may see (``?tab=upcoming|closed|all``)."""
     tab = request.query_params.get("tab", campaigns.OPEN)
     if tab not in (*TABS, "all"):
         raise HTTPException(400, "tab must be open, upcoming, closed or all")
-    return await _list_page(request, tab=tab)
+    return _list_page(request, tab=tab)
 
 
-async def space_campaigns(request: Request) -> Response:
+@reading_page
+def space_campaigns(request: Request) -> Response:
     """GET /ideas/spaces/{slug}: a space's campaigns (its tab), every state."""
     with runtime(request).db.read() as session:
         space = find_space(session, access(request), request.path_params["slug"])
-    return await _list_page(request, tab="all", space=space)
+    return _list_page(request, tab="all", space=space)
 
 
 def _campaign_form(

@@ -21,6 +21,7 @@ from rse_core import (
     member_spaces,
     parse_id,
     principals,
+    reading_page,
     render,
     render_social,
     runtime,
@@ -46,7 +47,8 @@ def _person(session: Session, username: str) -> User:
     return person
 
 
-async def wall(request: Request) -> Response:
+@reading_page
+def wall(request: Request) -> Response:
     """GET /praise?before=: the praise the reader may see, newest first."""
     before = parse_id(request.query_params.get("before"))
     with runtime(request).db.read() as session:

@@ -26,6 +26,7 @@ from rse_core import (
     parse_id,
     people_and_spaces,
     principals,
+    reading_page,
     render,
     render_fragment,
     render_markdown,
@@ -56,7 +57,7 @@ def _list_context(
     }
 
 
-async def _list_page(
+def _list_page(
     request: Request,
     *,
     tab: str,
@@ -91,26 +92,30 @@ def _may_ask(request: Request, space: Space | None) -> bool:
     return space.id in access(request).roles and can(request, "qa.ask", space)
 
 
-async def index(request: Request) -> Response:
+@reading_page
+def index(request: Request) -> Response:
     """GET /qa: the newest questions the reader may see (``?tag=`` one tag's)."""
-    return await _list_page(request, tab="newest")
+    return _list_page(request, tab="newest")
 
 
-async def unanswered(request: Request) -> Response:
+@reading_page
+def unanswered(request: Request) -> Response:
     """GET /qa/unanswered: questions nobody has answered yet, newest first."""
-    return await _list_page(request, tab="unanswered")
+    return _list_page(request, tab="unanswered")
 
 
-async def mine(request: Request) -> Response:
+@reading_page
+def mine(request: Request) -> Response:
     """GET /qa/mine: the questions the reader asked."""
-    return await _list_page(request, tab="mine", mine=True)
+    return _list_page(request, tab="mine", mine=True)
 
 
-async def space_questions(request: Request) -> Response:
+@reading_page
+def space_questions(request: Request) -> Response:
     """GET /qa/spaces/{slug}: a space's questions (its tab)."""
     with runtime(request).db.read() as session:
         space = find_space(session, access(request), request.path_params["slug"])
-    return await _list_page(request, tab="space", space=space)
+    return _list_page(request, tab="space", space=space)
 
 
 def _ask_form(

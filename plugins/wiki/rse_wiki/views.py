@@ -25,6 +25,7 @@ from rse_core import (
     member_spaces,
     parse_id,
     principals,
+    reading_page,
     render,
     render_social,
     runtime,
@@ -69,7 +70,8 @@ async def index(request: Request) -> Response:
     return render(request, "wiki/index.html", {"changes": changes, "spaces": spaces})
 
 
-async def wiki_home(request: Request) -> Response:
+@reading_page
+def wiki_home(request: Request) -> Response:
     """GET /wiki/{wiki}: its top pages and its recent changes."""
     with runtime(request).db.read() as session:
         wiki = wiki_for(request, session, request.path_params["wiki"])
@@ -128,7 +130,8 @@ def readable_page(
     return wiki, page, content
 
 
-async def page_view(request: Request) -> Response:
+@reading_page
+def page_view(request: Request) -> Response:
     """GET /wiki/{wiki}/{slug}: the page (``?revision=n``: an older text), its place in the
     tree, its table of contents, links, backlinks, likes and comments. A missing page offers
     to create it; an old address redirects to the renamed page."""

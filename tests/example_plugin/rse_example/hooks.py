@@ -28,6 +28,7 @@ from rse_core import (
     find_space,
     hookimpl,
     publish,
+    reading_page,
     render,
     render_fragment,
     runtime,
@@ -40,7 +41,8 @@ from .models import Greeting
 STARTED: list[str] = []
 
 
-async def hello(request: Request) -> Response:
+@reading_page
+def hello(request: Request) -> Response:
     with runtime(request).db.read() as session:
         rows = session.execute(select(Greeting.text, Greeting.delivered_at).order_by(Greeting.id))
         greetings = [
