@@ -29,6 +29,7 @@ from ..enablement import EVERYONE
 from .context import access, generation, runtime
 
 P = TypeVar("P")
+K = TypeVar("K")
 
 
 @dataclass(frozen=True)
@@ -82,11 +83,11 @@ def shared_tally(
     return merge(chosen)
 
 
-def sum_counters(parts: Iterable[Counter[str]]) -> Counter[str]:
+def sum_counters(parts: Iterable[Counter[K]]) -> Counter[K]:
     """Counters added up: the ``merge`` of counts. The largest part (the public one) is
     copied whole, the reader's own parts added to it."""
     parts = sorted(parts, key=len, reverse=True)
-    total: Counter[str] = Counter(parts[0]) if parts else Counter()
+    total: Counter[K] = Counter(parts[0]) if parts else Counter()
     for part in parts[1:]:
         total.update(part)
     return total

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlalchemy import select
 from starlette.requests import Request
 
@@ -13,6 +15,8 @@ from rse_core import (
     principals,
     render_fragment,
     runtime,
+    shared_tally,
+    sum_counters,
     utcnow,
 )
 
@@ -86,10 +90,17 @@ def rse_profile_sections(request: Request, profile):
 @hookimpl
 def rse_home_widgets(request: Request):
     """The month's most praised, from the praise the reader may see (admins can turn it off)."""
+    since = service.month_start(utcnow())
     with runtime(request).db.read() as session:
         if not service.monthly_widget_on(session):
             return None
-        top = service.most_praised(session, principals(request), service.month_start(utcnow()))
+        counts = shared_tally(
+            request,
+            f"praise.month.{since:%Y-%m}",
+            partial(service.month_counts, since=since),
+            sum_counters,
+        )
+        top = service.most_praised(session, counts)
     return [render_fragment(request, "praise/widget.html", {"top": top})]
 
 
