@@ -239,7 +239,7 @@ def print_packages(stats: pstats.Stats) -> None:
         for (c_file, c_line, c_function), edge in row[4].items():
             if "site-packages" in c_file or c_file == "~" or "/lib/python3" in c_file:
                 continue
-            where = f"{c_file.split('/main/')[-1]}:{c_line}({c_function})"
+            where = f"{os.path.relpath(c_file, HERE.parent)}:{c_line}({c_function})"
             callers[where] = callers.get(where, 0.0) + edge[3]
     print("\nSQLAlchemy's time by the calling function:")
     for where, seconds in sorted(callers.items(), key=lambda kv: -kv[1])[:25]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
+import pytest
 from sqlalchemy import event
 from starlette.testclient import TestClient
 
@@ -24,17 +25,25 @@ PER_PAGE = {
 PER_ENTRY = {"rse_render_activity", "rse_item_actions", "rse_item_attachments"}
 
 
-def test_the_home_page_calls_each_hook_a_bounded_number_of_times(rse_app):
+@pytest.fixture
+def bruno_on_the_demo(rse_app):
+    """The demo, and a client signed in as bruno whose first home page filled the worker's
+    caches."""
     rt = rse_app.state.rse
     load_demo(rt, actor="test")
     with rt.db.write() as session:
         set_password(session, get_user(session, "bruno"), TEST_PASSWORD)
     with TestClient(rse_app) as client:
         login(client, "bruno")
-        client.get("/")  # the worker's caches filled
-        before = Counter(rt.plugins.calls)
-        page = client.get("/")
-        calls = Counter(rt.plugins.calls) - before
+        client.get("/")
+        yield client
+
+
+def test_the_home_page_calls_each_hook_a_bounded_number_of_times(rse_app, bruno_on_the_demo):
+    rt = rse_app.state.rse
+    before = Counter(rt.plugins.calls)
+    page = bruno_on_the_demo.get("/")
+    calls = Counter(rt.plugins.calls) - before
     entries = page.text.count('class="card entry"')
     assert entries == 20
 
@@ -52,27 +61,21 @@ def test_the_home_page_calls_each_hook_a_bounded_number_of_times(rse_app):
     assert sum(calls.values()) <= 60, calls  # 58 on 2026-12-06: raise it knowingly
 
 
-def test_the_home_page_reads_in_one_session(rse_app):
+def test_the_home_page_reads_in_one_session(rse_app, bruno_on_the_demo):
     """The page's reads (stream, widgets, bell, pinned items: eleven sessions before) share
     one connection checkout, the sign-in's lookup another."""
-    rt = rse_app.state.rse
-    load_demo(rt, actor="test")
-    with rt.db.write() as session:
-        set_password(session, get_user(session, "bruno"), TEST_PASSWORD)
+    engine = rse_app.state.rse.db.engine
     checkouts: list[object] = []
-    with TestClient(rse_app) as client:
-        login(client, "bruno")
-        client.get("/")  # the worker's caches filled
 
-        def counted(*args: object) -> None:
-            # The search indexer's thread (woken by the demo's writes) is not the page's.
-            if not threading.current_thread().name.startswith("rse-"):
-                checkouts.append(args)
+    def counted(*args: object) -> None:
+        # The search indexer's thread (woken by the demo's writes) is not the page's.
+        if not threading.current_thread().name.startswith("rse-"):
+            checkouts.append(args)
 
-        event.listen(rt.db.engine, "checkout", counted)
-        try:
-            page = client.get("/")
-        finally:
-            event.remove(rt.db.engine, "checkout", counted)
+    event.listen(engine, "checkout", counted)
+    try:
+        page = bruno_on_the_demo.get("/")
+    finally:
+        event.remove(engine, "checkout", counted)
     assert page.status_code == 200 and page.text.count('class="card entry"') == 20
     assert len(checkouts) <= 2, len(checkouts)

@@ -195,12 +195,13 @@ def test_the_month_s_most_praised_starts_from_the_month_s_praise(rse_app, people
     from rse_praise.service import month_counts, month_start
 
     from rse_core.db import utcnow
+    from rse_core.identity.accounts import get_user
 
     praise(people["ann"], recipients=["cid"])
     praise(people["ann"], recipients=["bob"], space="ops")
     engine = rse_app.state.rse.db.engine
-    cid, bob = (rse_app_user_id(rse_app, name) for name in ("cid", "bob"))
     with rse_app.state.rse.db.read() as session:
+        cid, bob = (get_user(session, name).id for name in ("cid", "bob"))
         parts = month_counts(session, month_start(utcnow()))
     assert parts[("everyone", "praise")] == {cid: 1}
     [(audience, plugin)] = [key for key in parts if key[0] != "everyone"]
@@ -216,10 +217,3 @@ def test_the_month_s_most_praised_starts_from_the_month_s_praise(rse_app, people
         month_counts(session, month_start(utcnow()))
     assert any("ix_praise_praise_created" in step for step in plans), plans
     assert not any("ix_rse_content_audience" in step for step in plans), plans
-
-
-def rse_app_user_id(rse_app, username: str) -> int:
-    from rse_core.identity.accounts import get_user
-
-    with rse_app.state.rse.db.read() as session:
-        return get_user(session, username).id
