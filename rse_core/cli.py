@@ -8,7 +8,9 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -19,7 +21,7 @@ from . import migrate as migrations
 from .app import CORE_PLUGINS, create_runtime
 from .demo import load_demo
 from .enablement import EVERYONE
-from .identity.accounts import create_user, get_user
+from .identity.accounts import create_user, get_user, set_password
 from .identity.spaces import audience_for_slugs, describe_audience
 from .identity.tokens import create_token
 from .plugins import make_plugin_registry
@@ -28,6 +30,8 @@ from .search.documents import count_documents
 from .settings import Settings
 from .validation import ValidationError
 from .web.admin import plugin_rows
+
+T = TypeVar("T")
 
 console = Console()
 
@@ -174,7 +178,8 @@ def import_command(path: Path) -> None:
         f"[green]imported[/] {summary.people} people, {summary.rows} rows of {summary.tables}"
         f" tables and {summary.blobs} blobs in {time.perf_counter() - started:.1f} s; the"
         " search index is built at the next start. Passwords are not carried: people sign"
-        " in through single sign-on, or ask for a new password (or an admin sets one)."
+        " in through single sign-on or ask for a new password; `rse users set-password"
+        " USERNAME` lets a first admin in."
     )
 
 
@@ -290,6 +295,16 @@ def users_create(username: str, email: str, password: str, admin: bool, display_
     console.print(f"created {'admin' if admin else 'user'} {created}")
 
 
+@users.command("set-password")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def users_set_password(username: str, password: str) -> None:
+    """Set USERNAME's password (prompted for when not given) and end their sessions: the way
+    in after `rse import`, which carries no passwords, or for an admin locked out."""
+    _change_user(username, lambda session, user: set_password(session, user, password))
+    console.print(f"[green]password set[/] for {username}")
+
+
 @users.command("erase")
 @click.argument("username")
 @click.option(
@@ -302,17 +317,26 @@ def users_erase(username: str, remove_contributions: bool) -> None:
     """Erase a person's personal data (GDPR); their account remains as a former employee's."""
     from .erasure import erase
 
+    def erase_them(session: Any, user: Any) -> str:
+        erase(session, user, remove_contributions=remove_contributions)
+        return user.username
+
+    former = _change_user(username, erase_them)
+    console.print(f"[green]erased[/] {username}: now {former}")
+
+
+def _change_user(username: str, change: Callable[[Any, Any], T]) -> T:
+    """Run ``change(session, user)`` for USERNAME in one write; a missing account or a refused
+    change ends the command with its message."""
     rt = _runtime()
     try:
         with rt.db.write() as session:
             user = get_user(session, username)
             if user is None:
                 raise click.ClickException(f"no such user: {username}")
-            erase(session, user, remove_contributions=remove_contributions)
-            former = user.username
+            return change(session, user)
     except ValidationError as exc:
         raise click.ClickException(next(iter(exc.fields.values()))) from None
-    console.print(f"[green]erased[/] {username}: now {former}")
 
 
 @cli.group()

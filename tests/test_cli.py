@@ -103,11 +103,18 @@ def test_users_create_and_tokens_create(run_rse, rse_bin, tmp_path):
     assert weak.returncode == 1 and "password:" in weak.stderr
     token = run_rse("tokens", "create", "zoe", "--name", "ci").stdout.strip().splitlines()[-1]
     assert token.startswith("rse_") and len(token) > 30
+    # The way in after `rse import` (no passwords carried) or for a locked-out admin.
+    changed = run_rse("users", "set-password", "zoe", "--password", "a newer long secret")
+    assert "password set for zoe" in changed.stdout
+    nobody = run_rse("users", "set-password", "nobody", "--password", "x" * 20, check=False)
+    assert nobody.returncode == 1 and "no such user: nobody" in nobody.stderr
+    short = run_rse("users", "set-password", "zoe", "--password", "short", check=False)
+    assert short.returncode == 1 and "Traceback" not in short.stderr
 
     from starlette.testclient import TestClient
 
     from rse_core.app import create_app
-    from rse_core.testing import make_settings
+    from rse_core.testing import make_settings, submit_login
 
     installation = run_rse.installation
     same_database = (
@@ -121,6 +128,8 @@ def test_users_create_and_tokens_create(run_rse, rse_bin, tmp_path):
     app = create_app(make_settings(tmp_path / "var", **same_database))
     with TestClient(app) as client:
         me = client.get("/api/v1/me", headers={"authorization": f"Bearer {token}"}).json()
+        assert submit_login(client, "zoe", "long enough secret").status_code == 200  # refused
+        assert submit_login(client, "zoe", "a newer long secret").status_code == 303
     app.state.rse.close()
     assert me["username"] == "zoe" and me["is_admin"] is True and me["display_name"] == "Zoé Durand"
 

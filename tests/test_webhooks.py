@@ -171,6 +171,8 @@ def test_a_failing_receiver_is_retried_after_a_backoff_and_order_holds(hooked, r
     now = utcnow() + SETTLE + LATER
     run_jobs(app, now=now)
     assert receiver.names() == []  # "one" failed: "two" waits behind it
+    state = ann.get(f"/admin/webhooks/{hook_id}").text
+    assert "1 failure · next try <time datetime=" in state  # when, not only which day
     run_jobs(app, now=now + timedelta(seconds=1))
     assert receiver.names() == []  # resting (backoff)
     run_jobs(app, now=now + timedelta(seconds=31))
