@@ -223,6 +223,10 @@ def _of_active_plugins(query: Select[Any], plugins: frozenset[str] | None) -> Se
     return query.where(or_(Notification.content_id.is_(None), Content.plugin.in_(plugins)))
 
 
+# Made once: an alias builds a proxy of each column of User at its first use (~0.25 ms).
+_ACTOR = aliased(User, name="actor")
+
+
 def for_user(
     session: Session,
     user: User,
@@ -235,7 +239,7 @@ def for_user(
     (``principals``: the reader's ``ReadScope``, loaded when not given)."""
     if principals is None:
         principals = load_access(session, user).principals
-    actor = aliased(User)
+    actor = _ACTOR
     query = (
         select(Notification, actor, Content, Space, Comment)
         .outerjoin(actor, actor.id == Notification.actor_id)
