@@ -91,7 +91,7 @@ def serve(host: str, port: int, workers: int) -> None:
     rt.db.dispose()
     console.print(f"serving on http://{host}:{port} ({workers} worker(s))")
     uvicorn.run(
-        "rse_core.app:create_app",
+        "rse_core.app:serving_app",
         factory=True,
         host=host,
         port=port,

@@ -25,6 +25,7 @@ topic over every audience, the upper bound that lets a ranking stop early (``_ra
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -475,11 +476,11 @@ def _ranking(
             )
         if len(candidates) < batch:
             break
-        if len(found) >= want and candidates[-1][1] < sorted(found.values())[-want]:
+        if len(found) >= want and candidates[-1][1] < heapq.nlargest(want, found.values())[-1]:
             break
         offset += batch
         batch *= 2
-    return sorted(found.items(), key=lambda item: (-item[1], -item[0]))[:want]
+    return heapq.nlargest(want, found.items(), key=lambda item: (item[1], item[0]))
 
 
 def experts(
