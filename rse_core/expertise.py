@@ -445,8 +445,9 @@ def _ranking(
     People are walked from the highest total (``rse_expertise_total``, all their evidence,
     an upper bound of what any viewer sees), a growing batch at a time, their visible score
     summed for the batch: once the last total read is below the ``want``-th visible score
-    found, nobody further can enter (the threshold algorithm). A reader who sees most of
-    the evidence reads one batch, not the 45,000 people of the most used topic."""
+    found (ties broken by id, as the walk and the result are), nobody further can enter (the
+    threshold algorithm). A reader who sees most of the evidence reads one batch, not the
+    45,000 people of the most used topic."""
     found: dict[int, float] = {}
     offset, batch = 0, max(FIRST_CANDIDATES, 2 * want)
     # Plain rows through the connection: thousands of (id, score) pairs a page, which the
@@ -476,11 +477,23 @@ def _ranking(
             )
         if len(candidates) < batch:
             break
-        if len(found) >= want and candidates[-1][1] < heapq.nlargest(want, found.values())[-1]:
-            break
+        if len(found) >= want:
+            kth_id, kth_score = heapq.nlargest(want, found.items(), key=_best_first)[-1]
+            # Whoever comes next has a smaller (total, id) than the last read, and a visible
+            # score no higher than their total: ranked by (score, id), they cannot pass the
+            # want-th. Comparing ids too stops on ties (thousands of people with one post
+            # share a total: comparing totals alone read every one of them).
+            last_id, last_total = candidates[-1]
+            if (last_total, last_id) <= (kth_score, kth_id):
+                break
         offset += batch
         batch *= 2
-    return heapq.nlargest(want, found.items(), key=lambda item: (item[1], item[0]))
+    return heapq.nlargest(want, found.items(), key=_best_first)
+
+
+def _best_first(item: tuple[int, float]) -> tuple[float, int]:
+    """A ranking's order of (user id, score) pairs: by score, ties by the higher id."""
+    return item[1], item[0]
 
 
 def experts(

@@ -208,6 +208,49 @@ def test_a_rebuild_finds_what_the_write_path_kept(rse_app, team):
         assert again[row[:-1]] == pytest.approx(row[-1], rel=1e-5), row
 
 
+def test_the_ranking_stops_early_on_tied_totals(rse_app, team, monkeypatch):
+    """Many people share a total (one post each on a day): the walk stops once the ids run
+    below the want-th, and still equals a full count (ties go to the higher id)."""
+    from sqlalchemy import event, func
+
+    from rse_core.identity.models import User
+
+    monkeypatch.setattr(expertise, "FIRST_CANDIDATES", 4)
+    db = rse_app.state.rse.db
+    with db.write() as session:
+        people = [User(username=f"t{n}", email=f"t{n}@x.org", display_name=f"T{n}")
+                  for n in range(300)]  # fmt: skip
+        session.add_all(people)
+        session.flush()
+        for n, person in enumerate(people):
+            score = 9.0 if n % 50 == 0 else 2.5  # six ahead, the rest tied
+            session.add(expertise.Expertise(tag="tied", user_id=person.id, audience="everyone",
+                        plugin="core", kind="core.authored", count=1, score=score))  # fmt: skip
+            session.add(expertise.ExpertiseTotal(tag="tied", user_id=person.id, count=1,
+                                                 score=score))  # fmt: skip
+    totals_read = []
+
+    def count(conn, cursor, statement, *args):
+        totals_read.extend(["x"] if "FROM rse_expertise_total" in statement else [])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with db.read() as session:
+            scope = principals_for(session, get_user(session, "erin"))
+            walked = expertise._ranking(session, scope, "tied", 10)
+            full = session.execute(
+                select(Expertise.user_id, func.sum(Expertise.score).label("s"))
+                .where(Expertise.tag == "tied", expertise._readable(scope))
+                .group_by(Expertise.user_id)
+                .order_by(func.sum(Expertise.score).desc(), Expertise.user_id.desc())
+                .limit(10)
+            ).all()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert walked == [(u, s) for u, s in full]
+    assert len(totals_read) == 1  # one batch of 20: not the 300 tied people
+
+
 def test_concurrent_likes_are_each_counted_once(rse_app, team, rse_user):
     item_id = share(rse_app, "ann", "popular", tags=["popular"])
     fans = [f"fan{n}" for n in range(8)]
