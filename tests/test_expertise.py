@@ -208,10 +208,27 @@ def test_a_rebuild_finds_what_the_write_path_kept(rse_app, team):
         assert again[row[:-1]] == pytest.approx(row[-1], rel=1e-5), row
 
 
+def full_count(session, scope, topic: str, want: int) -> list[tuple[int, float]]:
+    """What the ranking must equal: every visible row of ``topic`` summed, best first."""
+    from sqlalchemy import func
+
+    total = func.sum(Expertise.score)
+    return [
+        (user_id, score)
+        for user_id, score in session.execute(
+            select(Expertise.user_id, total)
+            .where(Expertise.tag == topic, expertise._readable(scope))
+            .group_by(Expertise.user_id)
+            .order_by(total.desc(), Expertise.user_id.desc())
+            .limit(want)
+        )
+    ]
+
+
 def test_the_ranking_stops_early_on_tied_totals(rse_app, team, monkeypatch):
     """Many people share a total (one post each on a day): the walk stops once the ids run
     below the want-th, and still equals a full count (ties go to the higher id)."""
-    from sqlalchemy import event, func
+    from sqlalchemy import event
 
     from rse_core.identity.models import User
 
@@ -238,16 +255,10 @@ def test_the_ranking_stops_early_on_tied_totals(rse_app, team, monkeypatch):
         with db.read() as session:
             scope = principals_for(session, get_user(session, "erin"))
             walked = expertise._ranking(session, scope, "tied", 10)
-            full = session.execute(
-                select(Expertise.user_id, func.sum(Expertise.score).label("s"))
-                .where(Expertise.tag == "tied", expertise._readable(scope))
-                .group_by(Expertise.user_id)
-                .order_by(func.sum(Expertise.score).desc(), Expertise.user_id.desc())
-                .limit(10)
-            ).all()
+            full = full_count(session, scope, "tied", 10)
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
-    assert walked == [(u, s) for u, s in full]
+    assert walked == full
     assert len(totals_read) == 1  # one batch of 20: not the 300 tied people
 
 
@@ -270,8 +281,6 @@ def test_the_ranking_stops_early_and_still_equals_a_full_count(rse_app, team, mo
     """The threshold walk (a few people at a time, by their total over every audience) gives
     what summing every visible row would, for readers who see much or little."""
     import random
-
-    from sqlalchemy import func
 
     from rse_core.identity.models import Membership, Space, User
 
@@ -301,13 +310,7 @@ def test_the_ranking_stops_early_and_still_equals_a_full_count(rse_app, team, mo
     for reader in ("erin", "ann"):
         with rse_app.state.rse.db.read() as session:
             scope = principals_for(session, get_user(session, reader))
-            full = session.execute(
-                select(Expertise.user_id, func.sum(Expertise.score).label("s"))
-                .where(Expertise.tag == "deep", expertise._readable(scope))
-                .group_by(Expertise.user_id)
-                .order_by(func.sum(Expertise.score).desc(), Expertise.user_id.desc())
-                .limit(10)
-            ).all()
+            full = full_count(session, scope, "deep", 10)
             walked = expertise._ranking(session, scope, "deep", 10)
         assert [u for u, _ in walked] == [u for u, _ in full], reader
         assert [round(s, 9) for _, s in walked] == [round(s, 9) for _, s in full]
