@@ -89,10 +89,32 @@ class ReadScope(frozenset[str]):
         """The same for PostgreSQL: the text of an array, which the statement casts."""
         return sql_sets.as_array(self)
 
+    @cached_property
+    def unplaced(self) -> frozenset[str]:
+        """The principals naming no space, kept with the scope (which the worker keeps per
+        reader) for :func:`within_space`."""
+        return _unplaced(self)
+
     @property
     def cache_key(self) -> tuple[frozenset[str], frozenset[str] | None]:
         """Principals and plugins together, for caches keyed by what a reader may see."""
         return frozenset(self), self.plugins
+
+
+def within_space(principals: frozenset[str], space_id: int) -> frozenset[str]:
+    """The principals that can match an item of one space: the space's own (when held) and
+    those naming no space (everyone, the reader), with the same plugins. A subset, so it
+    never shows more; for a read limited to that space, whose items all carry its principal,
+    it shows the same rows, with a set of three instead of every public space (what the
+    database builds or plans for each statement: docs/performance.md)."""
+    own = f"space:{space_id}"
+    unplaced = getattr(principals, "unplaced", None) or _unplaced(principals)
+    return ReadScope(unplaced | {own} if own in principals else unplaced, plugins_of(principals))
+
+
+def _unplaced(principals: Iterable[str]) -> frozenset[str]:
+    """The principals naming no space (everyone, the reader)."""
+    return frozenset(p for p in principals if not p.startswith("space:"))
 
 
 def plugins_of(principals: frozenset[str]) -> frozenset[str] | None:

@@ -63,3 +63,23 @@ def test_the_array_text_quotes_what_postgresql_would_read_otherwise():
     assert as_array(["b", "a"]) == '{"a","b"}'
     assert as_array(['x"y', "x\\y"]) == '{"x\\"y","x\\\\y"}'
     assert as_array([3, 1]) == '{"1","3"}'
+
+
+def test_a_space_s_reads_carry_three_principals_not_every_public_space():
+    """``within_space``: a subset (never more visible), the plugins kept, and small enough
+    that PostgreSQL compares the column itself (no expression, no per-value planning)."""
+    from rse_core.activity import _filtered
+    from rse_core.content import Activity
+    from rse_core.permissions import within_space
+
+    scope = ReadScope(
+        {"everyone", "user:7", *(f"space:{n}" for n in range(2_000))}, plugins={"feed"}
+    )
+    narrowed = within_space(scope, 12)
+    assert narrowed == {"everyone", "user:7", "space:12"} and narrowed <= scope
+    assert narrowed.plugins == scope.plugins
+    assert within_space(scope, 99_999) == {"everyone", "user:7"}  # not held: nothing of it
+    sql = str(
+        _filtered(select(Activity.id), scope, space_id=12).compile(dialect=postgresql.dialect())
+    )
+    assert "rse_activity.audience = ANY(" in sql and "audience || ''" not in sql
