@@ -64,7 +64,7 @@ from .net import (
     system_resolver,
 )
 from .notifications import notify, notify_mentions
-from .permissions import principals_for
+from .permissions import principals_for, within_spaces
 from .runtime import Runtime
 from .search.documents import Document as SearchDocument
 from .settings import Settings
@@ -223,5 +223,6 @@ __all__ = [
     "user_for_claims",
     "utcnow",
     "visible",
+    "within_spaces",
     "write",
 ]

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, aliased
 
 from .content import Activity, Content, ContentTag, visible
 from .identity.models import Space, User
-from .permissions import within_space
+from .permissions import within_spaces
 from .sql_sets import in_set
 
 MAX_PAGE = 100
@@ -135,7 +135,7 @@ def _filtered(
     """Add the visibility predicate and the filters; None when nothing can match. With
     ``fold``, only each item's newest matching activity is kept."""
     if space_id is not None:  # a space's activities all carry its principal
-        principals = within_space(principals, space_id)
+        principals = within_spaces(principals, (space_id,))
     query = query.where(visible(Activity.audience, principals), ~_item_deleted())
     if before is not None:
         query = query.where(Activity.id < before)

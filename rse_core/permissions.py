@@ -92,7 +92,7 @@ class ReadScope(frozenset[str]):
     @cached_property
     def unplaced(self) -> frozenset[str]:
         """The principals naming no space, kept with the scope (which the worker keeps per
-        reader) for :func:`within_space`."""
+        reader) for :func:`within_spaces`."""
         return _unplaced(self)
 
     @property
@@ -101,15 +101,15 @@ class ReadScope(frozenset[str]):
         return frozenset(self), self.plugins
 
 
-def within_space(principals: frozenset[str], space_id: int) -> frozenset[str]:
-    """The principals that can match an item of one space: the space's own (when held) and
-    those naming no space (everyone, the reader), with the same plugins. A subset, so it
-    never shows more; for a read limited to that space, whose items all carry its principal,
-    it shows the same rows, with a set of three instead of every public space (what the
+def within_spaces(principals: frozenset[str], space_ids: Iterable[int]) -> frozenset[str]:
+    """The principals that can match an item of these spaces: theirs (those held) and those
+    naming no space (everyone, the reader), with the same plugins. A subset, so it never shows
+    more; for a read limited to these spaces, whose items all carry their space's principal,
+    it shows the same rows, with a handful of values instead of every public space (what the
     database builds or plans for each statement: docs/performance.md)."""
-    own = f"space:{space_id}"
     unplaced = getattr(principals, "unplaced", None) or _unplaced(principals)
-    return ReadScope(unplaced | {own} if own in principals else unplaced, plugins_of(principals))
+    held = {own for own in (f"space:{space_id}" for space_id in space_ids) if own in principals}
+    return ReadScope(unplaced | held, plugins_of(principals))
 
 
 def _unplaced(principals: Iterable[str]) -> frozenset[str]:

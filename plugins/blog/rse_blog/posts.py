@@ -36,6 +36,7 @@ from rse_core import (
     publish,
     update_content,
     visible,
+    within_spaces,
 )
 
 from .models import DRAFT, PUBLISHED, SCHEDULED, STATUSES, BlogPost
@@ -324,7 +325,8 @@ def listing(
     """A page of visible published posts: a space's blog (``space_id``), an author's
     (``author_id``; ``personal`` keeps only their own blog, not their space posts), a tag's;
     ``before``: the id of the last post of the previous page."""
-    query = published(principals)
+    # A space's posts all carry its principal: compare those that can match (within_spaces).
+    query = published(principals if space_id is None else within_spaces(principals, [space_id]))
     if space_id is not None:
         query = query.where(BlogPost.space_id == space_id)
     if author_id is not None:

@@ -41,6 +41,7 @@ from rse_core import (
     update_content,
     utcnow,
     visible,
+    within_spaces,
 )
 
 from . import workflow
@@ -389,6 +390,8 @@ def listing(
 ) -> list[Campaign]:
     """A page of the campaigns the reader may see, newest first: all, or the ``open``,
     ``upcoming`` or ``closed`` ones, in some spaces; ``before``: the previous page's last."""
+    if space_ids is not None:  # their campaigns carry their principals: compare only those
+        principals = within_spaces(principals, space_ids)
     readable_item = (
         select(Content.id)
         .where(

@@ -38,6 +38,7 @@ from rse_core import (
     update_content,
     utcnow,
     visible,
+    within_spaces,
 )
 
 from .models import Answer, Question, Vote
@@ -300,6 +301,8 @@ def listing(
 ) -> list[Question]:
     """A page of visible questions: all, or only ``unanswered`` ones, in some spaces, by an
     author, carrying one of ``tags``; ``before``: the id of the previous page's last one."""
+    if space_ids is not None:  # their questions carry their principals: compare only those
+        principals = within_spaces(principals, space_ids)
     query = visible_questions(principals)
     if unanswered:
         query = query.where(Question.answer_count == 0)

@@ -112,6 +112,17 @@ def test_every_qa_read_path_shows_exactly_the_visible_questions(shared_app, spac
                     if visible(reader, q, spaces) and not q["answered"]
                 }
             assert shown == wanted, (reader, path)
+        for i, slug in enumerate(slugs):  # a space's list: its questions this reader may see
+            in_space = client.get(f"/api/v1/qa/questions?limit=100&space={slug}")
+            wanted = {
+                f"{prefix}{n} question"
+                for n, q in enumerate(items)
+                if q["where"] == i and visible(reader, q, spaces)
+            }
+            if in_space.status_code == 404:  # a secret space is nobody's business
+                assert not wanted, (reader, slug)
+                continue
+            assert ours(q["title"] for q in in_space.json()["items"]) == wanted, (reader, slug)
         stream = client.get("/api/v1/stream?limit=100").json()["items"]
         assert ours(i["object"]["name"] for i in stream) == expected, reader
         hits = client.get("/api/v1/search", params={"q": f"q{run}"}).json()["hits"]
