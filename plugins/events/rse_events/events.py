@@ -32,6 +32,7 @@ from rse_core import (
     publish,
     update_content,
     visible,
+    within_spaces,
 )
 
 from . import recurrence, rsvps
@@ -722,6 +723,8 @@ def calendar_queries(
     range (``LONG``), and the long ones (over a day) starting up to 62 days before it
     (``MAX_LENGTH``), from their own partial index. Each probes its occurrences' event and
     item. ``after``: the (start, id) of the last occurrence of the previous page."""
+    if space_id is not None:  # a space's events carry its principal: compare only those
+        principals = within_spaces(principals, [space_id])
 
     def walk(since: datetime) -> Select[Any]:
         query = (
