@@ -478,14 +478,15 @@ def _ranking(
         if len(candidates) < batch:
             break
         if len(found) >= want:
-            kth_id, kth_score = heapq.nlargest(want, found.items(), key=_best_first)[-1]
+            best = heapq.nlargest(want, found.items(), key=_best_first)
+            kth_id, kth_score = best[-1]
             # Whoever comes next has a smaller (total, id) than the last read, and a visible
             # score no higher than their total: ranked by (score, id), they cannot pass the
             # want-th. Comparing ids too stops on ties (a skill imported for thousands of
             # people at one moment gives them one total: comparing totals read them all).
             last_id, last_total = candidates[-1]
             if (last_total, last_id) <= (kth_score, kth_id):
-                break
+                return best
         offset += batch
         batch *= 2
     return heapq.nlargest(want, found.items(), key=_best_first)

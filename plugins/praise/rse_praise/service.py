@@ -3,6 +3,7 @@ and the month's most praised."""
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -326,7 +327,8 @@ def most_praised(
 ) -> list[tuple[User, int]]:
     """The ``limit`` people praised most often in ``counts`` (user id -> times; ties by id),
     those still active."""
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[: limit * 2]
+    # The top only, not every person praised this month sorted (this runs on each home page).
+    ranked = heapq.nlargest(limit * 2, counts.items(), key=lambda item: (item[1], -item[0]))
     people = {
         u.id: u
         for u in session.scalars(
