@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -100,13 +101,16 @@ def _list_page(request: Request, *, tab: str, space: Space | None = None) -> Res
 
 
 def _launch_spaces(request: Request, session: Session) -> list[tuple[str, str]]:
-    """The reader's spaces they may launch a campaign in."""
-    found = []
-    for slug, name in member_spaces(request, session):
-        space = find_space(session, access(request), slug)
-        if may_launch_in(request, space):
-            found.append((slug, name))
-    return found
+    """The reader's spaces they may launch a campaign in (their spaces read in one query:
+    one a space was 20 statements of the campaigns page for someone in 20 spaces)."""
+    names = dict(member_spaces(request, session))
+    found = session.scalars(select(Space).where(Space.slug.in_(list(names))))
+    spaces = {space.slug: space for space in found}
+    return [
+        (slug, name)
+        for slug, name in names.items()
+        if slug in spaces and may_launch_in(request, spaces[slug])
+    ]
 
 
 @reading_page

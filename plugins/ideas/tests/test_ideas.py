@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import pytest
 from starlette.testclient import TestClient
 
-from rse_core.testing import enable, run_jobs, wait_for_index
+from rse_core.testing import enable, page_statements, run_jobs, wait_for_index
 
 SOON = (date.today() + timedelta(days=14)).isoformat()
 
@@ -105,6 +105,23 @@ def test_who_launches_where(people):
     listed = dan.get("/api/v1/ideas/campaigns").json()["items"]
     assert [c["id"] for c in listed] == [company["id"]]  # the lab's is private
     assert dan.get(f"/api/v1/ideas/campaigns/{lab['id']}").status_code == 404
+
+
+def test_the_campaigns_page_reads_the_readers_spaces_at_once(rse_app, people):
+    """Whether the reader may launch somewhere is read with all their spaces in one query:
+    one a space was 20 statements for someone in 20 spaces. The link shows for an owner of
+    a space and not for a member who may launch nowhere."""
+    bob, cid = people["bob"], people["cid"]
+    rse_app.state.rse.indexer.stop()  # its queries would be counted with the page's
+    assert "Launch a campaign" in bob.get("/ideas").text  # owns the lab
+    assert "Launch a campaign" not in cid.get("/ideas").text  # a member only
+    before = len(page_statements(rse_app, cid, "/ideas"))
+    for n in range(6):
+        slug = f"team{n}"
+        bob.post("/api/v1/spaces", json={"name": slug, "slug": slug, "visibility": "private"})
+        bob.post(f"/api/v1/spaces/{slug}/members", json={"username": "cid", "role": "member"})
+    assert len(page_statements(rse_app, cid, "/ideas")) == before
+    assert "Launch a campaign" not in cid.get("/ideas").text
 
 
 def test_ideas_votes_once_each_and_only_while_open(rse_app, people):
