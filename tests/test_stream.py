@@ -446,6 +446,23 @@ def _headlines(html: str) -> list[str]:
     return [" ".join(re.sub(r"<[^>]+>", " ", head).split()) for head in heads]
 
 
+def test_a_folded_entry_names_ten_of_many_and_counts_them_all(
+    rse_app, office, rse_user, rse_client_for
+):
+    """An item with more people than the entry names: the ten latest others are named, newest
+    first, and all of them are counted (the database returns eleven a verb, not everyone)."""
+    item = share(rse_app, "ann", "Party")
+    people = [f"p{n:02d}" for n in range(14)]
+    for name in people:
+        rse_user(name)
+        rse_client_for(name).post(f"/api/v1/content/{item}/comments", json={"body": "me too"})
+    office["bob"].post(f"/api/v1/content/{item}/comments", json={"body": "and me"})
+    page = office["cid"].get("/").text
+    assert _headlines(page)[0].startswith("Bob and 14 others commented on Party"), _headlines(page)
+    named = ", ".join(f"P{n:02d}" for n in range(13, 3, -1))  # the ten latest but bob
+    assert f'title="{named}…"' in page, page  # and more
+
+
 def test_an_item_s_activity_folds_into_one_entry_newest_first(rse_app, office):
     """The home stream repeated one item once per comment, each with its full text."""
     share(rse_app, "ann", "Older news")
