@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from ..hooktypes import Permission
 from ..notifications import notify
 from ..permissions import UserAccess, can_see_space_exists, user_can
+from ..sql_sets import in_set
 from ..validation import (  # Forbidden and NotFound: raised here, imported from here too
     SLUG,
     Conflict,
@@ -63,7 +64,7 @@ def visible_spaces_query(access: UserAccess):  # type: ignore[no-untyped-def]
         return query.where(Space.id.is_(None))
     if not access.user.is_admin:
         query = query.where(
-            or_(Space.visibility != "secret", Space.id.in_(list(access.roles) or [-1]))
+            or_(Space.visibility != "secret", in_set(Space.id, access.roles, integers=True))
         )
     return query
 

@@ -194,9 +194,12 @@ def member_spaces(conn: HTTPConnection, session: Session) -> list[tuple[str, str
     from sqlalchemy import select
 
     from ..identity.models import Space
+    from ..sql_sets import in_set
 
     ids = list(access(conn).roles)
     if not ids:
         return []
-    query = select(Space.slug, Space.name).where(Space.id.in_(ids)).order_by(Space.name)
+    # One parameter for the set (sql_sets): someone in 500 spaces bound 500, 1.8 ms a page.
+    query = select(Space.slug, Space.name).where(in_set(Space.id, ids, integers=True))
+    query = query.order_by(Space.name)
     return [(slug, name) for slug, name in session.execute(query)]

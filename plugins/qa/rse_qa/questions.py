@@ -346,7 +346,7 @@ def waiting_for(
         return []
     conditions = []
     if space_ids:
-        conditions.append(Question.space_id.in_(space_ids))
+        conditions.append(in_set(Question.space_id, space_ids, integers=True))
     if tags:
         conditions.append(_tagged(tags))
     query = visible_questions(principals).where(Question.answer_count == 0, or_(*conditions))
