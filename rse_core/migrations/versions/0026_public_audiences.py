@@ -1,12 +1,13 @@
 """The public spaces' principals as a table the visibility predicate reads, kept by triggers.
 
 Every employee reads every public space, so a reader's principals named each of them: ~2,250
-values at the seeds' 5,000 spaces, which SQLite built into a set (``json_each``) and PostgreSQL
-planned value by value in every statement that filters by audience (~0.35 ms a statement on
-SQLite, docs/performance.md). ``rse_core.visible()`` now compares an audience with the reader's
-own principals (everyone, themselves, their spaces) or with this table: SQLite reads
-``audience IN (SELECT principal FROM rse_public_audience)`` through the table's key, one probe a
-row, and PostgreSQL hashes it once a statement.
+values at the seeds' 5,000 spaces, which SQLite built into a set (``json_each``) in every
+statement that filters by audience (~0.35 ms a statement, docs/performance.md). On SQLite
+``rse_core.visible()`` now compares an audience with the reader's own principals (everyone,
+themselves, their spaces) or reads ``audience IN (SELECT principal FROM rse_public_audience)``
+through the table's key, one probe a row. PostgreSQL keeps comparing the whole set (its
+planner misjudged the table form, see ``permissions.audience_in``); the table and triggers
+exist there too, so both databases hold the same schema.
 
 The table is not a model (``rse export`` leaves it out: importing the spaces fills it). The
 triggers keep it equal to the public spaces on any write to ``rse_space``, whatever writes it
