@@ -450,7 +450,7 @@ def test_a_folded_entry_names_ten_of_many_and_counts_them_all(
     rse_app, office, rse_user, rse_client_for
 ):
     """An item with more people than the entry names: the ten latest others are named, newest
-    first, and all of them are counted (the database returns eleven a verb, not everyone)."""
+    first, and all of them are counted."""
     item = share(rse_app, "ann", "Party")
     people = [f"p{n:02d}" for n in range(14)]
     for name in people:

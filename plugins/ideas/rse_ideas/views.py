@@ -28,7 +28,7 @@ from rse_core import (
     current_user,
     find_space,
     flash,
-    member_spaces,
+    in_set,
     parse_id,
     people_and_spaces,
     principals,
@@ -101,16 +101,11 @@ def _list_page(request: Request, *, tab: str, space: Space | None = None) -> Res
 
 
 def _launch_spaces(request: Request, session: Session) -> list[tuple[str, str]]:
-    """The reader's spaces they may launch a campaign in (their spaces read in one query:
-    one a space was 20 statements of the campaigns page for someone in 20 spaces)."""
-    names = dict(member_spaces(request, session))
-    found = session.scalars(select(Space).where(Space.slug.in_(list(names))))
-    spaces = {space.slug: space for space in found}
-    return [
-        (slug, name)
-        for slug, name in names.items()
-        if slug in spaces and may_launch_in(request, spaces[slug])
-    ]
+    """The reader's spaces they may launch a campaign in, by name: their spaces read in one
+    query (one a space was 20 statements of the campaigns page for someone in 20 spaces)."""
+    query = select(Space).where(in_set(Space.id, access(request).roles, integers=True))
+    spaces = session.scalars(query.order_by(Space.name))
+    return [(space.slug, space.name) for space in spaces if may_launch_in(request, space)]
 
 
 @reading_page
