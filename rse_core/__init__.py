@@ -64,12 +64,12 @@ from .net import (
     system_resolver,
 )
 from .notifications import notify, notify_mentions
-from .permissions import principals_for, within_spaces
+from .permissions import ScopeParameter, principals_for, within_spaces
 from .runtime import Runtime
 from .search.documents import Document as SearchDocument
 from .settings import Settings
 from .social import find_comment, followed
-from .sql_sets import in_set
+from .sql_sets import in_set, large_set, set_parameter
 from .validation import Conflict, ValidationError, clean_tags, clean_text, slugify
 from .web import parse_id
 from .web.atom import AtomEntry, atom_response, feed_key, feed_reader
@@ -139,6 +139,7 @@ __all__ = [
     "Permission",
     "Resolver",
     "Runtime",
+    "ScopeParameter",
     "SearchDocument",
     "Settings",
     "SignInRefused",
@@ -185,6 +186,7 @@ __all__ = [
     "in_set",
     "is_public_address",
     "language",
+    "large_set",
     "linked_user_ids",
     "may_moderate",
     "member_spaces",
@@ -207,6 +209,7 @@ __all__ = [
     "restore_content",
     "runtime",
     "search_visible",
+    "set_parameter",
     "set_search_text",
     "shared_tally",
     "signed_in_response",

@@ -15,9 +15,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ForeignKey, Index, Integer, select
+from sqlalchemy import ForeignKey, Index, Integer, Select, bindparam, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .content import Content, visible
@@ -25,6 +27,7 @@ from .db import Base, UTCDateTime, utcnow
 from .enablement import EVERYONE
 from .identity.models import Space, User
 from .meta import get_meta, set_meta
+from .permissions import ScopeParameter
 from .validation import Conflict, ValidationError
 
 GUIDELINES_KEY = "community.guidelines"
@@ -166,20 +169,33 @@ def pinned(
 ) -> list[Pinned]:
     """The announcements pinned now on everyone's home (``space_id`` None) or a space's,
     newest first, only those whose item the reader may read."""
-    rows = session.execute(
+    scope = ScopeParameter.of(principals)
+    values = {**scope.values(principals), "space_id": space_id, "now": utcnow()}
+    rows = session.execute(_pinned_statement(scope, space_id is not None), values).all()
+    return [Pinned(*row) for row in rows]
+
+
+@lru_cache(maxsize=32)
+def _pinned_statement(scope: ScopeParameter, in_space: bool) -> Select[Any]:
+    """:func:`pinned`'s statement, built once per form (building it cost as much as running it)."""
+    place = (
+        Announcement.space_id == bindparam("space_id")
+        if in_space
+        else Announcement.space_id.is_(None)
+    )
+    return (
         select(Announcement, Content, User)
         .join(Content, Content.id == Announcement.content_id)
         .join(User, User.id == Content.author_id)
         .where(
-            _place(space_id),
-            Announcement.until > utcnow(),
+            place,
+            Announcement.until > bindparam("now"),
             Content.deleted_at.is_(None),
-            visible(Content.audience, principals),
+            visible(Content.audience, scope),
         )
         .order_by(Announcement.id.desc())
         .limit(MAX_PINNED)
-    ).all()
-    return [Pinned(*row) for row in rows]
+    )
 
 
 def pins_of(session: Session, content_id: int) -> list[Announcement]:

@@ -25,7 +25,7 @@ from .changes import mark_item
 from .db import Base, UTCDateTime, utcnow
 from .enablement import EVERYONE
 from .identity.models import Membership, Space, User
-from .permissions import audience_in, plugins_of
+from .permissions import ScopeParameter, audience_in, plugins_of
 from .sql_sets import in_set
 from .validation import Forbidden, ValidationError, clean_text
 
@@ -136,11 +136,14 @@ class SearchOutbox(Base):
 
 
 def visible(
-    column: Any, principals: frozenset[str], *, indexed: bool = True
+    column: Any, principals: frozenset[str] | ScopeParameter, *, indexed: bool = True
 ) -> ColumnElement[bool]:
     """The one visibility predicate: an audience column among the reader's principals, and
     the ``plugin`` column of the same table (``Content``, ``Activity``) among the plugins
     active for the reader (when ``principals`` is a ``ReadScope`` that carries them).
+
+    ``principals`` may be a :class:`ScopeParameter` (a statement built once, run with the
+    parameter's ``values(scope)``).
 
     With ``indexed=False`` the audience is compared as an expression, which no index serves:
     for a query that must start from another index (the week's items by ``created_at``),
@@ -150,13 +153,16 @@ def visible(
     # made it a third of a home page.
     audience = column if indexed else column.concat("")
     predicate = audience_in(audience, principals)
-    plugins = plugins_of(principals)
-    if plugins is None:
+    parameter = principals if isinstance(principals, ScopeParameter) else None
+    plugins = plugins_of(principals) if parameter is None else None
+    if plugins is None and (parameter is None or not parameter.plugins):
         return predicate
     owner = getattr(getattr(column, "parent", None), "entity", None)
     plugin_column = getattr(owner, "plugin", None)
     if plugin_column is None:
         raise TypeError("visible() needs the audience column of a table with a plugin column")
+    if parameter is not None:
+        return and_(predicate, parameter.plugins_in(plugin_column))
     return and_(predicate, in_set(plugin_column, plugins))  # one parameter too
 
 

@@ -64,7 +64,7 @@ PUBLIC_AUDIENCES = table("rse_public_audience", column("principal"))
 CORE_OWNER = "core"
 
 
-class ReadScope(frozenset[str]):
+class ReadScope(sql_sets.KeptSet):
     """What a reader may see: the audience principals they hold (the set itself) and
     ``plugins``, the owners whose items they may see (the plugins active for them, and
     ``core``). An item is visible when its audience is in the set and its plugin in
@@ -89,24 +89,13 @@ class ReadScope(frozenset[str]):
         own: Iterable[str] | None = None,
     ):
         scope = super().__new__(cls, principals)
-        scope.plugins = None if plugins is None else frozenset(plugins) | {CORE_OWNER}
-        scope.own = None if own is None else frozenset(own)
+        scope.plugins = None if plugins is None else sql_sets.KeptSet({*plugins, CORE_OWNER})
+        scope.own = None if own is None else sql_sets.KeptSet(own)
         return scope
 
     def shows(self, audience: str, plugin: str) -> bool:
         """May this reader see an item with this audience, owned by this plugin?"""
         return audience in self and (self.plugins is None or plugin in self.plugins)
-
-    @cached_property
-    def as_json(self) -> str:
-        """The principals as the one SQL parameter SQLite compares audiences with (see
-        ``rse_core.sql_sets``), made once per scope."""
-        return sql_sets.as_json(self)
-
-    @cached_property
-    def as_array(self) -> str:
-        """The same for PostgreSQL: the text of an array, which the statement casts."""
-        return sql_sets.as_array(self)
 
     @cached_property
     def unplaced(self) -> frozenset[str]:
@@ -132,9 +121,11 @@ class AudienceIn(ColumnElement[bool]):
         ("public", InternalTraversal.dp_clauseelement),
     ]
 
-    def __init__(self, audience: ColumnElement[Any], scope: ReadScope) -> None:
-        self.every = sql_sets.in_set(audience, scope)
-        self.own = sql_sets.in_set(audience, scope.own or ())
+    def __init__(
+        self, audience: ColumnElement[Any], every: sql_sets.InSet, own: sql_sets.InSet
+    ) -> None:
+        self.every = every
+        self.own = own
         self.public = audience.in_(_PUBLIC_PRINCIPALS)
 
 
@@ -152,8 +143,54 @@ def _audience_in_whole(element: AudienceIn, compiler: Any, **kw: Any) -> str:
     return compiler.process(element.every, **kw)
 
 
-def audience_in(audience: ColumnElement[Any], principals: frozenset[str]) -> ColumnElement[bool]:
-    """``audience`` (a column, or an expression of one) among ``principals``.
+@dataclass(frozen=True)
+class ScopeParameter:
+    """A reader's scope as named parameters, for a statement built once and run many times:
+    ``visible(column, parameter)`` compares with it, and the statement runs with
+    ``parameter.values(scope)``. Building a statement (SQLAlchemy's constructs and their cache
+    key) cost as much as running it: the home stream's 0.67 ms of 1.37 (docs/performance.md).
+
+    Statements differ by the scope's form (whether it carries ``own``, a rollout rule, a set
+    large enough for PostgreSQL to plan differently), so a statement is built per
+    :meth:`of`'s value: keep them in a dict or ``functools.cache`` keyed by it."""
+
+    name: str
+    own: bool
+    large: bool
+    own_large: bool
+    plugins: bool
+
+    @classmethod
+    def of(cls, principals: frozenset[str], name: str = "scope") -> ScopeParameter:
+        """The parameter of ``principals``' form."""
+        own = getattr(principals, "own", None)
+        return cls(
+            name,
+            own is not None,
+            len(principals) > sql_sets.LARGE_SET,
+            own is not None and len(own) > sql_sets.LARGE_SET,
+            plugins_of(principals) is not None,
+        )
+
+    def values(self, principals: frozenset[str]) -> dict[str, Any]:
+        """The statement's parameter values for ``principals`` (of this form)."""
+        values: dict[str, Any] = {self.name: principals}
+        if self.own:
+            values[f"{self.name}_own"] = principals.own  # type: ignore[attr-defined]
+        if self.plugins:
+            values[f"{self.name}_plugins"] = plugins_of(principals)
+        return values
+
+    def plugins_in(self, column: ColumnElement[Any]) -> ColumnElement[bool]:
+        """``column`` (an item's plugin) among the scope's plugins."""
+        return sql_sets.in_set(column, sql_sets.set_parameter(f"{self.name}_plugins"))
+
+
+def audience_in(
+    audience: ColumnElement[Any], principals: frozenset[str] | ScopeParameter
+) -> ColumnElement[bool]:
+    """``audience`` (a column, or an expression of one) among ``principals`` (or the scope a
+    :class:`ScopeParameter` stands for).
 
     For a scope that carries ``own`` (a signed-in reader's), SQLite compares the audience with
     those few and reads the public spaces' principals from their table through its key, one
@@ -161,9 +198,20 @@ def audience_in(audience: ColumnElement[Any], principals: frozenset[str]) -> Col
     the seeds' 5,000 spaces). PostgreSQL compares the whole set, which it hashes once: the
     table form made its planner take the reader's visible items for a small share and pick a
     plan four times slower for the events widget (docs/performance.md, 2026-12-06)."""
-    if getattr(principals, "own", None) is None:
+    if isinstance(principals, ScopeParameter):
+        name = principals.name
+        every = sql_sets.in_set(audience, sql_sets.set_parameter(name), large=principals.large)
+        if not principals.own:
+            return every
+        own_set = sql_sets.set_parameter(f"{name}_own")
+        return AudienceIn(
+            audience, every, sql_sets.in_set(audience, own_set, large=principals.own_large)
+        )
+    own = getattr(principals, "own", None)
+    if own is None:
         return sql_sets.in_set(audience, principals)
-    return AudienceIn(audience, principals)  # type: ignore[arg-type]
+    every = sql_sets.in_set(audience, principals)
+    return AudienceIn(audience, every, sql_sets.in_set(audience, own))
 
 
 def within_spaces(principals: frozenset[str], space_ids: Iterable[int]) -> frozenset[str]:

@@ -245,6 +245,9 @@ def unfollow(session: Session, user: User, target: str) -> None:
     session.execute(delete(Follow).where(Follow.user_id == user.id, Follow.target == target))
 
 
+_FOLLOWED = select(Follow.target).where(Follow.user_id == bindparam("user_id"))
+
+
 def followed(session: Session, user_id: int) -> list[str]:
     """What a user follows."""
-    return list(session.execute(select(Follow.target).where(Follow.user_id == user_id)).scalars())
+    return list(session.execute(_FOLLOWED, {"user_id": user_id}).scalars())

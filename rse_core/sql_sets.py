@@ -23,7 +23,8 @@ indexed=False)``: no index on the column serves such a comparison.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sized
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Boolean, Integer, String, bindparam
@@ -88,6 +89,34 @@ def array_text(values: Iterable[Any]) -> str:
     return cached if isinstance(cached, str) else as_array(values)
 
 
+class KeptSet(frozenset[Any]):
+    """A set that keeps its JSON and array text once made: a set bound in many statements of a
+    page (a reader's principals, their own spaces, their plugins) is serialised once."""
+
+    @cached_property
+    def as_json(self) -> str:
+        """The JSON array ``json_each`` reads."""
+        return as_json(self)
+
+    @cached_property
+    def as_array(self) -> str:
+        """PostgreSQL's text of the array, which the statement casts."""
+        return as_array(self)
+
+
+def large_set(values: Sized) -> bool:
+    """Whether ``values`` are many enough for PostgreSQL to be asked differently (the module
+    docstring): the ``large`` of an :func:`in_set` on a :func:`set_parameter`, which a
+    statement built once must know to be built for a set of this size."""
+    return len(values) > LARGE_SET
+
+
+def set_parameter(name: str, *, integers: bool = False) -> BindParameter[Any]:
+    """A named parameter holding a set, for :func:`in_set` in a statement built once and run
+    with its values (``session.execute(statement, {name: values})``)."""
+    return bindparam(name, type_=ValueSet(integers))
+
+
 class InSet(ColumnElement[bool]):
     """``expression IN values``: see the module's docstring."""
 
@@ -101,13 +130,23 @@ class InSet(ColumnElement[bool]):
         ("integers", InternalTraversal.dp_boolean),
     ]
 
-    def __init__(self, target: ColumnElement[Any], values: Iterable[Any], integers: bool) -> None:
+    def __init__(
+        self,
+        target: ColumnElement[Any],
+        values: Iterable[Any] | BindParameter[Any],
+        integers: bool,
+        large: bool | None = None,
+    ) -> None:
+        self.target = target
+        self.integers = integers
+        if isinstance(values, BindParameter):  # a statement built once: its size is told
+            self.values = values
+            self.large = bool(large)
+            return
         if not isinstance(values, (set, frozenset, list, tuple)):
             values = list(values)
-        self.target = target
-        self.values: BindParameter[Any] = bindparam(None, values, type_=ValueSet(integers))
-        self.large = len(values) > LARGE_SET
-        self.integers = integers
+        self.values = bindparam(None, values, type_=ValueSet(integers))
+        self.large = len(values) > LARGE_SET if large is None else large
 
 
 @compiles(InSet, "sqlite")
@@ -131,7 +170,16 @@ def array_sql(column: str, size: int) -> str:
     return f"({column} || '')" if size > LARGE_SET else column
 
 
-def in_set(target: ColumnElement[Any], values: Iterable[Any], *, integers: bool = False) -> InSet:
+def in_set(
+    target: ColumnElement[Any],
+    values: Iterable[Any] | BindParameter[Any],
+    *,
+    integers: bool = False,
+    large: bool | None = None,
+) -> InSet:
     """``target`` (a column, or an expression of one) among ``values``: strings, or with
-    ``integers`` integers."""
-    return InSet(target, values, integers)
+    ``integers`` integers. ``values`` may be a :func:`set_parameter` of a statement built
+    once; ``large`` then says whether the sets it will be run with have more than
+    :data:`LARGE_SET` values (the form PostgreSQL plans them with differs: module docstring).
+    """
+    return InSet(target, values, integers, large)

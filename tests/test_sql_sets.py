@@ -68,8 +68,7 @@ def test_the_array_text_quotes_what_postgresql_would_read_otherwise():
 def test_a_space_s_reads_carry_three_principals_not_every_public_space():
     """``within_spaces``: a subset (never more visible), the plugins kept, and small enough
     that PostgreSQL compares the column itself (no expression, no per-value planning)."""
-    from rse_core.activity import _filtered
-    from rse_core.content import Activity
+    from rse_core.activity import _shape_and_values, _walk
     from rse_core.permissions import within_spaces
 
     scope = ReadScope(
@@ -80,7 +79,6 @@ def test_a_space_s_reads_carry_three_principals_not_every_public_space():
     assert narrowed.plugins == scope.plugins
     assert within_spaces(scope, [99_999]) == {"everyone", "user:7"}  # not held: nothing of it
     assert within_spaces(scope, [3, 4]) == {"everyone", "user:7", "space:3", "space:4"}
-    sql = str(
-        _filtered(select(Activity.id), scope, space_id=12).compile(dialect=postgresql.dialect())
-    )
+    shape, _values = _shape_and_values(scope, space_id=12)
+    sql = str(_walk(shape).compile(dialect=postgresql.dialect()))
     assert "rse_activity.audience = ANY(" in sql and "audience || ''" not in sql

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from .models import Membership, Space, User
+
+_USERS = select(User).where(User.id.in_(bindparam("ids", expanding=True)))
+_SPACES = select(Space).where(Space.id.in_(bindparam("ids", expanding=True)))
 
 
 def people_and_spaces(
@@ -15,17 +18,13 @@ def people_and_spaces(
 ) -> tuple[dict[int, User], dict[int, Space]]:
     """The users and spaces with these ids, by id (``None`` ids are skipped; an empty list
     costs no query)."""
-    wanted_users = {i for i in user_ids if i is not None}
-    wanted_spaces = {i for i in space_ids if i is not None}
+    wanted_users = sorted({i for i in user_ids if i is not None})
+    wanted_spaces = sorted({i for i in space_ids if i is not None})
     users = (
-        {u.id: u for u in session.scalars(select(User).where(User.id.in_(wanted_users)))}
-        if wanted_users
-        else {}
+        {u.id: u for u in session.scalars(_USERS, {"ids": wanted_users})} if wanted_users else {}
     )
     spaces = (
-        {s.id: s for s in session.scalars(select(Space).where(Space.id.in_(wanted_spaces)))}
-        if wanted_spaces
-        else {}
+        {s.id: s for s in session.scalars(_SPACES, {"ids": wanted_spaces})} if wanted_spaces else {}
     )
     return users, spaces
 

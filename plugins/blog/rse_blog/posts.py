@@ -12,9 +12,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from rse_core import (
@@ -23,6 +24,7 @@ from rse_core import (
     ContentTag,
     JobContext,
     NotFound,
+    ScopeParameter,
     Space,
     User,
     ValidationError,
@@ -279,7 +281,7 @@ def readable(
     raise NotFound("No such post.")
 
 
-def published(principals: frozenset[str]) -> Select[tuple[BlogPost]]:
+def published(principals: frozenset[str] | ScopeParameter) -> Select[tuple[BlogPost]]:
     """Published, not deleted posts the reader may see, newest first. The walk starts from
     ``blog_post`` (in publication order: ``content_id``) and probes each post's item, so its
     cost follows the number of posts, not of every plugin's items. (A join let SQLite start
@@ -302,13 +304,23 @@ def published(principals: frozenset[str]) -> Select[tuple[BlogPost]]:
     )
 
 
+_CONTENTS = select(Content).where(Content.id.in_(bindparam("ids", expanding=True)))
+
+
 def with_contents(session: Session, rows: Sequence[BlogPost]) -> list[tuple[BlogPost, Content]]:
     """Each post with its content row: one query for the page."""
     ids = [p.content_id for p in rows]
-    contents = {
-        c.id: c for c in session.execute(select(Content).where(Content.id.in_(ids))).scalars()
-    }
+    if not ids:
+        return []
+    contents = {c.id: c for c in session.execute(_CONTENTS, {"ids": ids}).scalars()}
     return [(p, contents[p.content_id]) for p in rows if p.content_id in contents]
+
+
+@lru_cache(maxsize=32)
+def _newest(scope: ScopeParameter) -> Select[tuple[BlogPost]]:
+    """The newest posts the reader may see, built once per form of reader's scope (the home
+    widget's and the blog page's: building it cost as much as running it)."""
+    return published(scope).limit(bindparam("limit", type_=Integer))
 
 
 def listing(
@@ -325,6 +337,10 @@ def listing(
     """A page of visible published posts: a space's blog (``space_id``), an author's
     (``author_id``; ``personal`` keeps only their own blog, not their space posts), a tag's;
     ``before``: the id of the last post of the previous page."""
+    if space_id is None and author_id is None and not personal and not tag and before is None:
+        scope = ScopeParameter.of(principals)
+        values = {**scope.values(principals), "limit": limit}
+        return with_contents(session, session.execute(_newest(scope), values).scalars().all())
     # A space's posts all carry its principal: compare those that can match (within_spaces).
     query = published(principals if space_id is None else within_spaces(principals, [space_id]))
     if space_id is not None:

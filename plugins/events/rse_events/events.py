@@ -13,16 +13,18 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Select, TextClause, and_, or_, select, text
+from sqlalchemy import Integer, Select, TextClause, and_, bindparam, or_, select, text
 from sqlalchemy.orm import Session
 
 from rse_core import (
     Conflict,
     Content,
     NotFound,
+    ScopeParameter,
     Space,
     User,
     ValidationError,
@@ -706,6 +708,21 @@ def _long(dialect: str) -> TextClause:
     return text(re.sub(r"\b(starts_at|ends_at)\b", r"event_occurrence.\1", condition))
 
 
+@dataclass(frozen=True)
+class _CalendarShape:
+    """What a calendar read's SQL depends on (its values are parameters): the statements are
+    built once per shape, since building them cost as much as running them."""
+
+    scope: ScopeParameter
+    space: bool
+    event: bool
+    attendee: bool
+    include_cancelled: bool
+    after: bool
+    limit: bool
+    dialect: str
+
+
 def calendar_queries(
     principals: frozenset[str],
     start: datetime,
@@ -716,56 +733,92 @@ def calendar_queries(
     attendee_id: int | None = None,
     include_cancelled: bool = False,
     after: tuple[datetime, int] | None = None,
+    limit: int | None = None,
     dialect: str = "sqlite",
-) -> tuple[Select[Any], Select[Any]]:
+) -> tuple[tuple[Select[Any], Select[Any]], dict[str, Any]]:
     """The occurrences overlapping [start, end) that the reader may see, as two walks of
     the start index, each in time order (to be merged): those starting from a day before the
     range (``LONG``), and the long ones (over a day) starting up to 62 days before it
     (``MAX_LENGTH``), from their own partial index. Each probes its occurrences' event and
-    item. ``after``: the (start, id) of the last occurrence of the previous page."""
+    item, and stops at ``limit``. ``after``: the (start, id) of the last occurrence of the
+    previous page. Returns the two statements and the parameters to run them with."""
     if space_id is not None:  # a space's events carry its principal: compare only those
         principals = within_spaces(principals, [space_id])
+    scope = ScopeParameter.of(principals)
+    values: dict[str, Any] = {
+        **scope.values(principals),
+        "start": start,
+        "end": end,
+        "recent_since": start - LONG,
+        "long_since": start - MAX_LENGTH,
+        "space_id": space_id,
+        "event_id": event_id,
+        "attendee_id": attendee_id,
+        "after_start": after[0] if after else None,
+        "after_id": after[1] if after else None,
+        "limit": limit,
+    }
+    shape = _CalendarShape(
+        scope,
+        space_id is not None,
+        event_id is not None,
+        attendee_id is not None,
+        include_cancelled,
+        after is not None,
+        limit is not None,
+        dialect,
+    )
+    return _calendar_statements(shape), values
 
-    def walk(since: datetime) -> Select[Any]:
+
+@lru_cache(maxsize=128)
+def _calendar_statements(shape: _CalendarShape) -> tuple[Select[Any], Select[Any]]:
+    """:func:`calendar_queries`' two statements for one shape."""
+
+    def walk(since: str) -> Select[Any]:
         query = (
             select(*CALENDAR_COLUMNS)
             .join(Event, Event.id == Occurrence.event_id)
             .join(Content, Content.id == Event.content_id)
             .where(
-                Occurrence.starts_at >= since,
-                Occurrence.starts_at < end,
-                Occurrence.ends_at > start,
-                visible(Content.audience, principals, indexed=False),
+                Occurrence.starts_at >= bindparam(since),
+                Occurrence.starts_at < bindparam("end"),
+                Occurrence.ends_at > bindparam("start"),
+                visible(Content.audience, shape.scope, indexed=False),
                 Content.deleted_at.is_(None),
             )
             .order_by(Occurrence.starts_at, Occurrence.id)
         )
-        if not include_cancelled:
+        if not shape.include_cancelled:
             query = query.where(Occurrence.cancelled.is_(False))
-        if after is not None:
-            moment, last_id = after
+        if shape.after:
+            moment = bindparam("after_start")
             query = query.where(
                 or_(
                     Occurrence.starts_at > moment,
-                    and_(Occurrence.starts_at == moment, Occurrence.id > last_id),
+                    and_(Occurrence.starts_at == moment, Occurrence.id > bindparam("after_id")),
                 )
             )
-        if space_id is not None:
-            query = query.where(Event.space_id == space_id)
-        if event_id is not None:
-            query = query.where(Occurrence.event_id == event_id)
-        if attendee_id is not None:
+        if shape.space:
+            query = query.where(Event.space_id == bindparam("space_id"))
+        if shape.event:
+            query = query.where(Occurrence.event_id == bindparam("event_id"))
+        if shape.attendee:
             query = query.where(
                 Occurrence.id.in_(
                     select(Rsvp.occurrence_id).where(
-                        and_(Rsvp.user_id == attendee_id, Rsvp.status != "no")
+                        and_(Rsvp.user_id == bindparam("attendee_id"), Rsvp.status != "no")
                     )
                 )
             )
+        if shape.limit:
+            query = query.limit(bindparam("limit", type_=Integer))
         return query
 
-    recent = walk(start - LONG)
-    long_ones = walk(start - MAX_LENGTH).where(Occurrence.starts_at < start - LONG, _long(dialect))
+    recent = walk("recent_since")
+    long_ones = walk("long_since").where(
+        Occurrence.starts_at < bindparam("recent_since"), _long(shape.dialect)
+    )
     return recent, long_ones
 
 
@@ -816,9 +869,10 @@ def occurrences_between(
     (SQLite's planner would sort a compound of them whole), merged."""
     rows: list[Any] = []
     dialect = session.get_bind().dialect.name
-    for query in calendar_queries(principals, start, end, dialect=dialect, **filters):
-        if limit is not None:
-            query = query.limit(limit)
-        rows.extend(session.execute(query).all())
+    statements, values = calendar_queries(
+        principals, start, end, limit=limit, dialect=dialect, **filters
+    )
+    for query in statements:
+        rows.extend(session.execute(query, values).all())
     rows.sort(key=lambda row: (row.starts_at, row.id))
     return [Slotted(*row) for row in rows[:limit]]

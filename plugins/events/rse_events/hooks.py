@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from starlette.requests import Request
 
 from rse_core import (
@@ -73,8 +73,11 @@ def rse_prepare_entries(request: Request, entries):
     if not ids:
         return None
     with runtime(request).db.read() as session:
-        found = session.execute(select(Event).where(Event.content_id.in_(ids))).scalars()
+        found = session.execute(_EVENTS_OF_ITEMS, {"ids": ids}).scalars()
         return {event.content_id: event for event in found}
+
+
+_EVENTS_OF_ITEMS = select(Event).where(Event.content_id.in_(bindparam("ids", expanding=True)))
 
 
 @hookimpl

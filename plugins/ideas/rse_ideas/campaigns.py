@@ -13,11 +13,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from statistics import median
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, delete, func, select
+from sqlalchemy import Integer, Select, and_, bindparam, case, delete, func, select
 from sqlalchemy.orm import Session
 
 from rse_core import (
@@ -25,8 +26,10 @@ from rse_core import (
     Content,
     JobContext,
     NotFound,
+    ScopeParameter,
     Space,
     User,
+    UTCDateTime,
     ValidationError,
     audience_size,
     cancel_job,
@@ -392,16 +395,35 @@ def listing(
     ``upcoming`` or ``closed`` ones, in some spaces; ``before``: the previous page's last."""
     if space_ids is not None:  # their campaigns carry their principals: compare only those
         principals = within_spaces(principals, space_ids)
+    scope = ScopeParameter.of(principals)
+    statement = _listing(scope, state, space_ids is not None, before is not None)
+    values = {
+        **scope.values(principals),
+        "now": now,
+        "spaces": list(space_ids or ()),
+        "before": before,
+        "limit": limit,
+    }
+    return list(session.scalars(statement, values))
+
+
+@lru_cache(maxsize=64)
+def _listing(
+    scope: ScopeParameter, state: str | None, in_spaces: bool, before: bool
+) -> Select[tuple[Campaign]]:
+    """:func:`listing`'s statement, built once per form (the home widget's, on every home
+    page: building it cost as much as running it)."""
     readable_item = (
         select(Content.id)
         .where(
             Content.id == Campaign.content_id,
-            visible(Content.audience, principals),
+            visible(Content.audience, scope),
             Content.deleted_at.is_(None),
         )
         .exists()
     )
     query = select(Campaign).where(readable_item).order_by(Campaign.id.desc())
+    now = bindparam("now", type_=UTCDateTime)
     if state == OPEN:
         query = query.where(
             Campaign.closed_at.is_(None), Campaign.opens_at <= now, Campaign.closes_at > now
@@ -410,11 +432,11 @@ def listing(
         query = query.where(Campaign.closed_at.is_(None), Campaign.opens_at > now)
     elif state == CLOSED:
         query = query.where((Campaign.closed_at.is_not(None)) | (Campaign.closes_at <= now))
-    if space_ids is not None:
-        query = query.where(Campaign.space_id.in_(space_ids))
-    if before is not None:
-        query = query.where(Campaign.id < before)
-    return list(session.scalars(query.limit(limit)))
+    if in_spaces:
+        query = query.where(Campaign.space_id.in_(bindparam("spaces", expanding=True)))
+    if before:
+        query = query.where(Campaign.id < bindparam("before"))
+    return query.limit(bindparam("limit", type_=Integer))
 
 
 @dataclass(frozen=True)

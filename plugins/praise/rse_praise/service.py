@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from rse_core import (
@@ -329,13 +329,15 @@ def most_praised(
     those still active."""
     # The top only, not every person praised this month sorted (this runs on each home page).
     ranked = heapq.nlargest(limit * 2, counts.items(), key=lambda item: (item[1], -item[0]))
-    people = {
-        u.id: u
-        for u in session.scalars(
-            select(User).where(User.id.in_([uid for uid, _ in ranked]), User.is_active.is_(True))
-        )
-    }
+    if not ranked:
+        return []
+    people = {u.id: u for u in session.scalars(_ACTIVE_USERS, {"ids": [uid for uid, _ in ranked]})}
     return [(people[uid], times) for uid, times in ranked if uid in people][:limit]
+
+
+_ACTIVE_USERS = select(User).where(
+    User.id.in_(bindparam("ids", expanding=True)), User.is_active.is_(True)
+)
 
 
 def month_start(now: datetime) -> datetime:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, delete, insert, or_, select, update
+from sqlalchemy import Integer, Select, bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,6 +23,7 @@ from rse_core import (
     ContentTag,
     Evidence,
     NotFound,
+    ScopeParameter,
     Space,
     User,
     ValidationError,
@@ -30,10 +32,12 @@ from rse_core import (
     delete_content,
     get_visible,
     in_set,
+    large_set,
     notify,
     notify_mentions,
     publish,
     refresh_expertise,
+    set_parameter,
     set_search_text,
     update_content,
     utcnow,
@@ -273,7 +277,7 @@ def my_votes(session: Session, user_id: int, answer_ids: Sequence[int]) -> set[i
     )
 
 
-def visible_questions(principals: frozenset[str]) -> Select[tuple[Question]]:
+def visible_questions(principals: frozenset[str] | ScopeParameter) -> Select[tuple[Question]]:
     """Questions the reader may see, newest first: the walk starts from ``qa_question`` and
     probes each one's item, so it costs what the questions do, not every plugin's items."""
     readable_item = (
@@ -311,23 +315,23 @@ def listing(
     if author_id is not None:
         query = query.where(Question.author_id == author_id)
     if tags:
-        query = query.where(_tagged(tags))
+        query = query.where(_tagged({t.lower() for t in tags}))
     if before is not None:
         cursor = select(Question.content_id).where(Question.id == before).scalar_subquery()
         query = query.where(Question.content_id < cursor)
     return list(session.execute(query.limit(limit)).scalars())
 
 
-def _tagged(tags: Sequence[str]) -> Any:
-    """The question carries one of ``tags``: a probe of its own tags (the tag table's key),
-    not the list of every item with those tags, which grows with every plugin's items (the
-    home widget of someone following 200 tags: 4.6 ms at 1,000,000 activities, ~75 ms at
-    10,000,000)."""
+def _tagged(tags: Any, large: bool | None = None) -> Any:
+    """The question carries one of ``tags`` (lower-case tags, or a ``set_parameter`` of them
+    that is ``large`` or not): a probe of its own tags (the tag table's key), not the list of
+    every item with those tags, which grows with every plugin's items (the home widget of
+    someone following 200 tags: 4.6 ms at 1,000,000 activities, ~75 ms at 10,000,000)."""
     return (
         select(ContentTag.content_id)
         .where(
             ContentTag.content_id == Question.content_id,
-            in_set(ContentTag.tag, {t.lower() for t in tags}),
+            in_set(ContentTag.tag, tags, large=large),
         )
         .exists()
     )
@@ -344,13 +348,30 @@ def waiting_for(
     widget), newest first."""
     if not space_ids and not tags:
         return []
+    scope = ScopeParameter.of(principals)
+    lowered = sorted({t.lower() for t in tags})
+    statement = _waiting_for(scope, _size(space_ids), _size(lowered))
+    values = {**scope.values(principals), "spaces": space_ids, "tags": lowered, "limit": limit}
+    return list(session.execute(statement, values).scalars())
+
+
+def _size(values: Sequence[Any]) -> bool | None:
+    """None for no values, else whether they are many (``in_set``'s ``large``)."""
+    return large_set(values) if values else None
+
+
+@lru_cache(maxsize=64)
+def _waiting_for(scope: ScopeParameter, spaces: bool | None, tags: bool | None) -> Any:
+    """:func:`waiting_for`'s statement, built once per form: building it cost more than
+    running it, on every home page."""
     conditions = []
-    if space_ids:
-        conditions.append(in_set(Question.space_id, space_ids, integers=True))
-    if tags:
-        conditions.append(_tagged(tags))
-    query = visible_questions(principals).where(Question.answer_count == 0, or_(*conditions))
-    return list(session.execute(query.limit(limit)).scalars())
+    if spaces is not None:
+        in_spaces = set_parameter("spaces", integers=True)
+        conditions.append(in_set(Question.space_id, in_spaces, integers=True, large=spaces))
+    if tags is not None:
+        conditions.append(_tagged(set_parameter("tags"), large=tags))
+    query = visible_questions(scope).where(Question.answer_count == 0, or_(*conditions))
+    return query.limit(bindparam("limit", type_=Integer))
 
 
 def index_answers(session: Session, question: Question) -> None:
