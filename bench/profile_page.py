@@ -220,6 +220,8 @@ async def measure(app, cookie: bytes, args: argparse.Namespace) -> None:
         print_packages(stats)
     elif args.profile:
         stats.sort_stats(args.profile).print_stats(int(os.environ.get("PROFILE_ROWS", "40")))
+    if os.environ.get("CALLERS"):  # who calls the functions matching this pattern
+        stats.sort_stats("cumulative").print_callers(os.environ["CALLERS"])
 
 
 def print_packages(stats: pstats.Stats) -> None:

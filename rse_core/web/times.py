@@ -75,6 +75,9 @@ def when(conn: HTTPConnection, moment: datetime | None, *, relative: bool = True
             shown = _relative(seconds, locale)
     else:
         shown = exact
-    return Markup('<time datetime="{}" title="{}">{}</time>').format(
-        moment.isoformat(), exact, escape(shown)
+    # escape() in an f-string, not Markup.format (string.Formatter): a stream page calls this
+    # for every entry.
+    return Markup(
+        f'<time datetime="{escape(moment.isoformat())}" title="{escape(exact)}">'
+        f"{escape(shown)}</time>"
     )
