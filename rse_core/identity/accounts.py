@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from zoneinfo import available_timezones
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Integer, Select, String, bindparam, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..changes import mark_skills
@@ -183,9 +184,23 @@ def search_users(
 ) -> list[User]:
     """Active users matching every word of ``q`` in name, username, job, department or a
     skill, ordered by username; page with ``after`` (the last username seen)."""
+    words = q.split()[:MAX_SEARCH_WORDS]
+    values: dict[str, object] = {f"word{n}": like_pattern(w.lower()) for n, w in enumerate(words)}
+    values |= {"after": after, "limit": limit}
+    statement = _users_matching(len(words), bool(after))
+    return list(session.execute(statement, values).scalars())
+
+
+MAX_SEARCH_WORDS = 8
+
+
+@lru_cache(maxsize=2 * (MAX_SEARCH_WORDS + 1))
+def _users_matching(words: int, after: bool) -> Select[tuple[User]]:
+    """:func:`search_users`' statement for so many words (the parameters ``word0``...), built
+    once: the people directory runs it on every page."""
     query = select(User).where(User.is_active.is_(True)).options(selectinload(User.skills))
-    for word in q.split()[:8]:
-        pattern = like_pattern(word.lower())
+    for n in range(words):
+        pattern = bindparam(f"word{n}", type_=String)
         skill_match = (
             select(UserSkill.id)
             .where(UserSkill.user_id == User.id, UserSkill.key.like(pattern, escape="\\"))
@@ -201,5 +216,5 @@ def search_users(
             )
         )
     if after:
-        query = query.where(User.username > after)
-    return list(session.execute(query.order_by(User.username).limit(limit)).scalars())
+        query = query.where(User.username > bindparam("after"))
+    return query.order_by(User.username).limit(bindparam("limit", type_=Integer))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..hooktypes import Permission
@@ -32,9 +32,19 @@ from .models import JOIN_POLICIES, ROLES, VISIBILITIES, Membership, Space, Space
 RESERVED_SLUGS = frozenset({"company"})
 
 
+# Built once, like every statement a page runs (docs/architecture.md, "Database").
+_SPACE_BY_SLUG = select(Space).where(Space.slug == bindparam("slug"))
+_INVITED_TO = (
+    select(Space)
+    .join(SpaceRequest, SpaceRequest.space_id == Space.id)
+    .where(SpaceRequest.user_id == bindparam("user_id"), SpaceRequest.kind == "invite")
+    .order_by(Space.name)
+)
+
+
 def get_space(session: Session, access: UserAccess, slug: str) -> Space:
     """The space with this slug if the user may know it exists, else NotFound."""
-    space = session.execute(select(Space).where(Space.slug == slug)).scalar_one_or_none()
+    space = session.execute(_SPACE_BY_SLUG, {"slug": slug}).scalar_one_or_none()
     if space is None:
         raise NotFound(slug)
     if not can_see_space_exists(access, space) and not _is_invited(session, access, space):
@@ -223,14 +233,7 @@ def pending(session: Session, space: Space, kind: str) -> list[tuple[User, Space
 
 def invitations_for(session: Session, user: User) -> list[Space]:
     """Spaces that invited this user and wait for an answer."""
-    return list(
-        session.execute(
-            select(Space)
-            .join(SpaceRequest, SpaceRequest.space_id == Space.id)
-            .where(SpaceRequest.user_id == user.id, SpaceRequest.kind == "invite")
-            .order_by(Space.name)
-        ).scalars()
-    )
+    return list(session.execute(_INVITED_TO, {"user_id": user.id}).scalars())
 
 
 def _managers(session: Session, space: Space) -> list[User]:

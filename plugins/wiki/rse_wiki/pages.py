@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from functools import lru_cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Integer, Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session, defer
 
 from rse_core import (
@@ -20,6 +21,7 @@ from rse_core import (
     Conflict,
     Content,
     Evidence,
+    ScopeParameter,
     Space,
     User,
     ValidationError,
@@ -407,11 +409,30 @@ def recent_changes(
 ) -> list[Change]:
     """The latest saves the reader may see, in one wiki or every one (``before``: a revision
     id), newest first. The walk follows revisions and probes each page's item."""
+    scope = ScopeParameter.of(principals)
+    statement = _recent_changes(scope, wiki_id is not None, before is not None)
+    values = {**scope.values(principals), "wiki_id": wiki_id, "before": before, "limit": limit}
+    rows = session.execute(statement, values)
+    return [
+        Change(
+            r,
+            p,
+            u,
+            f"/wiki/{space.slug if space else COMPANY_KEY}/{p.slug}",
+            space.name if space else "",
+        )
+        for r, p, u, space in rows
+    ]
+
+
+@lru_cache(maxsize=64)
+def _recent_changes(scope: ScopeParameter, in_wiki: bool, before: bool) -> Select[Any]:
+    """:func:`recent_changes`' statement, built once per form (the wiki's main page)."""
     readable_item = (
         select(Content.id)
         .where(
             Content.id == WikiPage.content_id,
-            visible(Content.audience, principals),
+            visible(Content.audience, scope),
             Content.deleted_at.is_(None),
         )
         .exists()
@@ -424,21 +445,11 @@ def recent_changes(
         .outerjoin(Space, Space.id == WikiPage.space_id)
         .where(readable_item)
     )
-    if wiki_id is not None:
-        query = query.where(WikiRevision.wiki_id == wiki_id)
-    if before is not None:
-        query = query.where(WikiRevision.id < before)
-    rows = session.execute(query.order_by(WikiRevision.id.desc()).limit(limit))
-    return [
-        Change(
-            r,
-            p,
-            u,
-            f"/wiki/{space.slug if space else COMPANY_KEY}/{p.slug}",
-            space.name if space else "",
-        )
-        for r, p, u, space in rows
-    ]
+    if in_wiki:
+        query = query.where(WikiRevision.wiki_id == bindparam("wiki_id"))
+    if before:
+        query = query.where(WikiRevision.id < bindparam("before"))
+    return query.order_by(WikiRevision.id.desc()).limit(bindparam("limit", type_=Integer))
 
 
 def backlinks(session: Session, principals: frozenset[str], page: WikiPage) -> list[PageLink]:
