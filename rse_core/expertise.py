@@ -31,6 +31,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -40,6 +41,7 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    bindparam,
     delete,
     func,
     or_,
@@ -56,9 +58,9 @@ from .enablement import EVERYONE
 from .hooktypes import Evidence, EvidenceKind, Job, JobContext
 from .i18n import N_
 from .identity.models import User, UserSkill
-from .permissions import plugins_of
+from .permissions import ScopeParameter, audience_in, plugins_of
 from .social import Reaction
-from .sql_sets import in_set
+from .sql_sets import in_set, large_set, set_parameter
 from .validation import TAG
 
 EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
@@ -425,13 +427,21 @@ class Standing:
     counts: Mapping[str, int]  # kind -> how many
 
 
-def _readable(principals: frozenset[str]) -> ColumnElement[bool]:
-    """Rows from items the viewer may see (their audience, and their plugin active)."""
-    predicate = in_set(Expertise.audience, principals)
-    plugins = plugins_of(principals)
-    if plugins is None:
-        return predicate
-    return and_(predicate, or_(Expertise.plugin == CORE, in_set(Expertise.plugin, plugins)))
+def _readable(principals: frozenset[str] | ScopeParameter) -> ColumnElement[bool]:
+    """Rows from items the viewer may see (their audience, and their plugin active): the
+    audience compared as ``visible()`` does (on SQLite the reader's own principals and the
+    public spaces' table, not a 2,280-value set), for a scope or a :class:`ScopeParameter`."""
+    predicate = audience_in(Expertise.audience, principals)
+    if isinstance(principals, ScopeParameter):
+        if not principals.plugins:
+            return predicate
+        allowed = principals.plugins_in(Expertise.plugin)
+    else:
+        plugins = plugins_of(principals)
+        if plugins is None:
+            return predicate
+        allowed = in_set(Expertise.plugin, plugins)
+    return and_(predicate, or_(Expertise.plugin == CORE, allowed))
 
 
 FIRST_CANDIDATES = 64  # people read in the first round of a ranking (then twice as many)
@@ -453,28 +463,16 @@ def _ranking(
     # Plain rows through the connection: thousands of (id, score) pairs a page, which the
     # ORM's result machinery cost more to build than the database to find.
     connection = session.connection()
+    scope = ScopeParameter.of(principals)
+    values = {**scope.values(principals), "topic": topic}
     while True:
         candidates = connection.execute(
-            select(ExpertiseTotal.user_id, ExpertiseTotal.score)
-            .where(ExpertiseTotal.tag == topic)
-            .order_by(ExpertiseTotal.score.desc(), ExpertiseTotal.user_id.desc())
-            .offset(offset)
-            .limit(batch)
+            _CANDIDATES, {"topic": topic, "offset": offset, "limit": batch}
         ).all()
         if candidates:
-            found.update(
-                connection.execute(
-                    select(Expertise.user_id, func.sum(Expertise.score))
-                    .where(
-                        Expertise.tag == topic,
-                        # One parameter for the batch (up to thousands of ids): an
-                        # expanding IN rendered a parameter per person in Python.
-                        in_set(Expertise.user_id, [u for u, _ in candidates], integers=True),
-                        _readable(principals),
-                    )
-                    .group_by(Expertise.user_id)
-                ).all()
-            )
+            people = [u for u, _ in candidates]
+            statement = _visible_scores(scope, large_set(people))
+            found.update(connection.execute(statement, values | {"people": people}).all())
         if len(candidates) < batch:
             break
         if len(found) >= want:
@@ -490,6 +488,32 @@ def _ranking(
         offset += batch
         batch *= 2
     return heapq.nlargest(want, found.items(), key=_best_first)
+
+
+# Built once (docs/architecture.md, "Database"): the page runs them in every round.
+_CANDIDATES = (
+    select(ExpertiseTotal.user_id, ExpertiseTotal.score)
+    .where(ExpertiseTotal.tag == bindparam("topic"))
+    .order_by(ExpertiseTotal.score.desc(), ExpertiseTotal.user_id.desc())
+    .offset(bindparam("offset", type_=Integer))
+    .limit(bindparam("limit", type_=Integer))
+)
+
+
+@lru_cache(maxsize=64)
+def _visible_scores(scope: ScopeParameter, many: bool) -> Any:
+    """The visible score on the topic of each person of the batch (the parameter ``people``,
+    one parameter however many: an expanding IN rendered a parameter per person in Python)."""
+    people = set_parameter("people", integers=True)
+    return (
+        select(Expertise.user_id, func.sum(Expertise.score))
+        .where(
+            Expertise.tag == bindparam("topic"),
+            in_set(Expertise.user_id, people, integers=True, large=many, indexed=True),
+            _readable(scope),
+        )
+        .group_by(Expertise.user_id)
+    )
 
 
 def _best_first(item: tuple[int, float]) -> tuple[float, int]:
@@ -563,13 +587,25 @@ def _counts(
     if not tags or not user_ids:
         return {}
     found: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
-    for user_id, tag, kind, count in session.execute(
-        select(Expertise.user_id, Expertise.tag, Expertise.kind, func.sum(Expertise.count))
-        .where(Expertise.tag.in_(tags), Expertise.user_id.in_(user_ids), _readable(principals))
-        .group_by(Expertise.user_id, Expertise.tag, Expertise.kind)
-    ):
+    scope = ScopeParameter.of(principals)
+    values = {**scope.values(principals), "tags": tags, "people": user_ids}
+    for user_id, tag, kind, count in session.execute(_counts_statement(scope), values):
         found[(user_id, tag)][kind] = int(count)
     return found
+
+
+@lru_cache(maxsize=32)
+def _counts_statement(scope: ScopeParameter) -> Any:
+    """:func:`_counts`' statement, built once per form of scope."""
+    return (
+        select(Expertise.user_id, Expertise.tag, Expertise.kind, func.sum(Expertise.count))
+        .where(
+            Expertise.tag.in_(bindparam("tags", expanding=True)),
+            Expertise.user_id.in_(bindparam("people", expanding=True)),
+            _readable(scope),
+        )
+        .group_by(Expertise.user_id, Expertise.tag, Expertise.kind)
+    )
 
 
 def hidden_topics(session: Session, user_id: int) -> list[str]:

@@ -128,6 +128,7 @@ class InSet(ColumnElement[bool]):
         ("values", InternalTraversal.dp_clauseelement),
         ("large", InternalTraversal.dp_boolean),
         ("integers", InternalTraversal.dp_boolean),
+        ("indexed", InternalTraversal.dp_boolean),
     ]
 
     def __init__(
@@ -136,9 +137,11 @@ class InSet(ColumnElement[bool]):
         values: Iterable[Any] | BindParameter[Any],
         integers: bool,
         large: bool | None = None,
+        indexed: bool = False,
     ) -> None:
         self.target = target
         self.integers = integers
+        self.indexed = indexed
         if isinstance(values, BindParameter):  # a statement built once: its size is told
             self.values = values
             self.large = bool(large)
@@ -147,6 +150,13 @@ class InSet(ColumnElement[bool]):
             values = list(values)
         self.values = bindparam(None, values, type_=ValueSet(integers))
         self.large = len(values) > LARGE_SET if large is None else large
+
+    def self_group(self, against: Any = None) -> ColumnElement[Any]:
+        """Itself when ``indexed``: SQLAlchemy writes a Boolean element in AND/OR as
+        ``(...) = 1`` on SQLite, which no index serves (see :func:`in_set`)."""
+        if self.indexed:
+            return self
+        return super().self_group(against)
 
 
 @compiles(InSet, "sqlite")
@@ -176,10 +186,17 @@ def in_set(
     *,
     integers: bool = False,
     large: bool | None = None,
+    indexed: bool = False,
 ) -> InSet:
     """``target`` (a column, or an expression of one) among ``values``: strings, or with
     ``integers`` integers. ``values`` may be a :func:`set_parameter` of a statement built
     once; ``large`` then says whether the sets it will be run with have more than
     :data:`LARGE_SET` values (the form PostgreSQL plans them with differs: module docstring).
-    """
-    return InSet(target, values, integers, large)
+
+    By default SQLite checks the set row by row on whatever walk it chose (the statement says
+    ``(... IN ...) = 1``, which no index serves): what a visibility filter wants, since
+    SQLite would otherwise start from the audience index and sort every visible row (the
+    praise wall at 10,000,000 activities: 1.8 s). With ``indexed`` the values may be looked up
+    through the column's index: for a batch of keys (the people of a ranking round: 30 ms
+    -> 4 ms at that size). PostgreSQL plans both alike."""
+    return InSet(target, values, integers, large, indexed)

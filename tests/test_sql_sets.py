@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
 from sqlalchemy.dialects import postgresql
 
@@ -82,3 +83,28 @@ def test_a_space_s_reads_carry_three_principals_not_every_public_space():
     shape, _values = _shape_and_values(scope, space_id=12)
     sql = str(_walk(shape).compile(dialect=postgresql.dialect()))
     assert "rse_activity.audience = ANY(" in sql and "audience || ''" not in sql
+
+
+def test_a_batch_of_keys_is_looked_up_through_the_index_a_visibility_set_is_not(rse_app):
+    """``in_set(..., indexed=True)``: SQLite looks the values up through the column's index
+    (a ranking round's people: the whole topic's rows were read, 30 ms at 10,000,000
+    activities). By default it checks the set row by row on the walk it chose: started from
+    the audience index, the praise wall sorted every visible item (1.8 s at that size)."""
+    from sqlalchemy import select
+
+    from rse_core.expertise import Expertise
+    from rse_core.sql_sets import in_set
+    from rse_core.testing import on_postgres, sqlite_query_plans
+
+    if on_postgres():
+        pytest.skip("SQLite's plans (PostgreSQL plans by statistics)")
+    db = rse_app.state.rse.db
+    keys = in_set(Expertise.user_id, [3, 4], integers=True, indexed=True)
+    checked = in_set(Expertise.user_id, [3, 4], integers=True)
+    with sqlite_query_plans(rse_app, "rse_expertise.tag") as plans, db.read() as session:
+        session.execute(select(Expertise.score).where(Expertise.tag == "x", keys)).all()
+        by_key = list(plans)
+        plans.clear()
+        session.execute(select(Expertise.score).where(Expertise.tag == "x", checked)).all()
+    assert any("user_id=?" in step for step in by_key), by_key
+    assert not any("user_id=?" in step for step in plans), plans
