@@ -49,3 +49,28 @@ def test_example_api_rejects_bad_input(rse_app, rse_user, rse_client_for, enable
     )
     assert bad.status_code == 400
     assert client.post("/api/v1/example/greetings", json={"text": ""}).status_code == 422
+
+
+def test_the_greetings_board_shows_a_space_s_greeting_to_its_members_only(
+    rse_app, rse_user, rse_client_for, enable_plugin
+):
+    """The tutorial's page filters through `visible()`: a greeting shared in a private space
+    is on its members' board, not on an outsider's, nor in the board's search document (which
+    everyone may read)."""
+    from rse_core.search.documents import all_documents
+
+    for name in ("erin", "finn"):
+        rse_user(name)
+    enable_plugin("example")
+    erin, finn = rse_client_for("erin"), rse_client_for("finn")
+    erin.post("/api/v1/spaces", json={"name": "Board", "slug": "board", "visibility": "private"})
+    assert erin.post("/api/v1/example/greetings", json={"text": "Hi all"}).status_code == 201
+    secret = {"text": "Hush team", "space": "board"}
+    assert erin.post("/api/v1/example/greetings", json=secret).status_code == 201
+    assert "Hush team" in erin.get("/example/").text
+    outsider = finn.get("/example/").text
+    assert "Hi all" in outsider and "Hush team" not in outsider
+    with rse_app.state.rse.db.read() as session:
+        documents = all_documents(session, rse_app.state.rse.plugins)
+        boards = [d for d in documents if d.key == "example:board"]
+    assert len(boards) == 1 and "Hi all" in boards[0].text and "Hush" not in boards[0].text

@@ -1,7 +1,7 @@
 """Hook implementations of the example plugin."""
 
 import click
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -12,6 +12,7 @@ from rse_core import (
     ApiError,
     ApiShape,
     ApiText,
+    Content,
     ExportTable,
     Job,
     JobContext,
@@ -27,12 +28,14 @@ from rse_core import (
     enqueue_job,
     find_space,
     hookimpl,
+    principals,
     publish,
     reading_page,
     render,
     render_fragment,
     runtime,
     utcnow,
+    visible,
     write,
 )
 
@@ -43,8 +46,16 @@ STARTED: list[str] = []
 
 @reading_page
 def hello(request: Request) -> Response:
+    # Only what this reader may see: a greeting shared in a space is for its members (one
+    # without an item, the demo's, is for everyone).
+    readable = or_(Greeting.content_id.is_(None), visible(Content.audience, principals(request)))
     with runtime(request).db.read() as session:
-        rows = session.execute(select(Greeting.text, Greeting.delivered_at).order_by(Greeting.id))
+        rows = session.execute(
+            select(Greeting.text, Greeting.delivered_at)
+            .outerjoin(Content, Content.id == Greeting.content_id)
+            .where(readable, Content.deleted_at.is_(None))
+            .order_by(Greeting.id)
+        )
         greetings = [
             {
                 "text": text,
@@ -196,8 +207,17 @@ def rse_demo_data(session, settings):
 
 @hookimpl
 def rse_index_documents(session):
-    """The greetings board as one searchable page (it lives outside the content registry)."""
-    texts = list(session.execute(select(Greeting.text).order_by(Greeting.id)).scalars())
+    """The greetings board as one searchable page (it lives outside the content registry),
+    for everyone: so only the greetings everyone may read (a space's are found as items)."""
+    texts = list(
+        session.execute(
+            select(Greeting.text)
+            .outerjoin(Content, Content.id == Greeting.content_id)
+            .where(or_(Greeting.content_id.is_(None), Content.audience == EVERYONE))
+            .where(Content.deleted_at.is_(None))
+            .order_by(Greeting.id)
+        ).scalars()
+    )
     if texts:
         yield SearchDocument(
             key="example:board",
