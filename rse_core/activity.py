@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from .content import Activity, Content, ContentTag, visible
 from .identity.models import Space, User
 from .permissions import ScopeParameter, within_spaces
-from .sql_sets import LARGE_SET, in_set, set_parameter
+from .sql_sets import in_set, large_set, set_parameter
 
 MAX_PAGE = 100
 FOLD_NAMES = 10
@@ -179,7 +179,7 @@ def _page(shape: _Shape) -> Select[Any]:
 
 
 def _set_shape(values: tuple[Any, ...]) -> bool | None:
-    return None if not values else len(values) > LARGE_SET
+    return large_set(values) if values else None
 
 
 def _shape_and_values(

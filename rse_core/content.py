@@ -25,8 +25,7 @@ from .changes import mark_item
 from .db import Base, UTCDateTime, utcnow
 from .enablement import EVERYONE
 from .identity.models import Membership, Space, User
-from .permissions import ScopeParameter, audience_in, plugins_of
-from .sql_sets import in_set
+from .permissions import ScopeParameter, audience_in, plugin_in, plugins_of
 from .validation import Forbidden, ValidationError, clean_text
 
 AUDIENCE = re.compile(r"^(everyone|space:\d+|user:\d+)$")
@@ -153,17 +152,17 @@ def visible(
     # made it a third of a home page.
     audience = column if indexed else column.concat("")
     predicate = audience_in(audience, principals)
-    parameter = principals if isinstance(principals, ScopeParameter) else None
-    plugins = plugins_of(principals) if parameter is None else None
-    if plugins is None and (parameter is None or not parameter.plugins):
+    if isinstance(principals, ScopeParameter):
+        rollout = principals.plugins
+    else:
+        rollout = plugins_of(principals) is not None
+    if not rollout:
         return predicate
     owner = getattr(getattr(column, "parent", None), "entity", None)
     plugin_column = getattr(owner, "plugin", None)
     if plugin_column is None:
         raise TypeError("visible() needs the audience column of a table with a plugin column")
-    if parameter is not None:
-        return and_(predicate, parameter.plugins_in(plugin_column))
-    return and_(predicate, in_set(plugin_column, plugins))  # one parameter too
+    return and_(predicate, plugin_in(plugin_column, principals))  # one parameter too
 
 
 def audience_for(session: Session, author: User, space: Space | None, audience: str | None) -> str:

@@ -58,7 +58,7 @@ from .enablement import EVERYONE
 from .hooktypes import Evidence, EvidenceKind, Job, JobContext
 from .i18n import N_
 from .identity.models import User, UserSkill
-from .permissions import ScopeParameter, audience_in, plugins_of
+from .permissions import ScopeParameter, audience_in, plugin_in
 from .social import Reaction
 from .sql_sets import in_set, large_set, set_parameter
 from .validation import TAG
@@ -432,15 +432,9 @@ def _readable(principals: frozenset[str] | ScopeParameter) -> ColumnElement[bool
     audience compared as ``visible()`` does (on SQLite the reader's own principals and the
     public spaces' table, not a 2,280-value set), for a scope or a :class:`ScopeParameter`."""
     predicate = audience_in(Expertise.audience, principals)
-    if isinstance(principals, ScopeParameter):
-        if not principals.plugins:
-            return predicate
-        allowed = principals.plugins_in(Expertise.plugin)
-    else:
-        plugins = plugins_of(principals)
-        if plugins is None:
-            return predicate
-        allowed = in_set(Expertise.plugin, plugins)
+    allowed = plugin_in(Expertise.plugin, principals)
+    if allowed is None:
+        return predicate
     return and_(predicate, or_(Expertise.plugin == CORE, allowed))
 
 

@@ -167,8 +167,8 @@ class ScopeParameter:
         return cls(
             name,
             own is not None,
-            len(principals) > sql_sets.LARGE_SET,
-            own is not None and len(own) > sql_sets.LARGE_SET,
+            sql_sets.large_set(principals),
+            own is not None and sql_sets.large_set(own),
             plugins_of(principals) is not None,
         )
 
@@ -180,10 +180,6 @@ class ScopeParameter:
         if self.plugins:
             values[f"{self.name}_plugins"] = plugins_of(principals)
         return values
-
-    def plugins_in(self, column: ColumnElement[Any]) -> ColumnElement[bool]:
-        """``column`` (an item's plugin) among the scope's plugins."""
-        return sql_sets.in_set(column, sql_sets.set_parameter(f"{self.name}_plugins"))
 
 
 def audience_in(
@@ -212,6 +208,19 @@ def audience_in(
         return sql_sets.in_set(audience, principals)
     every = sql_sets.in_set(audience, principals)
     return AudienceIn(audience, every, sql_sets.in_set(audience, own))
+
+
+def plugin_in(
+    column: ColumnElement[Any], principals: frozenset[str] | ScopeParameter
+) -> ColumnElement[bool] | None:
+    """``column`` (an item's plugin) among the plugins the reader may see, from a scope or the
+    :class:`ScopeParameter` standing for it; None when there is no rollout rule."""
+    if isinstance(principals, ScopeParameter):
+        if not principals.plugins:
+            return None
+        return sql_sets.in_set(column, sql_sets.set_parameter(f"{principals.name}_plugins"))
+    plugins = plugins_of(principals)
+    return None if plugins is None else sql_sets.in_set(column, plugins)
 
 
 def within_spaces(principals: frozenset[str], space_ids: Iterable[int]) -> frozenset[str]:

@@ -24,7 +24,7 @@ from ..permissions import (
     user_can,
 )
 from ..runtime import Runtime
-from ..sql_sets import LARGE_SET, in_set, set_parameter
+from ..sql_sets import in_set, large_set, set_parameter
 
 T = TypeVar("T")
 
@@ -195,7 +195,7 @@ def member_spaces(conn: HTTPConnection, session: Session) -> list[tuple[str, str
     ids = list(access(conn).roles)
     if not ids:
         return []
-    statement = _member_spaces(len(ids) > LARGE_SET)
+    statement = _member_spaces(large_set(ids))
     return [(slug, name) for slug, name in session.execute(statement, {"ids": ids})]
 
 
