@@ -135,7 +135,7 @@ def print_statements(times: dict[str, list[float]], pages: int) -> None:
     print(f"{runs / pages:.1f} statements a page")
     checkouts = times.get("(a connection checked out of the pool)", [])
     print(f"{len(checkouts) / pages:.1f} connections checked out a page")
-    for statement, took in rows[:12]:
+    for statement, took in rows[: int(os.environ.get("STATEMENTS", 12))]:
         per_page = f"{sum(took) / pages:7.2f} ms a page, {len(took) / pages:4.1f} runs"
         print(f"{per_page}  {statement[:240]}")
 

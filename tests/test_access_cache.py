@@ -67,6 +67,29 @@ def test_a_change_made_through_one_worker_reaches_the_other_on_its_next_request(
     other.state.rse.close()
 
 
+def test_the_share_in_menu_a_worker_keeps_follows_joins_and_renames(
+    rse_app, rse_settings, rse_user, rse_client_for
+):
+    """The names of a reader's spaces (the composer's "share with" menu) are kept by each
+    worker: another worker's rename or membership change shows on the next page."""
+    rse_user("ann")
+    rse_user("bob")
+    enable(rse_app, "feed")
+    ann = rse_client_for("ann")
+    other = create_app(rse_settings)
+    with TestClient(other) as raw:
+        bob = login(raw, "bob")
+        ann.post("/api/v1/spaces", json={"name": "HR", "slug": "hr", "visibility": "private"})
+        assert '<option value="hr">' not in bob.get("/").text
+        ann.post("/api/v1/spaces/hr/members", json={"username": "bob"})
+        for _ in range(2):  # the second page from bob's worker's copy
+            assert '<option value="hr">HR</option>' in bob.get("/").text
+        ann.post("/spaces/hr/settings", data={"name": "People team"})
+        assert '<option value="hr">People team</option>' in bob.get("/").text
+        ann.delete("/api/v1/spaces/hr/members/bob")
+        assert '<option value="hr">' not in bob.get("/").text
+
+
 def test_every_way_of_writing_access_data_moves_the_generation_on(rse_app, rse_user):
     rse_user("ann")
     db = rse_app.state.rse.db

@@ -67,7 +67,7 @@ def access(conn: HTTPConnection) -> UserAccess:
                 cached = access_of(user, roles, public, states)
                 # The scope (and its JSON for SQL) is the same until the generation moves:
                 # building it costs ~1 ms a page with 2,000 public spaces.
-                scope = rt.access.scope(current, user.id, lambda: cached.principals)
+                scope = rt.access.for_user(current, user.id, "scope", lambda: cached.principals)
                 cached.__dict__["principals"] = scope  # the cached_property's slot
         conn.state.access = cached
     return cached
@@ -189,24 +189,31 @@ def public_base(conn: HTTPConnection) -> str:
     return (runtime(conn).settings.public_url or str(conn.base_url)).rstrip("/")
 
 
-def member_spaces(conn: HTTPConnection, session: Session) -> list[tuple[str, str]]:
+def member_spaces(conn: HTTPConnection, session: Session) -> tuple[tuple[str, str], ...]:
     """``(slug, name)`` of the spaces the signed-in user belongs to, by name: the choices of a
     "share in" or "write in" menu."""
-    ids = list(access(conn).roles)
+    acc = access(conn)
+    ids = list(acc.roles)
     if not ids:
-        return []
-    statement = _member_spaces(large_set(ids))
-    return [(slug, name) for slug, name in session.execute(statement, {"ids": ids})]
+        return ()
+
+    def load() -> tuple[tuple[str, str], ...]:
+        statement = _member_spaces(large_set(ids))
+        return tuple((slug, name) for slug, name in session.execute(statement, {"ids": ids}))
+
+    # Kept by the worker like the reader's roles: a space's name changing moves the generation.
+    return runtime(conn).access.for_user(generation(conn, session), acc.user.id, "spaces", load)
 
 
 @lru_cache(maxsize=2)
 def _member_spaces(large: bool) -> Any:
     """:func:`member_spaces`'s statement, built once. One parameter for the set (sql_sets):
-    someone in 500 spaces bound 500, 1.8 ms a page."""
+    someone in 500 spaces bound 500, 1.8 ms a page. The spaces are looked up by their keys
+    (``indexed``): checked row by row, every page read all 5,000 spaces (0.5 ms)."""
     from sqlalchemy import select
 
     from ..identity.models import Space
 
     ids = set_parameter("ids", integers=True)
-    in_spaces = in_set(Space.id, ids, integers=True, large=large)
+    in_spaces = in_set(Space.id, ids, integers=True, large=large, indexed=True)
     return select(Space.slug, Space.name).where(in_spaces).order_by(Space.name)

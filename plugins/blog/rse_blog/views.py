@@ -209,7 +209,7 @@ def _editor(
     status_code: int = 200,
 ) -> Response:
     with runtime(request).db.read() as session:
-        spaces = member_spaces(request, session) if post is None else []
+        spaces = member_spaces(request, session) if post is None else ()
         space = session.get(Space, post.space_id) if post and post.space_id else None
     return render(
         request,

@@ -599,7 +599,7 @@ def _editor(
     status_code: int = 200,
 ) -> Response:
     with runtime(request).db.read() as session:
-        spaces = member_spaces(request, session) if event is None else []
+        spaces = member_spaces(request, session) if event is None else ()
     return render(
         request,
         "events/editor.html",

@@ -41,7 +41,7 @@ def rse_permissions():
 @hookimpl
 def rse_stream_composer(request: Request, space):
     """ "What are you working on?" above the home stream and each space's stream."""
-    spaces: list[tuple[str, str]] = []
+    spaces: tuple[tuple[str, str], ...] = ()
     if space is None:
         with runtime(request).db.read() as session:
             spaces = member_spaces(request, session)
