@@ -15,7 +15,6 @@ from rse_core import (
     SpaceTab,
     excerpt,
     hookimpl,
-    people_and_spaces,
     principals,
     render_fragment,
     runtime,
@@ -76,9 +75,8 @@ def rse_render_activity(request: Request, entry):
 def rse_home_widgets(request: Request):
     """The latest posts of the blogs the reader may read."""
     with runtime(request).db.read() as session:
-        rows = posts.listing(session, principals(request), limit=5)
-        authors, _ = people_and_spaces(session, [p.author_id for p, _ in rows])
-    return [render_fragment(request, "blog/latest.html", {"rows": rows, "authors": authors})]
+        rows = posts.latest(session, principals(request), limit=5)
+    return [render_fragment(request, "blog/latest.html", {"rows": rows})]
 
 
 @hookimpl

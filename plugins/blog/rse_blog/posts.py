@@ -323,6 +323,25 @@ def _newest(scope: ScopeParameter) -> Select[tuple[BlogPost]]:
     return published(scope).limit(bindparam("limit", type_=Integer))
 
 
+@lru_cache(maxsize=32)
+def _latest(scope: ScopeParameter) -> Select[tuple[int, str, str]]:
+    """:func:`latest`'s statement, built once per form of reader's scope."""
+    newest = published(scope).join(User, User.id == BlogPost.author_id)
+    columns = newest.with_only_columns(BlogPost.id, BlogPost.title, User.display_name)
+    return columns.limit(bindparam("limit", type_=Integer))
+
+
+def latest(
+    session: Session, principals: frozenset[str], limit: int = 5
+) -> list[tuple[int, str, str]]:
+    """``(post id, title, author's name)`` of the newest posts the reader may see (the home
+    widget): one statement, where the post page's listing reads posts, their items and their
+    authors in three."""
+    scope = ScopeParameter.of(principals)
+    values = {**scope.values(principals), "limit": limit}
+    return [tuple(row) for row in session.execute(_latest(scope), values)]
+
+
 def listing(
     session: Session,
     principals: frozenset[str],

@@ -208,6 +208,11 @@ def test_a_space_blog_is_written_by_members_and_read_by_those_who_may(rse_app, p
     assert listed(cid) == ["Ann's own"] and "Ops news" not in stream_titles(cid)
     assert search_titles(cid, "news") == []
     assert "Ops news" not in cid.get("/").text
+    # The home widget: the latest posts the reader may read, by whom.
+    widget = bob.get("/").text.split('<ul class="blog-latest">')[1].split("</ul>")[0]
+    assert f'/blog/posts/{news["id"]}">Ops news</a> <span class="muted">Bob</span>' in widget
+    assert 'Ann&#39;s own</a> <span class="muted">Ann</span>' in widget
+    assert "Ops news" not in cid.get("/").text.split('<ul class="blog-latest">')[1]
     # Atom: a member reads the space's feed; an outsider's key cannot open it.
     member_feed = feedparser.parse(bob.get(feed_url(bob, "spaces/ops.atom")).text)
     assert member_feed.bozo == 0 and [e.title for e in member_feed.entries] == ["Ops news"]

@@ -17,7 +17,6 @@ from rse_core import (
     excerpt,
     followed,
     hookimpl,
-    people_and_spaces,
     principals,
     render_fragment,
     runtime,
@@ -93,8 +92,7 @@ def rse_home_widgets(request: Request):
         rows = questions.waiting_for(
             session, principals(request), list(access(request).roles), tags
         )
-        authors, _ = people_and_spaces(session, [q.author_id for q in rows])
-    return [render_fragment(request, "qa/widget.html", {"rows": rows, "authors": authors})]
+    return [render_fragment(request, "qa/widget.html", {"rows": rows})]
 
 
 @hookimpl

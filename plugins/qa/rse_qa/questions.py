@@ -343,16 +343,16 @@ def waiting_for(
     space_ids: Sequence[int],
     tags: Sequence[str],
     limit: int = 5,
-) -> list[Question]:
-    """Unanswered questions in the reader's spaces or carrying a tag they follow (the home
-    widget), newest first."""
+) -> list[tuple[int, str, str]]:
+    """``(question id, title, asker's name)`` of the unanswered questions in the reader's
+    spaces or carrying a tag they follow (the home widget), newest first: one statement."""
     if not space_ids and not tags:
         return []
     scope = ScopeParameter.of(principals)
     lowered = sorted({t.lower() for t in tags})
     statement = _waiting_for(scope, _size(space_ids), _size(lowered))
     values = {**scope.values(principals), "spaces": space_ids, "tags": lowered, "limit": limit}
-    return list(session.execute(statement, values).scalars())
+    return [tuple(row) for row in session.execute(statement, values)]
 
 
 def _size(values: Sequence[Any]) -> bool | None:
@@ -371,7 +371,9 @@ def _waiting_for(scope: ScopeParameter, spaces: bool | None, tags: bool | None) 
     if tags is not None:
         conditions.append(_tagged(set_parameter("tags"), large=tags))
     query = visible_questions(scope).where(Question.answer_count == 0, or_(*conditions))
-    return query.limit(bindparam("limit", type_=Integer))
+    query = query.join(User, User.id == Question.author_id)
+    columns = query.with_only_columns(Question.id, Question.title, User.display_name)
+    return columns.limit(bindparam("limit", type_=Integer))
 
 
 def index_answers(session: Session, question: Question) -> None:

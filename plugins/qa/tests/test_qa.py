@@ -201,6 +201,9 @@ def test_the_home_widget_lists_unanswered_questions_in_my_spaces_and_tags(people
     bob.post("/follow", data={"target": "tag:vpn"})
     home = bob.get("/").text
     assert "Ops on-call rota?" in home and "Best VPN client?" in home
+    widget = home.split('<ul class="qa-widget">')[1].split("</ul>")[0]
+    assert 'Ops on-call rota?</a> <span class="muted">Ann</span>' in widget
+    assert 'Best VPN client?</a> <span class="muted">Cid</span>' in widget
     assert "Unrelated" not in home.split("Questions waiting for an answer")[1]
 
 
