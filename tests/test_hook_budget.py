@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from rse_core.demo import load_demo
 from rse_core.identity.accounts import get_user, set_password
-from rse_core.testing import TEST_PASSWORD, login
+from rse_core.testing import TEST_PASSWORD, login, page_statements
 
 PER_PAGE = {
     "rse_nav_items",
@@ -79,3 +79,15 @@ def test_the_home_page_reads_in_one_session(rse_app, bruno_on_the_demo):
         event.remove(engine, "checkout", counted)
     assert page.status_code == 200 and page.text.count('class="card entry"') == 20
     assert len(checkouts) <= 2, len(checkouts)
+
+
+def test_the_home_page_runs_a_bounded_number_of_statements(rse_app, bruno_on_the_demo):
+    """Every plugin's widget and entries: each statement is ~0.2 ms on SQLite and a round trip
+    on PostgreSQL, so their number is the page's floor. 25 here, where the week's tallies
+    (trending tags, most bookmarked, most praised) are counted on every page (tests keep
+    nothing: ``shared_seconds=0``); 29 before the "share in" menu's spaces were kept by the
+    worker and the blog and Q&A widgets read their authors' names with their rows
+    (2026-12-07)."""
+    rse_app.state.rse.indexer.stop()  # its queries would be counted with the page's
+    statements = page_statements(rse_app, bruno_on_the_demo, "/")
+    assert len(statements) <= 25, "\n".join(statements)
