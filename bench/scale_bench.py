@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/scale_bench.py [--sizes 100000,1000000,10000000] [--requests 200]
         [--seconds 5] [--postgres URL]
+    .venv/bin/python bench/scale_bench.py --data-dir DIR [--database-url URL]
 
 For each size it builds bench/seed_data.py's data (100,000 employees, 5,000 spaces, one item
 for ten activities over every plugin) on SQLite, or with ``--postgres`` in a new database of
@@ -13,6 +14,10 @@ the 20 newest items of the same SQLite database) and measures, for each page:
 Pages: home, a space's stream, a feed post, search, people, and each plugin's main page, as an
 ordinary reader (user42); the home page also as someone in 500 spaces (user1) and as someone
 following 1,000 people and tags, following only (user2).
+
+With ``--data-dir`` it serves a company built before (``bench/seed_data.py --data-dir DIR``,
+then ``rse search reindex``; with ``--database-url``, the PostgreSQL database seed_data.py
+filled): the same measures, without the build (ten minutes at 10,000,000 activities).
 """
 
 from __future__ import annotations
@@ -160,6 +165,22 @@ def measure(
     return rows
 
 
+def measure_built(data_dir: Path, database_url: str | None, requests: int, seconds: int) -> None:
+    """:func:`measure` on a company built and indexed before, printed as a table's column."""
+    url = database_url or f"sqlite:///{data_dir / 'rse.db'}"
+    env = {"RSE_DATA_DIR": str(data_dir)}
+    if database_url:
+        env |= {"RSE_DATABASE_URL": database_url, "RSE_SEARCH_BACKEND": "postgres"}
+    print(f"{data_dir} on {'PostgreSQL' if database_url else 'SQLite'}:")
+    rows = measure(data_dir, url, env, requests, seconds)
+    print("\n| page | p50 / p95 · ratio |\n|---|---:|")
+    for name, alone, loaded, base in rows:
+        share = f"{loaded['rps'] / base:.3f}" if base else f"{loaded['rps']:.0f} req/s"
+        print(f"| {name} | {alone['p50']:.1f} / {alone['p95']:.1f} ms · {share} |")
+    if rows and rows[0][3]:
+        print(f"| baseline req/s | {rows[0][3]:.0f} |")
+
+
 def ratio(rps: float, baseline: float | None) -> str:
     """`` (0.123)``: throughput as a share of the baseline's, when there is one."""
     return f" ({rps / baseline:.3f})" if baseline else ""
@@ -173,9 +194,14 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--spaces", type=int, default=5_000)
     parser.add_argument("--postgres", help="a PostgreSQL server URL: run there, not on SQLite")
+    parser.add_argument("--data-dir", type=Path, help="serve this built company (no build)")
+    parser.add_argument("--database-url", help="with --data-dir: its PostgreSQL database")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk (make bench installs it)")
+    if args.data_dir:
+        measure_built(args.data_dir, args.database_url, args.requests, args.seconds)
+        return
     results = []
     for size in (int(s) for s in args.sizes.split(",")):
         with tempfile.TemporaryDirectory(prefix=f"rse-scale-{size}-") as tmp:
