@@ -17,7 +17,18 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, and_, func, select, text
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    and_,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -399,12 +410,19 @@ def tagged(
 
 def tag_tally(session: Session, since: datetime) -> dict[tuple[str, str], Counter[str]]:
     """How often each tag was used on the items created since ``since``, per (audience,
-    plugin) of the items: what ``shared_tally`` merges into a reader's trending tags."""
+    plugin) of the items: what ``shared_tally`` merges into a reader's trending tags.
+
+    The walk starts from the week's items (their ``created_at`` index) and reaches their tags
+    by key: joined on ``id + 0`` and grouped by ``audience || ''``, since on the plain columns
+    SQLite read every tag of every item and probed its item (275 ms at 10,000,000 activities,
+    once a minute per worker, a page held meanwhile) or walked every item in audience order
+    to skip the sort (1.8 s); now 30 ms."""
+    audience = Content.audience.concat("")
     rows = session.execute(
-        select(Content.audience, Content.plugin, ContentTag.tag, func.count())
-        .join(ContentTag, ContentTag.content_id == Content.id)
+        select(audience, Content.plugin, ContentTag.tag, func.count())
+        .join(ContentTag, ContentTag.content_id == Content.id + literal_column("0"))
         .where(Content.created_at >= since, Content.deleted_at.is_(None))
-        .group_by(Content.audience, Content.plugin, ContentTag.tag)
+        .group_by(audience, Content.plugin, ContentTag.tag)
     )
     tally: dict[tuple[str, str], Counter[str]] = {}
     for audience, plugin, tag, uses in rows:

@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
@@ -270,6 +270,25 @@ def page_statements(app: Starlette, client: TestClient, path: str) -> list[str]:
     finally:
         event.remove(engine, "before_cursor_execute", record)
     return [s for s in statements if not s.startswith(("BEGIN", "PRAGMA"))]
+
+
+def plan_with_sqlite_statistics(app: Starlette, statistics: Sequence[str]) -> None:
+    """Make SQLite plan the app's statements as if its tables held a company's data: each of
+    ``statistics`` is a ``sqlite_stat1`` row, ``"table|index|stat"`` as ``ANALYZE`` wrote it
+    on that data (``sqlite3 rse.db 'SELECT * FROM sqlite_stat1'``). A plan checked on a test's
+    few rows is the plan of few rows; with these it is the plan SQLite picks at scale."""
+    with app.state.rse.db.write() as session:
+        session.execute(text("ANALYZE"))  # creates sqlite_stat1
+        for row in statistics:
+            table, index, stat = row.split("|")
+            key = {"t": table, "i": index}
+            session.execute(text("DELETE FROM sqlite_stat1 WHERE tbl = :t AND idx = :i"), key)
+            session.execute(
+                text("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (:t, :i, :s)"),
+                {**key, "s": stat},
+            )
+        session.execute(text("ANALYZE sqlite_master"))  # read again
+    app.state.rse.db.dispose()
 
 
 @contextmanager
