@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from whoosh import index, qparser
 from whoosh.fields import ID
 from whoosh.filedb.filestore import RamStorage
@@ -146,6 +148,23 @@ def test_best_breaks_ties_by_newest():
     matches = ranking.Matches(np.array([1, 2, 3, 4, 5]), np.array([1.0, 2.0, 2.0, 0.5, 2.0]))
     assert ranking.best(matches, 2).tolist() == [5, 3]
     assert ranking.best(matches, 9).tolist() == [5, 3, 2, 1, 4]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    size=st.integers(3100, 60_000),
+    distinct=st.integers(1, 10**6),
+    count=st.integers(1, 3),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_the_sampled_selection_finds_the_exact_kth_highest(size, distinct, count, seed):
+    """Among many matches the best are selected through every 32nd score first
+    (``kth_highest``): the same threshold, ties included, as selecting among them all."""
+    values = np.random.default_rng(seed).integers(0, distinct, size) / 4  # ties or none
+    assert len(values) > ranking.SAMPLED_SELECTION * count  # the sampled selection
+    exact = np.partition(values, len(values) - count)[len(values) - count]
+    assert ranking.kth_highest(values, count) == exact
+    assert (ranking.at_least_kth(values, count) == (values >= exact)).all()
 
 
 def test_a_long_documents_snippet_marks_a_word_far_into_it_whatever_its_accents():

@@ -40,6 +40,8 @@ from .stored_postings import PostingStore
 
 B, K1 = 0.75, 1.2  # whoosh's BM25F defaults
 CACHED_BYTES = 128 * 1024 * 1024  # per process: posting lists, combinations and columns
+#: Above this many values per one asked for, the best are selected through a sample first.
+SAMPLED_SELECTION = 1024
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
 
@@ -292,11 +294,20 @@ def scored(docs: np.ndarray, terms: Query, searcher: Any, cache: PostingCache) -
     return Matches(docs, scores)
 
 
+def only(matches: Matches, kept: np.ndarray) -> Matches:
+    """The ``matches`` where ``kept`` (a mask as long as them) is true. Taken by position:
+    indexing with a mask that follows no pattern (who may see each document) costs numpy a
+    mispredicted branch per element, 1.5 ms an array at 370,000 matches ("budget" at
+    10,000,000 activities) against 0.5 ms for both arrays."""
+    at = np.flatnonzero(kept)
+    return Matches(matches.ids.take(at), matches.scores.take(at))
+
+
 def best(matches: Matches, count: int) -> np.ndarray:
     """The ``count`` best documents, best first; ties by newest (highest number), so that
     pages are stable."""
-    keep = at_least_kth(matches.scores, count)
-    ids, scores = matches.ids[keep], matches.scores[keep]
+    kept = only(matches, at_least_kth(matches.scores, count))
+    ids, scores = kept.ids, kept.scores
     order = np.lexsort((-ids, -scores))
     return ids[order[:count]]
 
@@ -306,7 +317,20 @@ def at_least_kth(values: np.ndarray, count: int) -> np.ndarray:
     more than ``count``; all of them when there are no more than ``count``)."""
     if len(values) <= count:
         return np.ones(len(values), dtype=bool)
-    return values >= np.partition(values, len(values) - count)[len(values) - count]
+    return values >= kth_highest(values, count)
+
+
+def kth_highest(values: np.ndarray, count: int) -> Any:
+    """The ``count``-th highest of ``values`` (more than ``count`` of them). Among many
+    (a common word's hundreds of thousands of matches) the exact selection runs on those at
+    least the ``count``-th highest of every 32nd value, a bound there are at least ``count``
+    values above: the same result, 0.3 ms where selecting among them all took 1.7 ms."""
+    candidates = values
+    if len(values) > SAMPLED_SELECTION * count:
+        sample = values[::32]
+        bound = np.partition(sample, len(sample) - count)[len(sample) - count]
+        candidates = values[np.flatnonzero(values >= bound)]
+    return np.partition(candidates, len(candidates) - count)[len(candidates) - count]
 
 
 def _segment(query: Query, searcher: Any, reader: Any, cache: PostingCache) -> Matches:

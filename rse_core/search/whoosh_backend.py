@@ -336,8 +336,7 @@ class WhooshBackend:
             docs = np.fromiter(searcher.docs_for_query(full), np.int64)
             words = Or([Term("body", t) for t in sorted(terms)])
             matches = ranking.scored(np.sort(docs), words, searcher, self._postings)
-        visible = allowed[matches.ids]
-        matches = ranking.Matches(matches.ids[visible], matches.scores[visible])
+        matches = ranking.only(matches, allowed[matches.ids])
         total = len(matches.ids)
         chosen = {"kind": kind, "space": space}
         facets = {}
