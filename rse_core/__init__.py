@@ -101,7 +101,7 @@ from .web.contract import Text as ApiText
 from .web.errors import ApiError
 from .web.flash import flash
 from .web.search_pages import search_visible
-from .web.tally import most_common, shared_tally, sum_counters
+from .web.tally import most_common, shared_tally, shared_top, sum_counters
 from .web.templating import render, render_fragment, static_url
 from .web.times import time_zone
 
@@ -212,6 +212,7 @@ __all__ = [
     "set_parameter",
     "set_search_text",
     "shared_tally",
+    "shared_top",
     "signed_in_response",
     "slugify",
     "static_url",

@@ -5,6 +5,8 @@ minute, and a reader never gets another audience's part."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rse_core import access_cache
 from rse_core.testing import enable, make_settings
@@ -103,3 +105,35 @@ def test_a_pilot_plugin_s_tags_reach_its_members_only(rse_app, office):
     assert "pilotonly" not in trending(office["cid"])
     enable(rse_app, "example")  # everyone: the counts follow at once
     assert "pilotonly" in trending(office["cid"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    public=st.dictionaries(st.sampled_from("abcdefghijklmnop"), st.integers(1, 5)),
+    own=st.lists(st.dictionaries(st.sampled_from("abcdefghijklmnop"), st.integers(1, 5))),
+    limit=st.integers(1, 6),
+)
+def test_the_top_merges_only_the_names_that_can_be_in_it(public, own, limit):
+    """``top_of`` (the ``shared_top`` of each page) equals merging the public part with the
+    reader's own whole and sorting it all: for added counts and for united savers."""
+    from collections import Counter
+
+    from rse_bookmarks.service import by_savers, merge_saves
+
+    from rse_core.web.tally import sum_counters, top_of
+
+    def by_count(item):
+        return -item[1], item[0]
+
+    counters = Counter(public), [Counter(part) for part in own]
+    saves = (
+        {url: ("t", frozenset(range(n))) for url, n in public.items()},
+        [{url: ("t", frozenset(range(10, 10 + n))) for url, n in p.items()} for p in own],
+    )
+    for (whole, mine), merge, order in (
+        (counters, sum_counters, by_count),
+        (saves, merge_saves, by_savers),
+    ):
+        best = [name for name, _ in sorted(whole.items(), key=order)]
+        expected = sorted(merge([whole, *mine]).items(), key=order)[:limit]
+        assert top_of(whole, best, mine, merge, order, limit) == expected

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
@@ -36,19 +36,18 @@ K = TypeVar("K")
 class _Counted(Generic[P]):
     by_audience: Mapping[str, list[tuple[str, P]]]  # audience -> [(plugin, part)]
     public: Mapping[str, P]  # plugin -> the merged parts of the audiences everyone holds
+    # (the plugins a reader has active) -> the public parts merged, and their keys best first
+    ranked: dict[frozenset[str] | None, tuple[Any, list[Any]]] = field(default_factory=dict)
 
 
-def shared_tally(
+def _reader_parts(
     conn: HTTPConnection,
     key: str,
     load: Callable[[Session], Mapping[tuple[str, str], P]],
     merge: Callable[[Iterable[P]], P],
-) -> P:
-    """The merge of the parts this request's reader may see.
-
-    ``load(session)`` returns a part per ``(audience, plugin)`` (a ``Counter`` of tags, say);
-    ``merge`` combines parts into one (``sum_counters``) and must accept an empty iterable.
-    ``key`` names the count among the worker's (``"feed.trending"``)."""
+) -> tuple[_Counted[P], frozenset[str] | None, list[P]] | None:
+    """The worker's counts (made now if none are current), the plugins active for the
+    reader and the parts of the audiences only they hold; None for no reader."""
     rt = runtime(conn)
     acc = access(conn)  # reads the access generation too, once per request
     current = getattr(conn.state, "generation", None)
@@ -71,16 +70,89 @@ def shared_tally(
 
     counted = rt.access.timed(current, f"tally:{key}", rt.settings.shared_seconds, count)
     if acc.user is None:
-        return merge(())
+        return None
     plugins = acc.principals.plugins
-    chosen = [p for plugin, p in counted.public.items() if plugins is None or plugin in plugins]
-    own = [f"user:{acc.user.id}"]
-    own += [f"space:{space}" for space in acc.roles if space not in acc.public_space_ids]
-    for audience in own:
-        for plugin, part in counted.by_audience.get(audience, ()):
-            if plugins is None or plugin in plugins:
-                chosen.append(part)
-    return merge(chosen)
+    own_audiences = [f"user:{acc.user.id}"]
+    own_audiences += [f"space:{space}" for space in acc.roles if space not in acc.public_space_ids]
+    own = [
+        part
+        for audience in own_audiences
+        for plugin, part in counted.by_audience.get(audience, ())
+        if plugins is None or plugin in plugins
+    ]
+    return counted, plugins, own
+
+
+def _public(counted: _Counted[P], plugins: frozenset[str] | None) -> list[P]:
+    return [p for plugin, p in counted.public.items() if plugins is None or plugin in plugins]
+
+
+def shared_tally(
+    conn: HTTPConnection,
+    key: str,
+    load: Callable[[Session], Mapping[tuple[str, str], P]],
+    merge: Callable[[Iterable[P]], P],
+) -> P:
+    """The merge of the parts this request's reader may see.
+
+    ``load(session)`` returns a part per ``(audience, plugin)`` (a ``Counter`` of tags, say);
+    ``merge`` combines parts into one (``sum_counters``) and must accept an empty iterable.
+    ``key`` names the count among the worker's (``"feed.trending"``)."""
+    held = _reader_parts(conn, key, load, merge)
+    if held is None:
+        return merge(())
+    counted, plugins, own = held
+    return merge(_public(counted, plugins) + own)
+
+
+def shared_top(
+    conn: HTTPConnection,
+    key: str,
+    load: Callable[[Session], Mapping[tuple[str, str], Mapping[K, Any]]],
+    merge: Callable[[Iterable[Mapping[K, Any]]], Mapping[K, Any]],
+    order: Callable[[tuple[K, Any]], Any],
+    limit: int,
+) -> list[tuple[K, Any]]:
+    """The ``limit`` first ``(name, value)`` pairs, by ``order`` (a sort key of a pair), of
+    what :func:`shared_tally` would return for parts that are mappings: the top ten of a
+    widget, without merging and sorting the whole public part on every page (at 10,000,000
+    activities ~2,400 links or ~5,600 tags, ~1 ms a widget).
+
+    The public parts are merged and ranked once per worker and set of active plugins; a page
+    merges the names its reader's own parts hold and the public first ``limit``, which holds
+    the answer provided merging never ranks a name lower than its public part did (counts
+    added, savers united: ``top_of``)."""
+    held = _reader_parts(conn, key, load, merge)
+    if held is None:
+        return []
+    counted, plugins, own = held
+    ranked = counted.ranked.get(plugins)
+    if ranked is None:
+        public = merge(_public(counted, plugins))
+        ranked = (public, [name for name, _ in sorted(public.items(), key=order)])
+        counted.ranked[plugins] = ranked  # the same answer if two requests race to it
+    public, best = ranked
+    return top_of(public, best, own, merge, order, limit)
+
+
+def top_of(
+    public: Mapping[K, Any],
+    best: list[K],
+    own: list[Mapping[K, Any]],
+    merge: Callable[[Iterable[Mapping[K, Any]]], Mapping[K, Any]],
+    order: Callable[[tuple[K, Any]], Any],
+    limit: int,
+) -> list[tuple[K, Any]]:
+    """:func:`shared_top`'s answer from the merged public part, its names in ``order``
+    (``best``) and the reader's own parts: ``sorted(merge([public, *own]).items(),
+    key=order)[:limit]``, merging only the names that can be in it."""
+    # A name of the answer the reader's parts do not hold keeps its public value; every name
+    # ranked above it in the answer is either theirs or ranked above it in public too: so it
+    # is among the public first ``limit``.
+    names: set[K] = set().union(*own)
+    names.update(best[:limit])
+    candidates = [{name: public[name] for name in names if name in public}, *own]
+    return sorted(merge(candidates).items(), key=order)[:limit]
 
 
 def sum_counters(parts: Iterable[Counter[K]]) -> Counter[K]:

@@ -203,10 +203,10 @@ def _add_save(saves: Saves, url: str, title: str, savers: frozenset[int]) -> Non
     saves[url] = (max(old_title, title), old_savers | savers)
 
 
-def most_saved(saves: Saves, limit: int = 10) -> list[tuple[str, str, int]]:
-    """The links saved by the most people, ties in address order: (url, title, savers)."""
-    ranked = sorted(saves.items(), key=lambda item: (-len(item[1][1]), item[0]))[:limit]
-    return [(url, title, len(savers)) for url, (title, savers) in ranked]
+def by_savers(item: tuple[str, tuple[str, frozenset[int]]]) -> tuple[int, str]:
+    """The most bookmarked order of ``(url, (title, savers))``: most savers first, ties in
+    address order."""
+    return -len(item[1][1]), item[0]
 
 
 def remove(session: Session, content: Content) -> None:

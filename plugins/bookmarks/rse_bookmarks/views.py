@@ -41,7 +41,7 @@ from rse_core import (
     render_fragment,
     render_social,
     runtime,
-    shared_tally,
+    shared_top,
     utcnow,
     write,
 )
@@ -338,12 +338,13 @@ async def export_file(request: Request) -> Response:
 
 def week_top(request: Request) -> list[tuple[str, str, int]]:
     """The week's most bookmarked links the reader may see (counted once a minute per worker
-    for every audience: ``shared_tally``)."""
+    for every audience: ``shared_top``)."""
 
     def week(session: Session) -> dict[tuple[str, str], service.Saves]:
         return service.saves_tally(session, utcnow() - timedelta(days=7))
 
-    return service.most_saved(shared_tally(request, "bookmarks.top", week, service.merge_saves))
+    top = shared_top(request, "bookmarks.top", week, service.merge_saves, service.by_savers, 10)
+    return [(url, title, len(savers)) for url, (title, savers) in top]
 
 
 # --- API -------------------------------------------------------------------------------------

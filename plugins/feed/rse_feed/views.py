@@ -35,7 +35,6 @@ from rse_core import (
     followed,
     get_visible,
     may_moderate,
-    most_common,
     parse_id,
     people_and_spaces,
     principals,
@@ -43,7 +42,7 @@ from rse_core import (
     render,
     render_social,
     runtime,
-    shared_tally,
+    shared_top,
     sum_counters,
     tag_tally,
     tagged,
@@ -213,12 +212,17 @@ def load_related(
 
 def trending(request: Request) -> list[tuple[str, int]]:
     """The week's most used hashtags on items the reader may see (counted once a minute per
-    worker for every audience: ``shared_tally``)."""
+    worker for every audience: ``shared_top``)."""
 
     def week(session: Session):
         return tag_tally(session, utcnow() - timedelta(days=7))
 
-    return most_common(shared_tally(request, "feed.trending", week, sum_counters), 10)
+    return shared_top(request, "feed.trending", week, sum_counters, _most_used_first, 10)
+
+
+def _most_used_first(item: tuple[str, int]) -> tuple[int, str]:
+    """Trending order: most used first, ties in name order."""
+    return -item[1], item[0]
 
 
 # --- API -------------------------------------------------------------------------------------

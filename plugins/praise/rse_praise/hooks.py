@@ -15,7 +15,7 @@ from rse_core import (
     principals,
     render_fragment,
     runtime,
-    shared_tally,
+    shared_top,
     sum_counters,
     utcnow,
 )
@@ -94,13 +94,15 @@ def rse_home_widgets(request: Request):
     with runtime(request).db.read() as session:
         if not service.monthly_widget_on(session):
             return None
-        counts = shared_tally(
+        counts = shared_top(
             request,
             f"praise.month.{since:%Y-%m}",
             partial(service.month_counts, since=since),
             sum_counters,
+            service.most_praised_first,
+            2 * service.TOP,  # most_praised leaves out who has left
         )
-        top = service.most_praised(session, counts)
+        top = service.most_praised(session, dict(counts))
     return [render_fragment(request, "praise/widget.html", {"top": top})]
 
 

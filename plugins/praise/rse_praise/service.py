@@ -328,11 +328,16 @@ def most_praised(
     """The ``limit`` people praised most often in ``counts`` (user id -> times; ties by id),
     those still active."""
     # The top only, not every person praised this month sorted (this runs on each home page).
-    ranked = heapq.nlargest(limit * 2, counts.items(), key=lambda item: (item[1], -item[0]))
+    ranked = heapq.nsmallest(limit * 2, counts.items(), key=most_praised_first)
     if not ranked:
         return []
     people = {u.id: u for u in session.scalars(_ACTIVE_USERS, {"ids": [uid for uid, _ in ranked]})}
     return [(people[uid], times) for uid, times in ranked if uid in people][:limit]
+
+
+def most_praised_first(item: tuple[int, int]) -> tuple[int, int]:
+    """The order of ``(user id, times)``: most praised first, ties by id."""
+    return -item[1], item[0]
 
 
 _ACTIVE_USERS = select(User).where(
