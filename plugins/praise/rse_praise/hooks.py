@@ -53,13 +53,12 @@ def rse_content_types():
 
 @hookimpl
 def rse_prepare_entries(request: Request, entries):
-    """The praise of a stream page's entries, with badges and the praised, in a few queries."""
+    """The praise of a stream page's entries, with badges and the praised, in two queries."""
     ids = [entry.content.id for entry in entries if entry.content.type == service.TYPE]
     if not ids:
         return None
     with runtime(request).db.read() as session:
-        rows = list(session.scalars(select(Praise).where(Praise.content_id.in_(ids))))
-        return {row.content.id: row for row in service.shown(session, rows)}
+        return service.in_stream(session, ids)
 
 
 @hookimpl

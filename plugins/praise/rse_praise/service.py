@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
@@ -234,6 +235,43 @@ def listing(
         query = query.where(Praise.id < before)
     rows = list(session.scalars(query.order_by(Praise.id.desc()).limit(limit)))
     return shown(session, rows)
+
+
+@dataclass(frozen=True)
+class InStream:
+    """A praise as a stream entry shows it (the entry holds its item, author and space):
+    its row, badge and the praised (``username`` and ``display_name``, by name)."""
+
+    praise: Praise
+    badge: Badge
+    recipients: list[Any]
+
+
+_WITH_BADGES = (
+    select(Praise, Badge)
+    .join(Badge, Badge.id == Praise.badge_id)
+    .where(Praise.content_id.in_(bindparam("ids", expanding=True)))
+)
+_PRAISED = (
+    select(Recipient.praise_id, User.username, User.display_name)
+    .join(User, User.id == Recipient.user_id)
+    .where(Recipient.praise_id.in_(bindparam("ids", expanding=True)))
+    .order_by(User.display_name)
+)
+
+
+def in_stream(session: Session, content_ids: Sequence[int]) -> dict[int, InStream]:
+    """The praise of a stream page's items, by content id, in two statements (``shown``
+    reads each item, author and space again: six at 10,000,000 activities, 1.8 ms a page)."""
+    pairs = session.execute(_WITH_BADGES, {"ids": list(content_ids)}).all()
+    praised: dict[int, list[Any]] = {}
+    if pairs:
+        for person in session.execute(_PRAISED, {"ids": [praise.id for praise, _ in pairs]}):
+            praised.setdefault(person.praise_id, []).append(person)
+    return {
+        praise.content_id: InStream(praise, badge, praised.get(praise.id, []))
+        for praise, badge in pairs
+    }
 
 
 def shown(session: Session, rows: Sequence[Praise]) -> list[Shown]:

@@ -56,6 +56,9 @@ def test_praise_colleagues_and_they_are_told(people):
     assert "Praise received" in profile and "Helpful \u00d7 1" in profile
     stream = people["dee"].get("/").text
     assert "praise-entry" in stream and "You *saved* the release." in stream
+    entry = stream.split('<div class="praise-entry">')[1].split("</div>")[0]
+    assert '<a href="/people/bob">Bob</a>, <a href="/people/cid">Cid</a>' in entry
+    assert "Helpful</span>" in entry and "<strong>Ann</strong></a> praised" in entry
     assert [p["id"] for p in cid.get("/api/v1/praise?user=bob").json()["items"]] == [given["id"]]
     assert cid.get("/api/v1/praise?user=nobody").status_code == 404
 
