@@ -101,7 +101,7 @@ from .web.contract import Text as ApiText
 from .web.errors import ApiError
 from .web.flash import flash
 from .web.search_pages import search_visible
-from .web.tally import most_common, shared_tally, shared_top, sum_counters
+from .web.tally import most_common, most_first, shared_tally, shared_top, sum_counters
 from .web.templating import render, render_fragment, static_url
 from .web.times import time_zone
 
@@ -191,6 +191,7 @@ __all__ = [
     "may_moderate",
     "member_spaces",
     "most_common",
+    "most_first",
     "notify",
     "notify_mentions",
     "parse_id",

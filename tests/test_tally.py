@@ -120,10 +120,7 @@ def test_the_top_merges_only_the_names_that_can_be_in_it(public, own, limit):
 
     from rse_bookmarks.service import by_savers, merge_saves
 
-    from rse_core.web.tally import sum_counters, top_of
-
-    def by_count(item):
-        return -item[1], item[0]
+    from rse_core.web.tally import most_first, sum_counters, top_of
 
     counters = Counter(public), [Counter(part) for part in own]
     saves = (
@@ -131,7 +128,7 @@ def test_the_top_merges_only_the_names_that_can_be_in_it(public, own, limit):
         [{url: ("t", frozenset(range(10, 10 + n))) for url, n in p.items()} for p in own],
     )
     for (whole, mine), merge, order in (
-        (counters, sum_counters, by_count),
+        (counters, sum_counters, most_first),
         (saves, merge_saves, by_savers),
     ):
         best = [name for name, _ in sorted(whole.items(), key=order)]

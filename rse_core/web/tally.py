@@ -165,6 +165,12 @@ def sum_counters(parts: Iterable[Counter[K]]) -> Counter[K]:
     return total
 
 
+def most_first(item: tuple[K, int]) -> tuple[int, K]:
+    """The order of ``(name, count)`` pairs by count, largest first, ties in name order:
+    ``most_common``'s, and an ``order`` for :func:`shared_top` of counts."""
+    return -item[1], item[0]
+
+
 def most_common(counts: Mapping[str, int], limit: int) -> list[tuple[str, int]]:
     """The ``limit`` largest counts, ties in name order."""
-    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    return sorted(counts.items(), key=most_first)[:limit]

@@ -35,6 +35,7 @@ from rse_core import (
     followed,
     get_visible,
     may_moderate,
+    most_first,
     parse_id,
     people_and_spaces,
     principals,
@@ -217,12 +218,7 @@ def trending(request: Request) -> list[tuple[str, int]]:
     def week(session: Session):
         return tag_tally(session, utcnow() - timedelta(days=7))
 
-    return shared_top(request, "feed.trending", week, sum_counters, _most_used_first, 10)
-
-
-def _most_used_first(item: tuple[str, int]) -> tuple[int, str]:
-    """Trending order: most used first, ties in name order."""
-    return -item[1], item[0]
+    return shared_top(request, "feed.trending", week, sum_counters, most_first, 10)
 
 
 # --- API -------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from rse_core import (
     NavItem,
     current_user,
     hookimpl,
+    most_first,
     principals,
     render_fragment,
     runtime,
@@ -93,15 +94,15 @@ def rse_home_widgets(request: Request):
     with runtime(request).db.read() as session:
         if not service.monthly_widget_on(session):
             return None
-        counts = shared_top(
+        ranked = shared_top(
             request,
             f"praise.month.{since:%Y-%m}",
             partial(service.month_counts, since=since),
             sum_counters,
-            service.most_praised_first,
+            most_first,  # most praised first, ties by id
             2 * service.TOP,  # most_praised leaves out who has left
         )
-        top = service.most_praised(session, dict(counts))
+        top = service.most_praised(session, ranked)
     return [render_fragment(request, "praise/widget.html", {"top": top})]
 
 

@@ -3,9 +3,8 @@ and the month's most praised."""
 
 from __future__ import annotations
 
-import heapq
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -361,21 +360,14 @@ def month_counts(session: Session, since: datetime) -> dict[tuple[str, str], Cou
 
 
 def most_praised(
-    session: Session, counts: Mapping[int, int], limit: int = TOP
+    session: Session, ranked: Sequence[tuple[int, int]], limit: int = TOP
 ) -> list[tuple[User, int]]:
-    """The ``limit`` people praised most often in ``counts`` (user id -> times; ties by id),
-    those still active."""
-    # The top only, not every person praised this month sorted (this runs on each home page).
-    ranked = heapq.nsmallest(limit * 2, counts.items(), key=most_praised_first)
+    """The first ``limit`` of ``ranked`` (``(user id, times)``, most praised first: twice as
+    many, for those who left) who are still active."""
     if not ranked:
         return []
     people = {u.id: u for u in session.scalars(_ACTIVE_USERS, {"ids": [uid for uid, _ in ranked]})}
     return [(people[uid], times) for uid, times in ranked if uid in people][:limit]
-
-
-def most_praised_first(item: tuple[int, int]) -> tuple[int, int]:
-    """The order of ``(user id, times)``: most praised first, ties by id."""
-    return -item[1], item[0]
 
 
 _ACTIVE_USERS = select(User).where(
