@@ -89,6 +89,7 @@ def pages_for(url: str, reader: int) -> dict[str, str]:
         "feed post": f"/feed/posts/{post}",
         "search": "/search?q=budget",
         "people": "/people",
+        "people search": "/people?q=martin+4242",
         "bookmarks": "/bookmarks",
         "blog": "/blog",
         "wiki": "/wiki/company",

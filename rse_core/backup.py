@@ -187,7 +187,25 @@ def _pg_dump(url: str, target: Path) -> None:
 
 def _pg_restore(url: str, source: Path) -> None:
     server, _schema = _libpq(url)
+    _create_extensions(url)
     _run(["pg_restore", "--clean", "--if-exists", "--no-owner", f"--dbname={server}", str(source)])
+
+
+def _create_extensions(url: str) -> None:
+    """The extensions the schema's indexes use (``pg_trgm``, migration core_0028), created
+    as its migration does: a backup of one schema (``--schema``) names them without creating
+    them, and the database restored into may be new."""
+    from sqlalchemy import create_engine
+
+    from .db import POSTGRES_EXTENSIONS
+
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            for statement in POSTGRES_EXTENSIONS:
+                connection.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
 
 
 def _holds_people(settings: Settings) -> bool:

@@ -31,6 +31,15 @@ from sqlalchemy.types import TypeDecorator
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
+#: The PostgreSQL extensions the schema uses, created by its migrations (``pg_trgm``: the
+#: people directory's trigram index, core_0028) and before a restore. Into ``public``, so that
+#: every schema of a database shares them; the lock keeps two migrations side by side (the
+#: tests, a schema each) from creating one twice.
+POSTGRES_EXTENSIONS = (
+    "SELECT pg_advisory_xact_lock(7382028)",
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public",
+)
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",

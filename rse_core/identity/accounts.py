@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from zoneinfo import available_timezones
 
-from sqlalchemy import Integer, Select, String, bindparam, func, or_, select
+from sqlalchemy import Integer, Select, String, bindparam, column, func, or_, select, table
 from sqlalchemy.orm import Session, selectinload
 
 from ..changes import mark_skills
@@ -183,22 +183,78 @@ def search_users(
     session: Session, q: str = "", *, after: str | None = None, limit: int = 20
 ) -> list[User]:
     """Active users matching every word of ``q`` in name, username, job, department or a
-    skill, ordered by username; page with ``after`` (the last username seen)."""
-    words = q.split()[:MAX_SEARCH_WORDS]
-    values: dict[str, object] = {f"word{n}": like_pattern(w.lower()) for n, w in enumerate(words)}
+    skill, ordered by username; page with ``after`` (the last username seen).
+
+    The people a search names are first asked of the trigram index of everyone's words
+    (``rse_user_words``, migration core_0028), up to :data:`CANDIDATES` of them: as many or
+    fewer, they are all the matches and are read by key and sorted. More, and the words are
+    common enough that walking everyone in username order, checking each, meets a page of
+    them soon (25 matches within ~25 x people / CANDIDATES people); the trigram index would
+    spend longer listing them all."""
+    words = [w.lower() for w in q.split()[:MAX_SEARCH_WORDS]]
+    values: dict[str, object] = {f"word{n}": like_pattern(w) for n, w in enumerate(words)}
     values |= {"after": after, "limit": limit}
+    if words:
+        indexed = tuple(map(_trigram_word, words))
+        count, among = _through_trigrams(indexed, session.get_bind().dialect.name, bool(after))
+        values["cap"] = CANDIDATES + 1
+        if session.scalar(count, values) <= CANDIDATES:
+            return list(session.scalars(among, values))
     statement = _users_matching(len(words), bool(after))
     return list(session.execute(statement, values).scalars())
 
 
 MAX_SEARCH_WORDS = 8
+#: How many people a search may name for the trigram index to find them all: see
+#: :func:`search_users`.
+CANDIDATES = 500
+USER_WORDS = table("rse_user_words", column("words"), column("rowid"), column("user_id"))
+
+
+def _trigram_word(word: str) -> bool:
+    """Whether SQLite's trigram index may look ``word`` up: three letters or more, none of
+    them a wildcard of ``LIKE``."""
+    return len(word) >= 3 and not any(c in word for c in "%_\\")
+
+
+@lru_cache(maxsize=64)
+def _through_trigrams(
+    indexed: tuple[bool, ...], dialect: str, after: bool
+) -> tuple[Select[tuple[int]], Select[tuple[User]]]:
+    """How many people (up to ``cap``) have words holding every word (``word0``...), and
+    those of them who are active, a page in username order: each word looked up in the
+    trigram index where ``indexed`` says so.
+
+    SQLite's FTS5 answers a ``LIKE`` without ``ESCAPE``, and only for three letters or more:
+    the other words are checked on each candidate's words by SQLite's own ``LIKE ...
+    ESCAPE``. (SQLite 3.40's FTS5 also crashes the process on some ``LIKE`` of fewer than
+    three letters; ``ESCAPE`` keeps them out of its hands.) PostgreSQL's index takes any
+    word, and its ``LIKE`` escapes with a backslash by default."""
+    key = USER_WORDS.c.user_id if dialect == "postgresql" else USER_WORDS.c.rowid
+    candidates = select(key)
+    for n, trigrams in enumerate(indexed):
+        pattern = bindparam(f"word{n}", type_=String)
+        if trigrams or dialect == "postgresql":
+            candidates = candidates.where(USER_WORDS.c.words.like(pattern))
+        else:
+            candidates = candidates.where(USER_WORDS.c.words.like(pattern, escape="\\"))
+    candidates = candidates.limit(bindparam("cap", type_=Integer))
+    count = select(func.count()).select_from(candidates.subquery())
+    among = _active_users().where(User.id.in_(candidates))
+    if after:
+        among = among.where(User.username > bindparam("after"))
+    return count, among.order_by(User.username).limit(bindparam("limit", type_=Integer))
+
+
+def _active_users() -> Select[tuple[User]]:
+    return select(User).where(User.is_active.is_(True)).options(selectinload(User.skills))
 
 
 @lru_cache(maxsize=2 * (MAX_SEARCH_WORDS + 1))
 def _users_matching(words: int, after: bool) -> Select[tuple[User]]:
     """:func:`search_users`' statement for so many words (the parameters ``word0``...), built
     once: the people directory runs it on every page."""
-    query = select(User).where(User.is_active.is_(True)).options(selectinload(User.skills))
+    query = _active_users()
     for n in range(words):
         pattern = bindparam(f"word{n}", type_=String)
         skill_match = (

@@ -1,0 +1,202 @@
+"""The people directory's search (``accounts.search_users``) through the trigram index of
+everyone's words (``rse_user_words``, migration core_0028, kept by triggers).
+
+Property: for generated people, changes to them and queries, the search returns exactly the
+active people each of whose words is found in one of their fields or skills, in username
+order, page by page; through the index (few matches) and through the walk in username order
+(many), which must agree. The expected answer is computed from the generated people alone.
+"""
+
+from __future__ import annotations
+
+import pytest
+from alembic import command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, text
+
+from rse_core import migrate
+from rse_core.identity import accounts
+from rse_core.identity.models import User, UserSkill
+from rse_core.testing import add_user, build_app, make_settings, on_postgres
+
+# Lower-case letters and é (the same under SQLite's and PostgreSQL's case rules), a capital,
+# and LIKE's own wildcards, which must be searched for as themselves.
+ALPHABET = "abcdeé%_ A"
+field = st.text(ALPHABET, max_size=8)
+person_st = st.fixed_dictionaries(
+    {
+        "display_name": st.text(ALPHABET, min_size=1, max_size=10),
+        "job_title": field,
+        "department": field,
+        "skills": st.lists(st.text("abcde", min_size=1, max_size=5), max_size=3, unique=True),
+        "active": st.booleans(),
+    }
+)
+change_st = st.one_of(
+    st.none(),
+    st.tuples(st.just("rename"), st.integers(0, 5), st.text(ALPHABET, min_size=1, max_size=10)),
+    st.tuples(
+        st.just("skills"), st.integers(0, 5), st.lists(st.text("abcde", min_size=1), max_size=4)
+    ),
+    st.tuples(st.just("delete"), st.integers(0, 5)),
+)
+query_st = st.lists(st.text(ALPHABET.replace(" ", ""), min_size=1, max_size=4), max_size=3)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """One installation for every example (each writes in a transaction it rolls back)."""
+    built = build_app(make_settings(tmp_path_factory.mktemp("people") / "var"))
+    yield built
+    built.state.rse.db.dispose()
+
+
+def matches(person: dict, username: str, words: list[str]) -> bool:
+    fields = [person["display_name"], username, person["job_title"], person["department"]]
+    fields += [s.lower() for s in person["skills"]]
+    return all(any(w.lower() in f.lower() for f in fields) for w in words)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    people=st.lists(person_st, min_size=1, max_size=6),
+    change=change_st,
+    words=query_st,
+    data=st.data(),
+    candidates=st.sampled_from([1, accounts.CANDIDATES]),
+)
+def test_search_finds_exactly_the_matching_active_people(
+    app, people, change, words, data, candidates
+):
+    db = app.state.rse.db
+    names = [f"p{n}x" for n in range(len(people))]
+    with db.write() as session:
+        rows = []
+        for name, person in zip(names, people, strict=True):
+            user = User(
+                username=name,
+                email=f"{name}@example.com",
+                display_name=person["display_name"],
+                job_title=person["job_title"],
+                department=person["department"],
+                is_active=person["active"],
+                skills=[UserSkill(skill=s, key=s.lower()) for s in person["skills"]],
+            )
+            session.add(user)
+            rows.append(user)
+        session.flush()
+        if change is not None:
+            user, person = rows[change[1] % len(rows)], people[change[1] % len(rows)]
+            if change[0] == "rename":
+                user.display_name = person["display_name"] = change[2]
+            elif change[0] == "skills":
+                skills = accounts.parse_skills(change[2])
+                accounts.update_profile(session, user, {"skills": skills})
+                person["skills"] = skills
+            else:
+                session.execute(delete(User).where(User.id == user.id))
+                person["active"] = False
+            session.flush()
+        # Or, instead of random words, a piece of someone's field as it now is: it finds them.
+        fields = [t for p in people for t in (p["display_name"], *p["skills"]) if t.strip()]
+        if fields and data.draw(st.booleans()):
+            piece = data.draw(st.sampled_from(fields)).split()[0]
+            start = data.draw(st.integers(0, len(piece) - 1))
+            words = [piece[start : data.draw(st.integers(start + 1, len(piece)))]]
+        expected = [
+            name
+            for name, person in zip(names, people, strict=True)
+            if person["active"] and matches(person, name, words)
+        ]
+        saved = accounts.CANDIDATES
+        accounts.CANDIDATES = candidates
+        try:
+            q = " ".join(words)
+            assert [u.username for u in accounts.search_users(session, q, limit=50)] == expected
+            first = accounts.search_users(session, q, limit=2)
+            after = first[-1].username if first else None
+            rest = accounts.search_users(session, q, after=after, limit=50) if after else []
+            assert [u.username for u in first + rest] == expected
+        finally:
+            accounts.CANDIDATES = saved
+            session.rollback()
+
+
+def test_the_trigram_index_answers_a_word_of_three_letters(app):
+    """The candidates are found through the index, not by reading everyone's words."""
+    add_user(app, "kim", job_title="SRE", department="IT")
+    with app.state.rse.db.write() as session:
+        accounts.update_profile(
+            session, accounts.get_user(session, "kim"), {"skills": "Kubernetes"}
+        )
+    with app.state.rse.db.read() as session:
+        if on_postgres():
+            session.execute(text("SET LOCAL enable_seqscan = off"))  # a table of few rows
+        dialect = session.get_bind().dialect.name
+        for statement in accounts._through_trigrams((True,), dialect, False):
+            sql = statement.params(word0="%bernet%", cap=10, limit=5).compile(
+                session.get_bind(), compile_kwargs={"literal_binds": True}
+            )
+            if on_postgres():
+                plan = " ".join(session.scalars(text(f"EXPLAIN {sql}")))
+                assert "ix_rse_user_words" in plan
+            else:
+                explain = session.execute(text(f"EXPLAIN QUERY PLAN {sql}"))
+                plan = " ".join(r[3] for r in explain)
+                assert "VIRTUAL TABLE INDEX 0:L" in plan  # FTS5's LIKE through its trigrams
+        assert [u.username for u in accounts.search_users(session, "BERNET sre")] == ["kim"]
+
+
+def test_core_0028_indexes_the_people_already_there(tmp_path):
+    """An installation upgraded to core_0028 finds its people by their words at once."""
+    app = build_app(make_settings(tmp_path / "var"))
+    db = app.state.rse.db
+    core = next(c for c in migrate.components(app.state.rse.plugins) if c.name == "core")
+    with db.engine.execution_options(rse_write=True).connect() as connection:
+        cfg = migrate._config(core)
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "core_0027")
+        connection.commit()
+    add_user(app, "kim", department="Infrastructure")  # written without the triggers
+    with db.engine.execution_options(rse_write=True).connect() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "heads")
+        connection.commit()
+    with db.read() as session:
+        assert [u.username for u in accounts.search_users(session, "structure")] == ["kim"]
+    db.dispose()
+
+
+def test_the_words_follow_every_change_of_a_person(app):
+    """Renamed, their skills changed, their username changed, removed: the next search sees
+    it (the triggers, whatever writes the person)."""
+    add_user(app, "ann", display_name="Ann Fisher", job_title="Buyer", department="Purchasing")
+    db = app.state.rse.db
+
+    def found(q: str) -> list[str]:
+        with db.read() as session:
+            return [u.username for u in accounts.search_users(session, q)]
+
+    assert found("fisher") == found("purchasing") == ["ann"]
+    with db.write() as session:
+        ann = accounts.get_user(session, "ann")
+        accounts.update_profile(
+            session, ann, {"display_name": "Ann Baker", "skills": "Pastry, Logistics"}
+        )
+    assert found("fisher") == [] and found("baker pastry") == ["ann"]
+    with db.write() as session:
+        accounts.update_profile(session, accounts.get_user(session, "ann"), {"skills": "Bread"})
+    assert found("pastry") == [] and found("bread") == ["ann"]
+    with db.write() as session:
+        session.execute(text("UPDATE rse_user SET username = 'annb' WHERE username = 'ann'"))
+    assert found("annb") == ["annb"]
+    with db.write() as session:
+        session.execute(delete(User).where(User.username == "annb"))
+    assert found("baker") == []
+    with db.read() as session:
+        assert session.execute(text("SELECT count(*) FROM rse_user_words")).scalar_one() == (
+            session.execute(text("SELECT count(*) FROM rse_user")).scalar_one()
+        )
