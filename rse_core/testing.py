@@ -272,6 +272,24 @@ def page_statements(app: Starlette, client: TestClient, path: str) -> list[str]:
     return [s for s in statements if not s.startswith(("BEGIN", "PRAGMA"))]
 
 
+#: SQLite's statistics of ``bench/seed_data.py``'s company at 10,000,000 activities (the
+#: ``sqlite_stat1`` rows of the tables whose plans tests check), for
+#: :func:`plan_with_sqlite_statistics`.
+AT_10_MILLION_ACTIVITIES = (
+    "rse_content|ix_rse_content_created|999011 1",
+    "rse_content|ix_rse_content_audience|999011 39",
+    "rse_content|ix_rse_content_space|999011 200 1",
+    "rse_content|ix_rse_content_author|999011 10 1",
+    "rse_content_tag|ix_rse_content_tag_tag|381909 764 1",
+    "rse_content_tag|sqlite_autoindex_rse_content_tag_1|381909 2 1",
+    "rse_expertise|ix_rse_expertise_scores|625037 1251 2 2 2 1 1 1",
+    "rse_expertise|ix_rse_expertise_user|625037 7 2",
+    "rse_expertise|sqlite_autoindex_rse_expertise_1|625037 1251 2 2 2 1",
+    "bookmarks_bookmark|sqlite_autoindex_bookmarks_bookmark_1|149559 1",
+    "bookmarks_bookmark|ix_bookmarks_bookmark_url|149559 10",
+)
+
+
 def plan_with_sqlite_statistics(app: Starlette, statistics: Sequence[str]) -> None:
     """Make SQLite plan the app's statements as if its tables held a company's data: each of
     ``statistics`` is a ``sqlite_stat1`` row, ``"table|index|stat"`` as ``ANALYZE`` wrote it

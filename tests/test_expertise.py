@@ -320,7 +320,12 @@ def test_a_ranking_round_reads_people_s_rows_from_the_index_alone(rse_app, team)
     """A round sums the visible score of a batch of people on a topic: through the key and
     then the table, one probe a row (1.8 ms a round at 10,000,000 activities), or from an
     index holding every column it reads (0.7 ms), with few rows and as at that scale."""
-    from rse_core.testing import on_postgres, plan_with_sqlite_statistics, sqlite_query_plans
+    from rse_core.testing import (
+        AT_10_MILLION_ACTIVITIES,
+        on_postgres,
+        plan_with_sqlite_statistics,
+        sqlite_query_plans,
+    )
 
     share(rse_app, "bob", "x", tags=["deep"])
     with rse_app.state.rse.db.read() as session:
@@ -329,12 +334,7 @@ def test_a_ranking_round_reads_people_s_rows_from_the_index_alone(rse_app, team)
         assert [user for user, _ in expertise._ranking(session, scope, "deep", 10)] == [bob]
     if on_postgres():
         return  # the plans checked below are SQLite's (PostgreSQL plans by statistics)
-    at_scale = [  # bench/seed_data.py's company at 10,000,000 activities
-        "rse_expertise|ix_rse_expertise_scores|625037 1251 2 2 2 1 1 1",
-        "rse_expertise|ix_rse_expertise_user|625037 7 2",
-        "rse_expertise|sqlite_autoindex_rse_expertise_1|625037 1251 2 2 2 1",
-    ]
-    for statistics in ([], at_scale):
+    for statistics in ((), AT_10_MILLION_ACTIVITIES):  # few rows, then as at scale
         plan_with_sqlite_statistics(rse_app, statistics)
         with (
             sqlite_query_plans(rse_app, "sum(rse_expertise.score)") as plans,

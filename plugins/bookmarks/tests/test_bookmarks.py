@@ -230,7 +230,11 @@ def test_the_week_s_saves_are_counted_from_the_week_s_items(rse_app, people):
     from rse_bookmarks.service import saves_tally
 
     from rse_core.db import utcnow
-    from rse_core.testing import plan_with_sqlite_statistics, sqlite_query_plans
+    from rse_core.testing import (
+        AT_10_MILLION_ACTIVITIES,
+        plan_with_sqlite_statistics,
+        sqlite_query_plans,
+    )
 
     save(people["ann"], url="https://popular.example", title="Popular", visibility="everyone")
     db = rse_app.state.rse.db
@@ -239,16 +243,7 @@ def test_the_week_s_saves_are_counted_from_the_week_s_items(rse_app, people):
     assert list(parts[("everyone", "bookmarks")]) == ["https://popular.example"]
     if db.engine.dialect.name != "sqlite":
         return  # the query plan checked below is SQLite's (PostgreSQL plans by statistics)
-    # As SQLite plans at 10,000,000 activities (bench/seed_data.py's statistics).
-    plan_with_sqlite_statistics(
-        rse_app,
-        [
-            "rse_content|ix_rse_content_created|999011 1",
-            "rse_content|ix_rse_content_audience|999011 39",
-            "bookmarks_bookmark|sqlite_autoindex_bookmarks_bookmark_1|149559 1",
-            "bookmarks_bookmark|ix_bookmarks_bookmark_url|149559 10",
-        ],
-    )
+    plan_with_sqlite_statistics(rse_app, AT_10_MILLION_ACTIVITIES)  # as SQLite plans at scale
     with sqlite_query_plans(rse_app, "bookmarks_bookmark.url") as plans, db.read() as session:
         saves_tally(session, utcnow() - timedelta(days=7))
     assert "ix_rse_content_created" in plans[0], plans
