@@ -69,7 +69,7 @@ from .runtime import Runtime
 from .search.documents import Document as SearchDocument
 from .settings import Settings
 from .social import find_comment, followed
-from .sql_sets import in_set, large_set, set_parameter
+from .sql_sets import in_set, large_set, set_form, set_parameter
 from .validation import Conflict, ValidationError, clean_tags, clean_text, slugify
 from .web import parse_id
 from .web.atom import AtomEntry, atom_response, feed_key, feed_reader
@@ -210,6 +210,7 @@ __all__ = [
     "restore_content",
     "runtime",
     "search_visible",
+    "set_form",
     "set_parameter",
     "set_search_text",
     "shared_tally",

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from .content import Activity, Content, ContentTag, visible
 from .identity.models import Space, User
 from .permissions import ScopeParameter, within_spaces
-from .sql_sets import in_set, large_set, set_parameter
+from .sql_sets import in_set, set_form, set_parameter
 
 MAX_PAGE = 100
 FOLD_NAMES = 10
@@ -178,10 +178,6 @@ def _page(shape: _Shape) -> Select[Any]:
     )
 
 
-def _set_shape(values: tuple[Any, ...]) -> bool | None:
-    return large_set(values) if values else None
-
-
 def _shape_and_values(
     principals: frozenset[str],
     *,
@@ -207,9 +203,9 @@ def _shape_and_values(
         if not (following.user_ids or following.space_ids or following.tags):
             return None
         following_shape = (
-            _set_shape(following.user_ids),
-            _set_shape(following.space_ids),
-            _set_shape(following.tags),
+            set_form(following.user_ids),
+            set_form(following.space_ids),
+            set_form(following.tags),
         )
         values |= {
             "follow_people": following.user_ids,

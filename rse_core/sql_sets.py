@@ -111,6 +111,13 @@ def large_set(values: Sized) -> bool:
     return len(values) > LARGE_SET
 
 
+def set_form(values: Sized) -> bool | None:
+    """What a statement built once for a set that may be absent needs to know of it: None
+    for no values (the condition is left out), else whether they are many
+    (:func:`large_set`, ``in_set``'s ``large``)."""
+    return large_set(values) if len(values) else None
+
+
 def set_parameter(name: str, *, integers: bool = False) -> BindParameter[Any]:
     """A named parameter holding a set, for :func:`in_set` in a statement built once and run
     with its values (``session.execute(statement, {name: values})``)."""

@@ -32,11 +32,11 @@ from rse_core import (
     delete_content,
     get_visible,
     in_set,
-    large_set,
     notify,
     notify_mentions,
     publish,
     refresh_expertise,
+    set_form,
     set_parameter,
     set_search_text,
     update_content,
@@ -350,14 +350,9 @@ def waiting_for(
         return []
     scope = ScopeParameter.of(principals)
     lowered = sorted({t.lower() for t in tags})
-    statement = _waiting_for(scope, _size(space_ids), _size(lowered))
+    statement = _waiting_for(scope, set_form(space_ids), set_form(lowered))
     values = {**scope.values(principals), "spaces": space_ids, "tags": lowered, "limit": limit}
     return [tuple(row) for row in session.execute(statement, values)]
-
-
-def _size(values: Sequence[Any]) -> bool | None:
-    """None for no values, else whether they are many (``in_set``'s ``large``)."""
-    return large_set(values) if values else None
 
 
 @lru_cache(maxsize=64)
