@@ -106,6 +106,12 @@ POSTGRES = (
 
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
+        version = op.get_bind().exec_driver_sql("SELECT sqlite_version()").scalar_one()
+        if tuple(int(part) for part in version.split(".")[:2]) < (3, 34):
+            raise RuntimeError(
+                f"SQLite {version} has no trigram tokenizer for the people directory's index:"
+                " run rse with a Python whose SQLite is 3.34 or later (with FTS5)."
+            )
         for statement in SQLITE:
             op.execute(statement)
         return
