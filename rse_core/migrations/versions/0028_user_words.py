@@ -16,7 +16,7 @@ by SSO, an erasure, an import, a bulk load), in the writer's own transaction.
 
 On PostgreSQL ``pg_trgm`` is a trusted extension: the database's owner may create it (into
 ``public``, so that every schema of the database shares one); otherwise an administrator
-runs ``CREATE EXTENSION pg_trgm`` once (docs/getting-started.md).
+runs ``CREATE EXTENSION pg_trgm`` once (docs/admin.md, "On PostgreSQL").
 
 Revision ID: core_0028
 Revises: core_0027
