@@ -196,6 +196,7 @@ def _create_extensions(url: str) -> None:
     as its migration does: a backup of one schema (``--schema``) names them without creating
     them, and the database restored into may be new."""
     from sqlalchemy import create_engine
+    from sqlalchemy.exc import DBAPIError
 
     from .db import POSTGRES_EXTENSIONS
 
@@ -204,6 +205,12 @@ def _create_extensions(url: str) -> None:
         with engine.begin() as connection:
             for statement in POSTGRES_EXTENSIONS:
                 connection.exec_driver_sql(statement)
+    except DBAPIError as exc:
+        raise BackupError(
+            f"Could not create PostgreSQL's pg_trgm extension in the database restored into"
+            f" ({str(exc.orig).strip()}): have an administrator run"
+            " 'CREATE EXTENSION pg_trgm SCHEMA public;' in it, then restore again."
+        ) from exc
     finally:
         engine.dispose()
 

@@ -121,6 +121,19 @@ def test_what_is_no_backup_is_refused(rse_app, tmp_path):
         restore(make_settings(tmp_path / "other"), tmp_path / "empty")
 
 
+def test_a_restore_that_cannot_create_an_extension_says_what_to_run(rse_app, tmp_path, monkeypatch):
+    """A restore creates pg_trgm first (a one-schema dump does not); a role that may not
+    gets the statement to ask an administrator for, not a driver's traceback."""
+    if not on_postgres():
+        pytest.skip("extensions are PostgreSQL's")
+    from rse_core import backup as backup_module
+    from rse_core import db
+
+    monkeypatch.setattr(db, "POSTGRES_EXTENSIONS", ("CREATE EXTENSION rse_no_such_extension",))
+    with pytest.raises(BackupError, match=r"CREATE EXTENSION pg_trgm SCHEMA public"):
+        backup_module._create_extensions(rse_app.state.rse.settings.database_url)
+
+
 def rse(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     """Run the ``rse`` command in the installation ``env`` names."""
     return subprocess.run([str(VENV_BIN / "rse"), *args], env=env, capture_output=True, text=True)
