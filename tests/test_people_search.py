@@ -154,6 +154,38 @@ def test_the_trigram_index_answers_a_word_of_three_letters(app):
         assert [u.username for u in accounts.search_users(session, "ku")] == ["kim"]
 
 
+def test_many_candidates_are_read_by_key(app):
+    """Up to CANDIDATES people are read by their ids, through the key however many: the form
+    PostgreSQL gets for a large set, ``(rse_user.id + 0) = ANY``, read everyone."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    db = app.state.rse.db
+    with db.write() as session:
+        for n in range(120):
+            session.add(
+                User(
+                    username=f"many{n:03}",
+                    email=f"many{n}@example.com",
+                    display_name=f"Many {n}",
+                    skills=[UserSkill(skill="Zymurgy", key="zymurgy")],
+                )
+            )
+        session.flush()
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            found = accounts.search_users(session, "zymurgy", limit=24)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        assert [u.username for u in found] == [f"many{n:03}" for n in range(24)]
+        assert not any("rse_user.id + 0" in s for s in statements), statements
+        session.rollback()
+
+
 def test_core_0028_indexes_the_people_already_there(tmp_path):
     """An installation upgraded to core_0028 finds its people by their words at once."""
     app = build_app(make_settings(tmp_path / "var"))

@@ -10,7 +10,7 @@ from sqlalchemy import Integer, Select, String, bindparam, column, func, or_, se
 from sqlalchemy.orm import Session, selectinload
 
 from ..changes import mark_skills
-from ..sql_sets import in_set
+from ..sql_sets import in_set, set_parameter
 from ..validation import EMAIL, USERNAME, ValidationError, clean_text
 from .models import AuthSession, User, UserSkill
 from .passwords import burn_time, hash_password, password_problem, verify_password
@@ -190,10 +190,10 @@ def search_users(
     (``rse_user_words``, migration core_0028), up to :data:`CANDIDATES` of them: as many or
     fewer, they are all the matches and are read by key and sorted (their ids come back
     rather than being counted in SQL: a word the index cannot look up reads everyone's
-    words, which a second statement would do again). More, and the words are
-    common enough that walking everyone in username order, checking each, meets a page of
-    them soon (25 matches within ~25 x people / CANDIDATES people); the trigram index would
-    spend longer listing them all."""
+    words, which a second statement would do again). More, and the words are common enough
+    that walking everyone in username order, checking each, meets a page of them soon (25
+    matches within ~25 x people / CANDIDATES people); the trigram index would spend longer
+    listing them all."""
     words = [w.lower() for w in q.split()[:MAX_SEARCH_WORDS]]
     values: dict[str, object] = {f"word{n}": like_pattern(w) for n, w in enumerate(words)}
     values |= {"after": after, "limit": limit}
@@ -202,10 +202,7 @@ def search_users(
         candidates = _candidates(indexed, session.get_bind().dialect.name)
         found = list(session.scalars(candidates, values | {"cap": CANDIDATES + 1}))
         if len(found) <= CANDIDATES:
-            among = _active_users().where(in_set(User.id, found, integers=True, indexed=True))
-            if after:
-                among = among.where(User.username > after)
-            return list(session.scalars(among.order_by(User.username).limit(limit)))
+            return list(session.scalars(_users_among(bool(after)), values | {"ids": found}))
     statement = _users_matching(len(words), bool(after))
     return list(session.execute(statement, values).scalars())
 
@@ -254,6 +251,19 @@ def _candidates(indexed: tuple[bool, ...], dialect: str) -> Select[tuple[int]]:
         else:
             candidates = candidates.where(words.like(pattern, escape="\\"))
     return candidates.limit(bindparam("cap", type_=Integer))
+
+
+@lru_cache(maxsize=2)
+def _users_among(after: bool) -> Select[tuple[User]]:
+    """The active people among ``ids`` (at most :data:`CANDIDATES`), a page in username
+    order, built once. Looked up by key whatever their number (``large=False``: the form
+    PostgreSQL gets for a large set hides the column from its index, and read all 100,000
+    people for 101 candidates or more)."""
+    ids = set_parameter("ids", integers=True)
+    query = _active_users().where(in_set(User.id, ids, integers=True, large=False, indexed=True))
+    if after:
+        query = query.where(User.username > bindparam("after"))
+    return query.order_by(User.username).limit(bindparam("limit", type_=Integer))
 
 
 def _active_users() -> Select[tuple[User]]:
