@@ -42,6 +42,7 @@ change_st = st.one_of(
     st.tuples(st.just("delete"), st.integers(0, 5)),
 )
 query_st = st.lists(st.text(ALPHABET.replace(" ", ""), min_size=1, max_size=4), max_size=3)
+short_words = st.lists(st.text(ALPHABET.replace(" ", ""), min_size=1, max_size=2), max_size=2)
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +107,9 @@ def test_search_finds_exactly_the_matching_active_people(app, people, change, wo
             piece = data.draw(st.sampled_from(fields)).split()[0]
             size = data.draw(st.integers(min(3, len(piece)), len(piece)))
             start = data.draw(st.integers(0, len(piece) - size))
-            words = [piece[start : start + size]]
+            # With a short word or none beside it: the index lists by the piece alone and
+            # the short word is checked on each (found or not).
+            words = [piece[start : start + size], *data.draw(short_words)]
         expected = [
             name
             for name, person in zip(names, people, strict=True)
@@ -115,8 +118,9 @@ def test_search_finds_exactly_the_matching_active_people(app, people, change, wo
         saved = accounts.CANDIDATES
         q = " ".join(words)
         try:
-            # Through the trigram index, and walking everyone (more candidates than allowed).
-            for accounts.CANDIDATES in (saved, 0):
+            # Through the trigram index, and walking everyone (more candidates than allowed:
+            # with 1, some words list too many people and others none).
+            for accounts.CANDIDATES in (saved, 1, 0):
                 found = accounts.search_users(session, q, limit=50)
                 assert [u.username for u in found] == expected
                 first = accounts.search_users(session, q, limit=2)
@@ -183,6 +187,36 @@ def test_many_candidates_are_read_by_key(app):
             event.remove(db.engine, "before_cursor_execute", record)
         assert [u.username for u in found] == [f"many{n:03}" for n in range(24)]
         assert not any("rse_user.id + 0" in s for s in statements), statements
+        session.rollback()
+
+
+def test_a_common_word_beside_a_short_one_lists_by_the_common_word_alone(app):
+    """``lead zz``: the index lists people by the words it can look up, up to the cap, and
+    checks the short word on each; it does not list everyone with "lead" to check "zz"."""
+    db = app.state.rse.db
+    with db.write() as session:
+        for n in range(6):
+            skills = [UserSkill(skill="Jazz", key="jazz")] if n in (2, 4) else []
+            session.add(
+                User(
+                    username=f"lead{n}",
+                    email=f"lead{n}@example.com",
+                    display_name=f"Team Lead {n}",
+                    skills=skills,
+                )
+            )
+        session.flush()
+        saved = accounts.CANDIDATES
+        try:
+            for accounts.CANDIDATES in (saved, 3):  # listed whole, or too many: the walk
+                found = accounts.search_users(session, "LEAD zz", limit=5)
+                assert [u.username for u in found] == ["lead2", "lead4"]
+        finally:
+            accounts.CANDIDATES = saved
+        dialect = session.get_bind().dialect.name
+        statement = accounts._candidates((True, False), dialect)
+        sql = str(statement.compile(session.get_bind()))
+        assert sql.count("LIKE") == 2 and sql.index("ESCAPE") < sql.index("WHERE")  # checked
         session.rollback()
 
 
