@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 
+import pytest
 from sqlalchemy import select
 
 from rse_core.erasure import FORMER
@@ -88,6 +89,7 @@ def test_erasing_with_contributions_removes_them_everywhere(rse_app, rse_user, r
     )
 
 
+@pytest.mark.slow  # spawns rse processes
 def test_the_command_erases_after_confirmation(tmp_path):
     env = {**os.environ, **cli_env(tmp_path / "var")}
     rse = str(VENV_BIN / "rse")

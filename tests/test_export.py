@@ -118,6 +118,7 @@ def test_bad_exports_and_a_full_installation_are_refused_and_change_nothing(
         assert session.scalar(select(func.count(User.id))) == 0
 
 
+@pytest.mark.slow  # spawns rse processes
 def test_the_commands_export_and_import_the_demo(tmp_path):
     def rse(env, *args):
         return subprocess.run(

@@ -298,6 +298,7 @@ def test_employees_cannot_see_or_retry_jobs(app_one_attempt):
     assert jobs(app)[0].status == FAILED
 
 
+@pytest.mark.slow  # spawns rse processes
 def test_rse_jobs_list_and_retry(app_one_attempt, rse_bin):
     import subprocess
 

@@ -253,6 +253,7 @@ def test_a_plugin_built_for_another_core_is_listed_not_loaded(tmp_path, monkeypa
     assert "0.4.0" in compatibility_problem(importlib.metadata.distribution("rse-feed"), "0.4.0")
 
 
+@pytest.mark.slow  # spawns rse processes
 def test_an_incompatible_plugin_cannot_be_enabled_and_says_why(
     tmp_path, monkeypatch, rse_app_factory, rse_bin
 ):

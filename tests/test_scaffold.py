@@ -45,6 +45,7 @@ def test_a_non_empty_target_is_refused_and_left_alone(tmp_path):
     assert [p.name for p in (tmp_path / "rse-kudos").iterdir()] == ["mine.txt"]
 
 
+@pytest.mark.slow  # spawns rse processes
 def test_the_cli_explains_a_refusal(tmp_path, rse_bin):
     result = subprocess.run(
         [rse_bin, "new-plugin", "Bad-Name", "--directory", tmp_path], capture_output=True, text=True

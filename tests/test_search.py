@@ -174,6 +174,7 @@ def test_check_and_fix_repair_a_lost_index(rse_app, world, tmp_path):
     assert search(world["cid"], "findable")["total"] == 1
 
 
+@pytest.mark.slow  # spawns rse processes
 def test_deleting_the_index_directory_is_repaired_by_reindex(rse_app, world, rse_bin, tmp_path):
     import os
     import subprocess

@@ -159,6 +159,7 @@ def test_the_sync_creates_updates_and_deactivates(directory_app, people):
         assert session.execute(select(User).where(User.is_active)).scalars().all()
 
 
+@pytest.mark.slow  # spawns rse processes
 def test_the_commands_check_and_sync(tmp_path, ldap_url, people):
     people.add("cli1", "Directory-pw-2026")
     people.add("cli2", "Directory-pw-2026")
