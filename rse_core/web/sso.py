@@ -14,8 +14,6 @@ import logging
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from authlib.integrations.base_client import OAuthError
-from authlib.integrations.starlette_client import OAuth
 from httpx2 import HTTPError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
@@ -44,6 +42,8 @@ def _client(rt: Runtime) -> Any:
     """This runtime's OpenID client (the provider's metadata and keys are fetched once)."""
     client = _clients.get(rt)
     if client is None:
+        from authlib.integrations.starlette_client import OAuth  # see _oauth_error
+
         settings = rt.settings
         client = OAuth().register(
             name="sso",
@@ -55,6 +55,14 @@ def _client(rt: Runtime) -> Any:
         )
         _clients[rt] = client
     return client
+
+
+def _oauth_error() -> type[Exception]:
+    """authlib's error, imported by the sign-in pages only: authlib (~0.1 s) is not loaded by
+    the installations, commands and workers that do not sign in through a provider."""
+    from authlib.integrations.base_client import OAuthError
+
+    return OAuthError
 
 
 def _callback_url(request: Request) -> str:
@@ -77,7 +85,7 @@ async def sso_login(request: Request) -> Response:
     request.session["next"] = safe_next(request.query_params.get("next"))
     try:
         return await _client(rt).authorize_redirect(request, _callback_url(request))
-    except (HTTPError, OAuthError, ValueError, KeyError):
+    except (HTTPError, _oauth_error(), ValueError, KeyError):
         log.warning("the identity provider could not be reached", exc_info=True)
         return _refused(request, UNREACHABLE, 502)
 
@@ -90,7 +98,7 @@ async def sso_callback(request: Request) -> Response:
     if "error" in request.query_params:
         request.session.clear()
         return _refused(request, N_("The identity provider did not sign you in."))
-    client = _client(rt)
+    client, oauth_error = _client(rt), _oauth_error()
     try:
         token = await client.authorize_access_token(request)
         claims = dict(token.get("userinfo") or {})
@@ -99,7 +107,7 @@ async def sso_callback(request: Request) -> Response:
             extra = await client.userinfo(token=token)
             if extra.get("sub") == claims.get("sub"):  # OpenID Connect Core 5.3.2
                 claims = {**extra, **claims}
-    except OAuthError as exc:
+    except oauth_error as exc:
         log.info("single sign-on refused: %s", exc)
         request.session.clear()
         return _refused(request, N_("This sign-in has expired or was not started here."), 400)

@@ -43,7 +43,7 @@ from rse_core import (
     write,
 )
 
-from . import events, ical, recurrence, rsvps
+from . import events, recurrence, rsvps
 from .clock import Clock
 from .i18n import N_
 from .models import REMINDERS, Event, Occurrence, Rsvp
@@ -781,6 +781,8 @@ def _ics(body: bytes, filename: str) -> Response:
 
 async def event_ics(request: Request) -> Response:
     """GET /events/{id}.ics: the event (its whole series) for a calendar program."""
+    from . import ical  # icalendar (~3 MB) is loaded by the workers that serve calendars
+
     with runtime(request).db.read() as session:
         event, _ = events.readable(session, request.path_params["event_id"], principals(request))
         body = ical.calendar(
@@ -794,6 +796,8 @@ async def feed(request: Request) -> Response:
     programs: the events they answered yes or maybe to, and with ``spaces=1`` every event
     of their spaces and the company's. The key is their feed key (revoked at /profile/feed);
     what it shows is filtered by what they may see today."""
+    from . import ical  # icalendar (~3 MB) is loaded by the workers that serve calendars
+
     with runtime(request).db.read() as session:
         found = feed_reader(request, session, request.path_params["token"], plugin="events")
         if found is None:
@@ -839,6 +843,8 @@ async def import_form(request: Request) -> Response:
 
 async def import_file(request: Request) -> Response:
     """POST /events/import: create the file's events, all or none."""
+    from . import ical  # icalendar (~3 MB) is loaded by the workers that serve calendars
+
     me = current_user(request)
     zone = time_zone(request).key
     async with request.form(max_files=1, max_fields=10) as form:

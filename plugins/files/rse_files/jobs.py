@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from rse_core import JobContext
 
-from . import previews, service
+from . import service
 from .models import Blob, File, Version
 from .storage import Storage, blob_key, storage_for, thumbnail_key
 
@@ -59,6 +59,10 @@ def preview(ctx: JobContext) -> None:
             )
             or ""
         )
+    # Imported here: its readers (Pillow and the documents' parsers) are loaded by the
+    # worker that makes a preview, not by every worker at start.
+    from . import previews
+
     state, words, thumb = "none", "", None
     with local_copy(storage, blob_key(sha)) as path:
         try:
