@@ -23,7 +23,7 @@ from .settings import Settings
 from .web import core_plugin
 from .web.auth import AuthMiddleware, CSRFMiddleware
 from .web.errors import EXCEPTION_HANDLERS
-from .web.middleware import SecurityHeadersMiddleware
+from .web.middleware import FreezeAfterWarmUp, SecurityHeadersMiddleware
 from .web.routing import plugin_routes
 from .web.templating import make_environment
 
@@ -54,9 +54,11 @@ def create_app(
 
     :param settings: the installation's settings; ``Settings.load()`` when omitted.
     :param extra_plugins: ``(name, plugin)`` pairs registered as installed plugins (tests).
-    :param freeze_at_start: once started, move every object made so far out of the garbage
-        collector's walks (``gc.freeze()``), for a process that serves this app for the rest
-        of its life (:func:`serving_app`); not for tests, which build many apps in one process.
+    :param freeze_at_start: once started, and after its first requests
+        (:class:`~rse_core.web.middleware.FreezeAfterWarmUp`), move every object made so far
+        out of the garbage collector's walks (``gc.freeze()``), for a process that serves this
+        app for the rest of its life (:func:`serving_app`); not for tests, which build many
+        apps in one process.
 
     The database must have been migrated (``rse init`` or ``rse migrate``).
     """
@@ -106,6 +108,7 @@ def create_app(
         debug=False,
         routes=routes,
         middleware=[
+            *([Middleware(FreezeAfterWarmUp)] if freeze_at_start else []),
             Middleware(SecurityHeadersMiddleware),
             Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts)),
             Middleware(AuthMiddleware),

@@ -261,7 +261,8 @@ def test_a_large_rebuild_runs_beside_the_worker_which_stops_within_5_seconds(tmp
 
 def test_a_served_worker_freezes_what_it_made_at_start(tmp_path, rse_bin):
     """``rse serve``'s workers (``serving_app``) move their start-up objects out of the
-    garbage collector's walks once started; an app built for tests does not (in a process of
+    garbage collector's walks once started, and again after their first requests; an app
+    built for tests does not (in a process of
     its own: a freeze would last the whole test session)."""
     env = {**os.environ, **cli_env(tmp_path / "var")}
     subprocess.run([str(rse_bin), "init"], env=env, check=True, capture_output=True)
@@ -273,13 +274,16 @@ def test_a_served_worker_freezes_what_it_made_at_start(tmp_path, rse_bin):
         "    print(gc.get_freeze_count(), client.get('/login').status_code)\n"
         "with TestClient(serving_app()) as client:\n"
         "    print(gc.get_freeze_count(), client.get('/login').status_code)\n"
+        "    print(gc.get_freeze_count())\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
-    (tested, tested_status), (served, served_status) = (
-        line.split() for line in done.stdout.splitlines()[:2]
+    (tested, tested_status), (served, served_status), (after_first,) = (
+        line.split() for line in done.stdout.splitlines()[:3]
     )
     assert tested == "0" and tested_status == "200"
     assert int(served) > 10_000 and served_status == "200"
+    # What the first request made for the worker's life is frozen too (FreezeAfterWarmUp).
+    assert int(after_first) > int(served)
