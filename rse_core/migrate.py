@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from .db import Database
 from .plugins import PluginRegistry
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# alembic is imported by the functions that migrate: the commands that do not (``rse users``,
+# ``rse jobs``...) start ~0.1 s sooner without it.
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 CORE_COMPONENT = "core"
@@ -46,6 +49,8 @@ def components(registry: PluginRegistry) -> list[Component]:
 
 
 def _config(component: Component) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("path_separator", "os")
@@ -56,6 +61,8 @@ def _config(component: Component) -> Config:
 
 def upgrade(db: Database, registry: PluginRegistry) -> dict[str, tuple[str, ...]]:
     """Upgrade every component to its heads; return each component's revisions afterwards."""
+    from alembic import command
+
     for component in components(registry):
         cfg = _config(component)
         with db.engine.execution_options(rse_write=True).connect() as connection:
@@ -67,6 +74,8 @@ def upgrade(db: Database, registry: PluginRegistry) -> dict[str, tuple[str, ...]
 
 def current(db: Database, registry: PluginRegistry) -> dict[str, tuple[str, ...]]:
     """Each component's applied revisions (empty when never migrated)."""
+    from alembic.runtime.migration import MigrationContext
+
     result: dict[str, tuple[str, ...]] = {}
     with db.engine.connect() as connection:
         tables = set(inspect(connection).get_table_names())
@@ -83,6 +92,8 @@ def current(db: Database, registry: PluginRegistry) -> dict[str, tuple[str, ...]
 
 def pending(db: Database, registry: PluginRegistry) -> list[str]:
     """Names of components whose database is behind their scripts' heads."""
+    from alembic.script import ScriptDirectory
+
     applied = current(db, registry)
     behind = []
     for component in components(registry):
