@@ -3,8 +3,9 @@ everyone's words (``rse_user_words``, migration core_0028, kept by triggers).
 
 Property: for generated people, changes to them and queries, the search returns exactly the
 active people each of whose words is found in one of their fields or skills, in username
-order, page by page; through the index (few matches) and through the walk in username order
-(many), which must agree. The expected answer is computed from the generated people alone.
+order, page by page; through the index (few matches), through the walk in username order
+(many), and through a window of that walk then the index past it, which must agree. The
+expected answer is computed from the generated people alone.
 """
 
 from __future__ import annotations
@@ -115,12 +116,22 @@ def test_search_finds_exactly_the_matching_active_people(app, people, change, wo
             for name, person in zip(names, people, strict=True)
             if person["active"] and matches(person, name, words)
         ]
-        saved = accounts.CANDIDATES
+        saved = accounts.CANDIDATES, accounts.WALK_WINDOW, accounts.SPARSE
         q = " ".join(words)
         try:
-            # Through the trigram index, and walking everyone (more candidates than allowed:
-            # with 1, some words list too many people and others none).
-            for accounts.CANDIDATES in (saved, 1, 0):
+            # Through the trigram index; walking everyone (more candidates than allowed: with
+            # 1, some words list too many people and others none); walking a window of 0 or 2
+            # people, then the index past it (SPARSE 0: the words taken for rare) or the walk
+            # going on (the words taken for common).
+            for accounts.CANDIDATES, accounts.WALK_WINDOW, accounts.SPARSE in (
+                saved,
+                (1, *saved[1:]),
+                (0, *saved[1:]),
+                (0, 0, 0),
+                (0, 2, 0),
+                (0, 0, 10**9),
+                (0, 2, 10**9),
+            ):
                 found = accounts.search_users(session, q, limit=50)
                 assert [u.username for u in found] == expected
                 first = accounts.search_users(session, q, limit=2)
@@ -128,7 +139,7 @@ def test_search_finds_exactly_the_matching_active_people(app, people, change, wo
                 rest = accounts.search_users(session, q, after=after, limit=50) if after else []
                 assert [u.username for u in first + rest] == expected
         finally:
-            accounts.CANDIDATES = saved
+            accounts.CANDIDATES, accounts.WALK_WINDOW, accounts.SPARSE = saved
             session.rollback()
 
 
