@@ -95,7 +95,7 @@ bench: install
 	$(BIN)/python bench/expertise_bench.py --postgres "$$(scripts/ensure-postgres)"
 	$(BIN)/python bench/upload_bench.py
 	$(BIN)/python bench/adoption_bench.py
-	$(BIN)/python bench/adoption_bench.py --activities 1000000 --postgres "$$(scripts/ensure-postgres)"
+	$(BIN)/python bench/adoption_bench.py --activities 500000 --postgres "$$(scripts/ensure-postgres)"
 	$(BIN)/python bench/ideas_bench.py
 	$(BIN)/python bench/scim_bench.py
 	$(BIN)/python bench/export_bench.py --postgres "$$(scripts/ensure-postgres)"
@@ -103,22 +103,22 @@ bench: install
 # The same benchmarks on smaller data and shorter runs: a first look, not the figures of record.
 bench-quick: install
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
-	$(BIN)/python bench/stream_bench.py --sizes 10000,100000 --seconds 3
-	$(BIN)/python bench/blog_bench.py --activities 20000 --posts 0,2000 --seconds 3
+	$(BIN)/python bench/stream_bench.py --sizes 10000,50000 --seconds 2
+	$(BIN)/python bench/blog_bench.py --activities 20000 --posts 0,2000 --seconds 2
 	$(BIN)/python bench/wiki_bench.py --pages 10000 --revisions 200 --lines 2000 --requests 100
 	$(BIN)/python bench/events_bench.py --requests 100
-	$(BIN)/python bench/search_bench.py --docs 20000 --queries 50 --postgres "$$(scripts/ensure-postgres)"
+	$(BIN)/python bench/search_bench.py --docs 10000 --queries 30 --postgres "$$(scripts/ensure-postgres)"
 	$(BIN)/python bench/jobs_bench.py --jobs 500 --writes 300 --postgres "$$(scripts/ensure-postgres)"
 	$(BIN)/python bench/rebuild_bench.py --people 20000
 	$(BIN)/python bench/start_bench.py --activities 20000 --starts 3
-	$(BIN)/python bench/scale_bench.py --sizes 100000 --users 10000 --spaces 500 --requests 50 --seconds 2
-	$(BIN)/python bench/load_bench.py --activities 100000 --users 10000 --spaces 500 --workers 1,2 --seconds 3
+	$(BIN)/python bench/scale_bench.py --sizes 100000 --users 10000 --spaces 500 --requests 50 --seconds 1
+	$(BIN)/python bench/load_bench.py --activities 100000 --users 10000 --spaces 500 --workers 1,2 --seconds 2
 	$(BIN)/python bench/expertise_bench.py --activities 100000 --users 10000 --spaces 500 --repeat 50
 	$(BIN)/python bench/upload_bench.py --size-mb 256 --runs 1
-	$(BIN)/python bench/adoption_bench.py --activities 100000 --users 10000 --spaces 500 --requests 20
+	$(BIN)/python bench/adoption_bench.py --activities 50000 --users 10000 --spaces 500 --requests 20
 	$(BIN)/python bench/ideas_bench.py --ideas 1000 --votes 20000 --campaigns 50 --requests 50
 	$(BIN)/python bench/scim_bench.py --users 20000 --requests 50
-	$(BIN)/python bench/export_bench.py --activities 100000 --postgres "$$(scripts/ensure-postgres)"
+	$(BIN)/python bench/export_bench.py --activities 50000 --postgres "$$(scripts/ensure-postgres)"
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
