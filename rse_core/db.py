@@ -17,11 +17,11 @@ The choice of how endpoints reach the database is kept here, in one place:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -109,6 +109,24 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
+T = TypeVar("T")
+#: ``Session.info`` key marking the sessions of :meth:`Database.read`.
+READING = "rse_reading"
+
+
+def once_per_read(session: Session, key: Hashable, load: Callable[[], T]) -> T:
+    """``load()``'s answer, asked once per read session (:meth:`Database.read`, shared by a
+    whole page): a page whose parts ask the same (what the reader follows: the stream's
+    filter and the questions widget) reads it once. A write session reads every time: what
+    it wrote since would not show."""
+    if not session.info.get(READING):
+        return load()
+    kept = session.info.setdefault("rse_kept", {})
+    if key not in kept:
+        kept[key] = load()
+    return kept[key]
+
+
 class _SharedReads:
     """The session the ``read()`` blocks of one ``reads_together()`` share, opened at the
     first of them."""
@@ -134,10 +152,12 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
-        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+        self._reader = sessionmaker(self.engine, expire_on_commit=False, info={READING: True})
         # Shared by several read() blocks: a change made to an object after its block (a
         # display tweak) must not be flushed by the next block's query.
-        self._shared_reader = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self._shared_reader = sessionmaker(
+            self.engine, expire_on_commit=False, autoflush=False, info={READING: True}
+        )
         self._writer = sessionmaker(
             self.engine.execution_options(rse_write=True), expire_on_commit=False
         )

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from .changes import mark_item
 from .content import Activity, Content, SearchOutbox
 from .content import delete as delete_content
-from .db import Base, UTCDateTime, utcnow
+from .db import Base, UTCDateTime, once_per_read, utcnow
 from .identity.models import User
 from .validation import ValidationError, clean_text
 
@@ -249,5 +249,10 @@ _FOLLOWED = select(Follow.target).where(Follow.user_id == bindparam("user_id"))
 
 
 def followed(session: Session, user_id: int) -> list[str]:
-    """What a user follows."""
-    return list(session.execute(_FOLLOWED, {"user_id": user_id}).scalars())
+    """What a user follows (read once per page: someone following 1,000 people and tags
+    paid 0.7 ms a read, twice a home page)."""
+
+    def load() -> tuple[str, ...]:
+        return tuple(session.execute(_FOLLOWED, {"user_id": user_id}).scalars())
+
+    return list(once_per_read(session, ("followed", user_id), load))

@@ -91,3 +91,16 @@ def test_the_home_page_runs_a_bounded_number_of_statements(rse_app, bruno_on_the
     rse_app.state.rse.indexer.stop()  # its queries would be counted with the page's
     statements = page_statements(rse_app, bruno_on_the_demo, "/")
     assert len(statements) <= 25, "\n".join(statements)
+
+
+def test_what_the_reader_follows_is_read_once_a_page(rse_app, bruno_on_the_demo):
+    """The stream's "following" filter and the questions widget both ask what the reader
+    follows: one read of the page's session answers both (``rse_core.db.once_per_read``)."""
+    from rse_core.social import follow
+
+    rt = rse_app.state.rse
+    rt.indexer.stop()
+    with rt.db.write() as session:
+        follow(session, get_user(session, "bruno"), "tag:onboarding")
+    statements = page_statements(rse_app, bruno_on_the_demo, "/?following=1")
+    assert sum("FROM rse_follow" in s for s in statements) == 1, "\n".join(statements)
