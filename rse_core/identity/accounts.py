@@ -323,9 +323,7 @@ def _users_among(after: bool) -> Select[tuple[User]]:
     people for 101 candidates or more)."""
     ids = set_parameter("ids", integers=True)
     query = _active_users().where(in_set(User.id, ids, integers=True, large=False, indexed=True))
-    if after:
-        query = query.where(User.username > bindparam("after"))
-    return query.order_by(User.username).limit(bindparam("limit", type_=Integer))
+    return _a_page(query, after)
 
 
 @lru_cache(maxsize=2)
@@ -352,12 +350,18 @@ def _users_past(indexed: tuple[bool, ...], dialect: str) -> Select[tuple[User]]:
         query = query.join(listed, listed.c.id == User.id)
     else:
         query = query.where(User.id.in_(matched))
-    query = query.where(User.username > bindparam("bound"))
-    return query.order_by(User.username).limit(bindparam("limit", type_=Integer))
+    return _a_page(query.where(User.username > bindparam("bound")), after=False)
 
 
 def _active_users() -> Select[tuple[User]]:
     return select(User).where(User.is_active.is_(True)).options(selectinload(User.skills))
+
+
+def _a_page(query: Select[tuple[User]], after: bool) -> Select[tuple[User]]:
+    """``query``'s people in username order, after ``after`` if ``after``, ``limit`` of them."""
+    if after:
+        query = query.where(User.username > bindparam("after"))
+    return query.order_by(User.username).limit(bindparam("limit", type_=Integer))
 
 
 @lru_cache(maxsize=8 * (MAX_SEARCH_WORDS + 1))
@@ -393,8 +397,6 @@ def _users_matching(words: int, after: bool, dialect: str, bounded: bool) -> Sel
                 skill_match,
             )
         )
-    if after:
-        query = query.where(User.username > bindparam("after"))
     if bounded:
         query = query.where(User.username <= bindparam("bound"))
-    return query.order_by(User.username).limit(bindparam("limit", type_=Integer))
+    return _a_page(query, after)
