@@ -60,6 +60,7 @@ class FreezeAfterWarmUp:
     what was alive then."""
 
     FREEZE_AFTER = frozenset({1, 10, 100, 1000})
+    LAST = max(FREEZE_AFTER)
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -67,7 +68,7 @@ class FreezeAfterWarmUp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
-        if scope["type"] != "http" or self.served > 1000:
+        if scope["type"] != "http" or self.served >= self.LAST:
             return
         self.served += 1
         if self.served in self.FREEZE_AFTER:
