@@ -15,9 +15,17 @@ Pages: home, a space's stream, a feed post, search, people, and each plugin's ma
 ordinary reader (user42); the home page also as someone in 500 spaces (user1) and as someone
 following 1,000 people and tags, following only (user2).
 
+Whether a page stays flat with data is then measured side by side: every size served at once,
+each page's ``--requests`` one-employee requests made in ten turns over the sizes, so that a
+slow hour of the machine weighs on every size alike (measured one size after the other, a
+p95 moved by more than the 1.3x asked between two runs of the same code). The table gives
+each size's p50 / p95 and the largest p95 over the smallest.
+
 With ``--data-dir`` it serves a company built before (``bench/seed_data.py --data-dir DIR``,
 then ``rse search reindex``; with ``--database-url``, the PostgreSQL database seed_data.py
-filled): the same measures, without the build (ten minutes at 10,000,000 activities).
+filled): the same measures, without the build (ten minutes at 10,000,000 activities). Given
+more than once (``--data-dir A --data-dir B ...``, each with its ``--database-url`` if any), it
+compares those companies in turns instead.
 """
 
 from __future__ import annotations
@@ -32,8 +40,10 @@ import sys
 import tempfile
 import time
 import uuid
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -41,6 +51,8 @@ sys.path.insert(0, str(HERE))
 import seed_data  # noqa: E402
 import stream_bench  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
+
+CSRF = "b" * 43
 
 
 def sign_in(url: str, user_id: int) -> str:
@@ -130,21 +142,25 @@ def reindex(env: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
-def measure(
-    data_dir: Path, url: str, env: dict[str, str], requests: int, seconds: int
-) -> list[tuple[str, dict[str, float], dict[str, float], float]]:
-    """(page, alone, under wrk, baseline req/s) for every page and reader."""
+def readers_and_pages(url: str) -> tuple[dict[int, str], list[tuple[str, str, int]]]:
+    """The readers' session tokens, and the pages measured as ``(name, path, reader)``."""
     readers = {
-        seed_data.ANYONE: sign_in(url, seed_data.ANYONE),
-        seed_data.BUSY_READER: sign_in(url, seed_data.BUSY_READER),
-        seed_data.FOLLOWER: sign_in(url, seed_data.FOLLOWER),
+        reader: sign_in(url, reader)
+        for reader in (seed_data.ANYONE, seed_data.BUSY_READER, seed_data.FOLLOWER)
     }
     pages = [(name, path, seed_data.ANYONE) for name, path in pages_for(url, 42).items()]
     pages += [
         ("home, in 500 spaces", "/", seed_data.BUSY_READER),
         ("home, following 1,000", "/?following=1", seed_data.FOLLOWER),
     ]
-    csrf = "b" * 43
+    return readers, pages
+
+
+def measure(
+    data_dir: Path, url: str, env: dict[str, str], requests: int, seconds: int
+) -> list[tuple[str, dict[str, float], dict[str, float], float]]:
+    """(page, alone, under wrk, baseline req/s) for every page and reader."""
+    readers, pages = readers_and_pages(url)
     rows = []
     with stream_bench.rse_and_baseline(data_dir, env) as (rse_url, baseline_url):
         # The baseline reads SQLite: on PostgreSQL the pages compare with SQLite's run.
@@ -153,9 +169,9 @@ def measure(
         for name, path, reader in pages:
             token = readers[reader]
             page = f"{rse_url}{path}"
-            stream_bench.sequential(page, token, csrf, requests=10)  # warm, and check 200s
-            alone = stream_bench.sequential(page, token, csrf, requests=requests)
-            cookie = f"Cookie: rse_session={token}; rse_csrf={csrf}"
+            stream_bench.sequential(page, token, CSRF, requests=10)  # warm, and check 200s
+            alone = stream_bench.sequential(page, token, CSRF, requests=requests)
+            cookie = f"Cookie: rse_session={token}; rse_csrf={CSRF}"
             loaded = stream_bench.wrk(page, seconds, [cookie])
             rows.append((name, alone, loaded, baseline.get("rps", 0.0)))
             print(
@@ -166,12 +182,54 @@ def measure(
     return rows
 
 
+def in_turns(
+    companies: list[tuple[str, Path, str, dict[str, str]]], requests: int, rounds: int = 10
+) -> list[tuple[str, list[dict[str, float]]]]:
+    """Whether each page stays flat with data, measured side by side: every company
+    (``(label, data dir, database URL, env)``) served at once, each page's one-employee
+    requests made in ``rounds`` turns over the companies (a turn's order rotating), so that
+    an hour when this machine runs slow weighs on every size alike. Per page, the latency
+    summary at each company."""
+    with ExitStack() as stack:
+        served = []
+        for _label, data_dir, url, env in companies:
+            base = stack.enter_context(stream_bench.rse_serving(data_dir, env))
+            readers, pages = readers_and_pages(url)
+            served.append([(f"{base}{path}", readers[reader]) for _name, path, reader in pages])
+        names = [name for name, _path, _reader in readers_and_pages(companies[0][2])[1]]
+        rows = []
+        for n, name in enumerate(names):
+            timings: list[list[float]] = [[] for _ in served]
+            for pages in served:
+                stream_bench.latencies(*pages[n], CSRF, 10)  # warm, and check 200s
+            for turn in range(rounds):
+                for k in [(turn + i) % len(served) for i in range(len(served))]:
+                    page, token = served[k][n]
+                    timings[k] += stream_bench.latencies(page, token, CSRF, requests // rounds)
+            summaries = [stream_bench.latency_summary(t) for t in timings]
+            rows.append((name, summaries))
+            print(f"    {name:<24} " + "  ".join(_p50_p95(s) for s in summaries), flush=True)
+    return rows
+
+
+def print_in_turns(labels: list[str], rows: list[tuple[str, list[dict[str, float]]]]) -> None:
+    """:func:`in_turns`'s table: each size's p50 / p95 and the largest p95 over the smallest."""
+    print("\n| page | " + " | ".join(labels) + " | p95 largest / smallest |")
+    print("|---|" + "---:|" * (len(labels) + 1))
+    for name, summaries in rows:
+        p95s = [s["p95"] for s in summaries]
+        spread = max(p95s) / min(p95s)
+        cells = " | ".join(_p50_p95(s) for s in summaries)
+        print(f"| {name} | {cells} | {spread:.2f}x |")
+
+
+def _p50_p95(summary: dict[str, float]) -> str:
+    return f"{summary['p50']:.1f} / {summary['p95']:.1f} ms"
+
+
 def measure_built(data_dir: Path, database_url: str | None, requests: int, seconds: int) -> None:
     """:func:`measure` on a company built and indexed before, printed as a table's column."""
-    url = database_url or f"sqlite:///{data_dir / 'rse.db'}"
-    env = {"RSE_DATA_DIR": str(data_dir)}
-    if database_url:
-        env |= {"RSE_DATABASE_URL": database_url, "RSE_SEARCH_BACKEND": "postgres"}
+    url, env = _database(data_dir, database_url)
     print(f"{data_dir} on {'PostgreSQL' if database_url else 'SQLite'}:")
     rows = measure(data_dir, url, env, requests, seconds)
     print("\n| page | p50 / p95 · ratio |\n|---|---:|")
@@ -180,6 +238,15 @@ def measure_built(data_dir: Path, database_url: str | None, requests: int, secon
         print(f"| {name} | {alone['p50']:.1f} / {alone['p95']:.1f} ms · {share} |")
     if rows and rows[0][3]:
         print(f"| baseline req/s | {rows[0][3]:.0f} |")
+
+
+def _database(data_dir: Path, database_url: str | None) -> tuple[str, dict[str, str]]:
+    """A company's database URL and the environment ``rse`` serves it with."""
+    url = database_url or f"sqlite:///{data_dir / 'rse.db'}"
+    env = {"RSE_DATA_DIR": str(data_dir)}
+    if database_url:
+        env |= {"RSE_DATABASE_URL": database_url, "RSE_SEARCH_BACKEND": "postgres"}
+    return url, env
 
 
 def ratio(rps: float, baseline: float | None) -> str:
@@ -195,42 +262,64 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--spaces", type=int, default=5_000)
     parser.add_argument("--postgres", help="a PostgreSQL server URL: run there, not on SQLite")
-    parser.add_argument("--data-dir", type=Path, help="serve this built company (no build)")
-    parser.add_argument("--database-url", help="with --data-dir: its PostgreSQL database")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        action="append",
+        help="serve this built company (no build); given more than once, compare them in turns",
+    )
+    parser.add_argument(
+        "--database-url", action="append", help="with --data-dir: its PostgreSQL database"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk (make bench installs it)")
     if args.data_dir:
-        measure_built(args.data_dir, args.database_url, args.requests, args.seconds)
+        urls = args.database_url or [None] * len(args.data_dir)
+        if len(urls) != len(args.data_dir):
+            sys.exit("give a --database-url for each --data-dir, or none")
+        if len(args.data_dir) == 1:
+            measure_built(args.data_dir[0], urls[0], args.requests, args.seconds)
+            return
+        companies = [
+            (str(data_dir), data_dir, *_database(data_dir, url))
+            for data_dir, url in zip(args.data_dir, urls, strict=True)
+        ]
+        print_in_turns([c[0] for c in companies], in_turns(companies, args.requests))
         return
-    results = []
-    for size in (int(s) for s in args.sizes.split(",")):
-        with tempfile.TemporaryDirectory(prefix=f"rse-scale-{size}-") as tmp:
+    with ExitStack() as stack:
+        results, companies = [], []
+        for size in (int(s) for s in args.sizes.split(",")):
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix=f"rse-scale-{size}-"))
             data_dir = Path(tmp) / "var"
-            url = f"sqlite:///{data_dir / 'rse.db'}"
-            env = {"RSE_DATA_DIR": str(data_dir)}
+            url, env = _database(data_dir, None)
             if args.postgres:
-                url = new_postgres_database(args.postgres)
-                env |= {"RSE_DATABASE_URL": url, "RSE_SEARCH_BACKEND": "postgres"}
+                url, env = _database(data_dir, new_postgres_database(args.postgres))
+                stack.callback(drop_postgres_database, args.postgres, url)
             print(f"{size:,} activities on {'PostgreSQL' if args.postgres else 'SQLite'}:")
-            try:
-                started = time.perf_counter()
-                seed_data.prepare(data_dir, url if args.postgres else None)
-                writer = (
-                    seed_data.PostgresWriter(url)
-                    if args.postgres
-                    else seed_data.SqliteWriter(data_dir / "rse.db")
-                )
-                seed_data.build(writer, users=args.users, spaces=args.spaces, activities=size)
-                seed_data.build_expertise(data_dir, url if args.postgres else None)
-                built = time.perf_counter() - started
-                indexed = reindex(env)
-                print(f"  built in {built:.0f} s, search index in {indexed:.0f} s", flush=True)
-                rows = measure(data_dir, url, env, args.requests, args.seconds)
-            finally:
-                if args.postgres:
-                    drop_postgres_database(args.postgres, url)
-        results.append((size, built, indexed, rows))
+            started = time.perf_counter()
+            seed_data.prepare(data_dir, url if args.postgres else None)
+            writer = (
+                seed_data.PostgresWriter(url)
+                if args.postgres
+                else seed_data.SqliteWriter(data_dir / "rse.db")
+            )
+            seed_data.build(writer, users=args.users, spaces=args.spaces, activities=size)
+            seed_data.build_expertise(data_dir, url if args.postgres else None)
+            built = time.perf_counter() - started
+            indexed = reindex(env)
+            print(f"  built in {built:.0f} s, search index in {indexed:.0f} s", flush=True)
+            rows = measure(data_dir, url, env, args.requests, args.seconds)
+            results.append((size, built, indexed, rows))
+            companies.append((f"{size:,}", data_dir, url, env))
+        print_sizes(results)
+        if len(companies) > 1:
+            print("\nOne employee, the sizes in turns:")
+            print_in_turns([c[0] for c in companies], in_turns(companies, args.requests))
+
+
+def print_sizes(results: list[tuple[int, float, float, list[Any]]]) -> None:
+    """Each size's column: p50 / p95 alone and the throughput's ratio to the baseline."""
     print()
     print("| page | " + " | ".join(f"{size:,}: p50 / p95 · ratio" for size, *_ in results) + " |")
     print("|---|" + "---:|" * len(results))

@@ -249,6 +249,11 @@ def wrk(url: str, seconds: int, headers: list[str], connections: int = 8) -> dic
 
 def sequential(url: str, token: str, csrf: str, requests: int = 400) -> dict[str, float]:
     """One client, one request at a time: the latency a single employee sees."""
+    return latency_summary(latencies(url, token, csrf, requests))
+
+
+def latencies(url: str, token: str, csrf: str, requests: int) -> list[float]:
+    """Milliseconds of each of ``requests`` requests made one at a time (each must be a 200)."""
     import httpx2
 
     timings = []
@@ -259,6 +264,11 @@ def sequential(url: str, token: str, csrf: str, requests: int = 400) -> dict[str
             response = client.get(url)
             timings.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200
+    return timings
+
+
+def latency_summary(timings: list[float]) -> dict[str, float]:
+    """p50, p95 and p99 of latencies in milliseconds."""
     return {
         "p50": statistics.median(timings),
         "p95": percentile(timings, 0.95),
@@ -293,22 +303,37 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 @contextmanager
+def rse_serving(
+    data_dir: Path,
+    extra_env: dict[str, str] | None = None,
+    workers: int = 1,
+    log: Path | None = None,
+) -> Iterator[str]:
+    """``rse serve`` (``workers`` workers) on ``data_dir`` (and ``extra_env``: another
+    database) on loopback, for one run: its base URL; stopped after. ``log``: where its output
+    goes (its errors' tracebacks)."""
+    env = {**os.environ, "RSE_DATA_DIR": str(data_dir), **(extra_env or {})}
+    port = free_port()
+    command = [str(VENV_BIN / "rse"), "serve", "--port", str(port), "--workers", str(workers)]
+    rse = serve(command, env, port, log)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(rse)
+
+
+@contextmanager
 def rse_and_baseline(
     data_dir: Path,
     extra_env: dict[str, str] | None = None,
     workers: int = 1,
     log: Path | None = None,
 ) -> Iterator[tuple[str, str]]:
-    """``rse serve`` (``workers`` workers) on ``data_dir`` (and ``extra_env``: another
-    database) and the bare Starlette + Jinja2 baseline (bench/baseline_app.py, reading the
-    SQLite database of ``data_dir``) on loopback, for one run: their base URLs; both stopped
-    after. ``log``: where rse's output goes (its errors' tracebacks)."""
+    """:func:`rse_serving` and the bare Starlette + Jinja2 baseline (bench/baseline_app.py,
+    reading the SQLite database of ``data_dir``), for one run: their base URLs."""
     env = {**os.environ, "RSE_DATA_DIR": str(data_dir)}
-    rse_env = {**env, **(extra_env or {})}
-    rse_port, base_port = free_port(), free_port()
-    command = [str(VENV_BIN / "rse"), "serve", "--port", str(rse_port), "--workers", str(workers)]
-    rse = serve(command, rse_env, rse_port, log)
-    try:
+    base_port = free_port()
+    with rse_serving(data_dir, extra_env, workers, log) as rse_url:
         baseline = serve(
             [
                 str(VENV_BIN / "uvicorn"),
@@ -324,11 +349,9 @@ def rse_and_baseline(
             base_port,
         )
         try:
-            yield f"http://127.0.0.1:{rse_port}", f"http://127.0.0.1:{base_port}"
+            yield rse_url, f"http://127.0.0.1:{base_port}"
         finally:
             stop(baseline)
-    finally:
-        stop(rse)
 
 
 def measure_pages(
