@@ -262,6 +262,46 @@ def test_the_ranking_stops_early_on_tied_totals(rse_app, team, monkeypatch):
     assert len(totals_read) == 1  # one batch of 20: not the 300 tied people
 
 
+def test_the_ranking_reads_only_people_above_the_want_th_score_found(rse_app, team, monkeypatch):
+    """Once ``want`` people are found, nobody whose total is not above the want-th visible
+    score can enter: the next round reads only those above it (a doubled batch read past
+    them: 60 people here, 448 for the most used topic at 10,000,000 activities)."""
+    from rse_core.identity.models import User
+
+    monkeypatch.setattr(expertise, "FIRST_CANDIDATES", 3)  # want 10: a first batch of 20
+    db = rse_app.state.rse.db
+    # (visible, hidden from the reader) for each person, by total: 10 at 60 + 40, 10 at
+    # 5 + 85, 5 at 5 + 65, then 75 at 50 whom a first round's want-th (60) rules out.
+    shares = [(60.0, 40.0)] * 10 + [(5.0, 85.0)] * 10 + [(5.0, 65.0)] * 5 + [(50.0, 0.0)] * 75
+    with db.write() as session:
+        people = [User(username=f"f{n}", email=f"f{n}@x.org", display_name=f"F{n}")
+                  for n in range(len(shares))]  # fmt: skip
+        session.add_all(people)
+        session.flush()
+        for person, (seen, hidden) in zip(people, shares, strict=True):
+            for audience, score in (("everyone", seen), ("space:999999", hidden)):
+                if score:
+                    session.add(expertise.Expertise(tag="floor", user_id=person.id,
+                                audience=audience, plugin="core", kind="core.authored",
+                                count=1, score=score))  # fmt: skip
+            session.add(expertise.ExpertiseTotal(tag="floor", user_id=person.id, count=2,
+                                                 score=seen + hidden))  # fmt: skip
+    scored: list[int] = []
+    counted = expertise.large_set
+
+    def spy(people):
+        scored.extend(people)
+        return counted(people)
+
+    monkeypatch.setattr(expertise, "large_set", spy)
+    with db.read() as session:
+        scope = principals_for(session, get_user(session, "erin"))
+        walked = expertise._ranking(session, scope, "floor", 10)
+        full = full_count(session, scope, "floor", 10)
+    assert walked == full
+    assert sorted(scored) == sorted(p.id for p in people[:25])
+
+
 def test_concurrent_likes_are_each_counted_once(rse_app, team, rse_user):
     item_id = share(rse_app, "ann", "popular", tags=["popular"])
     fans = [f"fan{n}" for n in range(8)]
