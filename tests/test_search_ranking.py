@@ -167,6 +167,27 @@ def test_the_sampled_selection_finds_the_exact_kth_highest(size, distinct, count
     assert (ranking.at_least_kth(values, count) == (values >= exact)).all()
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 300), min_size=1, max_size=3),
+    documents=st.integers(1, 2_000),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_facets_counted_through_their_joint_code_equal_one_column_at_a_time(sizes, documents, seed):
+    """``JointCodes`` counts every column's values among matches in one pass: the same
+    counts as a ``bincount`` per column, for any number of columns, values and matches."""
+    rng = np.random.default_rng(seed)
+    columns = [
+        ranking.Column(tuple(f"v{i}" for i in range(size)), rng.integers(0, size, documents))
+        for size in sizes
+    ]
+    ids = np.flatnonzero(rng.random(documents) < 0.5)
+    counted = ranking.JointCodes.of(columns).counts_of(ids)
+    for column, counts in zip(columns, counted, strict=True):
+        expected = np.bincount(column.codes[ids], minlength=len(column.values))
+        assert counts.tolist() == expected.tolist()
+
+
 def test_a_long_documents_snippet_marks_a_word_far_into_it_whatever_its_accents():
     """Snippets analyse only a passage of a long document (stemming a whole wiki page took
     11 ms a hit): the passage is found where a query word is written, accents and case

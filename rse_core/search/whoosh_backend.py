@@ -103,6 +103,7 @@ class _View:
         default_factory=OrderedDict
     )
     columns: dict[str, ranking.Column] = field(default_factory=dict)
+    facets: ranking.JointCodes | None = None  # the FACETS columns' joint codes
     users: int = 0  # queries running on it; a replaced view is closed when the last ends
     replaced: bool = False
 
@@ -340,9 +341,10 @@ class WhooshBackend:
         total = len(matches.ids)
         chosen = {"kind": kind, "space": space}
         facets = {}
-        for name in FACETS:
+        if view.facets is None:
+            view.facets = ranking.JointCodes.of([self._column(view, name) for name in FACETS])
+        for name, counts in zip(FACETS, view.facets.counts_of(matches.ids), strict=True):
             column = self._column(view, name)
-            counts = np.bincount(column.codes[matches.ids], minlength=len(column.values))
             counts[0] = 0  # no value
             # The candidates for the top (and the value filtered on), named; top_facets picks.
             present = np.flatnonzero(counts)
