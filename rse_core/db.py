@@ -30,6 +30,11 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: Each SQLite connection's page cache (SQLite's default is 2 MB). A home page at 10,000,000
+#: activities touches ~600 pages (4 KB each) of indexes and rows: with 2 MB every page re-read
+#: them from the OS (~640 ``pread`` a page, counted with strace over 100 readers' homes); with
+#: 16 MB they stay (docs/performance.md, 2026-12-07). A write by another connection empties it.
+SQLITE_CACHE_KIB = 16_384
 
 #: The PostgreSQL extensions the schema uses, created by its migrations (``pg_trgm``: the
 #: people directory's trigram index, core_0028) and before a restore. Into ``public``, so that
@@ -95,6 +100,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         cursor.execute("PRAGMA foreign_keys = ON")
         if ":memory:" not in url:
             cursor.execute("PRAGMA journal_mode = WAL")
