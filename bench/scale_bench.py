@@ -191,12 +191,12 @@ def in_turns(
     an hour when this machine runs slow weighs on every size alike. Per page, the latency
     summary at each company."""
     with ExitStack() as stack:
-        served = []
+        served, names = [], []
         for _label, data_dir, url, env in companies:
             base = stack.enter_context(stream_bench.rse_serving(data_dir, env))
             readers, pages = readers_and_pages(url)
             served.append([(f"{base}{path}", readers[reader]) for _name, path, reader in pages])
-        names = [name for name, _path, _reader in readers_and_pages(companies[0][2])[1]]
+            names = names or [name for name, _path, _reader in pages]
         rows = []
         for n, name in enumerate(names):
             timings: list[list[float]] = [[] for _ in served]

@@ -491,7 +491,10 @@ def _ranking(
         if len(found) >= want:
             kth_id, kth_score = heapq.nlargest(want, found.items(), key=_best_first)[-1]
             floor = (kth_score, kth_id)
-            if after <= floor:  # the rest are below the last read
+            # Whoever comes next has a smaller (total, id) than the last read and a visible
+            # score no higher than their total. Comparing ids too stops inside a tie (a skill
+            # imported for thousands of people at one moment gives them one total).
+            if after <= floor:
                 break
         batch *= 2
     return heapq.nlargest(want, found.items(), key=_best_first)

@@ -267,6 +267,7 @@ class JointCodes:
 
     codes: np.ndarray
     shape: tuple[int, ...]  # each column's number of values
+    size: int  # how many joint codes there may be (the product of ``shape``)
 
     @classmethod
     def of(cls, columns: list[Column]) -> JointCodes:
@@ -276,13 +277,12 @@ class JointCodes:
         codes = np.zeros(len(columns[0].codes), np.int32 if size < 2**31 else np.int64)
         for column, count in zip(columns, shape, strict=True):
             codes = codes * count + column.codes
-        return cls(codes, shape)
+        return cls(codes, shape, size)
 
     def counts_of(self, ids: np.ndarray) -> list[np.ndarray]:
         """For each column, how many of the documents ``ids`` hold each of its values (0.5
         ms for the kind and space of 243,117 matches, against 1.2 ms one column at a time)."""
-        size = int(np.prod(self.shape, dtype=np.int64))
-        counts = np.bincount(self.codes[ids], minlength=size).reshape(self.shape)
+        counts = np.bincount(self.codes[ids], minlength=self.size).reshape(self.shape)
         axes = range(len(self.shape))
         return [counts.sum(axis=tuple(a for a in axes if a != kept)) for kept in axes]
 
