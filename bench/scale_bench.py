@@ -25,7 +25,9 @@ With ``--data-dir`` it serves a company built before (``bench/seed_data.py --dat
 then ``rse search reindex``; with ``--database-url``, the PostgreSQL database seed_data.py
 filled): the same measures, without the build (ten minutes at 10,000,000 activities). Given
 more than once (``--data-dir A --data-dir B ...``, each with its ``--database-url`` if any), it
-compares those companies in turns instead.
+compares those companies in turns instead; with ``--before CHECKOUT`` (``git worktree add
+CHECKOUT REV``) it serves that commit's code and this tree's on the one company, in turns:
+a change measured against the commit before it, the machine's hour weighing on both alike.
 """
 
 from __future__ import annotations
@@ -212,15 +214,26 @@ def in_turns(
     return rows
 
 
-def print_in_turns(labels: list[str], rows: list[tuple[str, list[dict[str, float]]]]) -> None:
-    """:func:`in_turns`'s table: each size's p50 / p95 and the largest p95 over the smallest."""
-    print("\n| page | " + " | ".join(labels) + " | p95 largest / smallest |")
+def code_path(checkout: Path) -> str:
+    """A ``PYTHONPATH`` that serves ``checkout``'s core and plugins instead of the installed
+    ones (installed editable: their finders come after the path's entries)."""
+    plugins = sorted(str(p) for p in (checkout / "plugins").iterdir() if p.is_dir())
+    return os.pathsep.join([str(checkout), *plugins])
+
+
+def print_in_turns(
+    labels: list[str], rows: list[tuple[str, list[dict[str, float]]]], *, pair: bool = False
+) -> None:
+    """:func:`in_turns`'s table: each company's p50 / p95, and the largest p95 over the
+    smallest (sizes) or, with ``pair``, the second's p50 over the first's (before, after)."""
+    last = f"p50 {labels[1]} / {labels[0]}" if pair else "p95 largest / smallest"
+    print("\n| page | " + " | ".join(labels) + f" | {last} |")
     print("|---|" + "---:|" * (len(labels) + 1))
     for name, summaries in rows:
         p95s = [s["p95"] for s in summaries]
-        spread = max(p95s) / min(p95s)
+        share = summaries[1]["p50"] / summaries[0]["p50"] if pair else max(p95s) / min(p95s)
         cells = " | ".join(_p50_p95(s) for s in summaries)
-        print(f"| {name} | {cells} | {spread:.2f}x |")
+        print(f"| {name} | {cells} | {share:.2f}x |")
 
 
 def _p50_p95(summary: dict[str, float]) -> str:
@@ -271,6 +284,12 @@ def main() -> None:
     parser.add_argument(
         "--database-url", action="append", help="with --data-dir: its PostgreSQL database"
     )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="with one --data-dir: a checkout of another commit (git worktree add DIR REV),"
+        " served beside this tree in turns",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk (make bench installs it)")
@@ -278,6 +297,14 @@ def main() -> None:
         urls = args.database_url or [None] * len(args.data_dir)
         if len(urls) != len(args.data_dir):
             sys.exit("give a --database-url for each --data-dir, or none")
+        if len(args.data_dir) == 1 and args.before:
+            url, env = _database(args.data_dir[0], urls[0])
+            companies = [
+                ("before", args.data_dir[0], url, env | {"PYTHONPATH": code_path(args.before)}),
+                ("after", args.data_dir[0], url, env),
+            ]
+            print_in_turns(["before", "after"], in_turns(companies, args.requests), pair=True)
+            return
         if len(args.data_dir) == 1:
             measure_built(args.data_dir[0], urls[0], args.requests, args.seconds)
             return
