@@ -134,3 +134,46 @@ def test_the_top_merges_only_the_names_that_can_be_in_it(public, own, limit):
         best = [name for name, _ in sorted(whole.items(), key=order)]
         expected = sorted(merge([whole, *mine]).items(), key=order)[:limit]
         assert top_of(whole, best, mine, merge, order, limit) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    parts=st.lists(
+        st.dictionaries(
+            st.sampled_from("abcdefgh"),
+            st.tuples(
+                st.integers(1, 5),
+                st.sampled_from(["", "a", "b"]),
+                st.frozensets(st.integers(0, 6), min_size=1),
+            ),
+        )
+    )
+)
+def test_the_merges_add_counts_and_unite_savers_whatever_the_parts(parts):
+    """``sum_counters`` adds every part's counts; ``merge_saves`` keeps each link's largest
+    title and every saver once: the same as merging naively, in any order of parts."""
+    from collections import Counter
+
+    from rse_bookmarks.service import merge_saves
+
+    from rse_core.web.tally import sum_counters
+
+    counters = [Counter({name: n for name, (n, _t, _s) in part.items()}) for part in parts]
+    saves = [{url: (title, savers) for url, (_n, title, savers) in p.items()} for p in parts]
+    kept = [dict(c) for c in counters], [dict(p) for p in saves]
+    added: Counter[str] = Counter()
+    for counter in counters:
+        for name, n in counter.items():
+            added[name] += n
+    assert sum_counters(counters) == added
+    assert sum_counters(reversed(counters)) == added
+
+    united: dict[str, tuple[str, frozenset[int]]] = {}
+    for part in saves:
+        for url, (title, savers) in part.items():
+            old_title, old_savers = united.get(url, ("", frozenset()))
+            united[url] = (max(old_title, title), old_savers | savers)
+    assert merge_saves(saves) == united
+    assert merge_saves(list(reversed(saves))) == united
+    # The parts are the worker's, shared by every reader: a merge never changes them.
+    assert ([dict(c) for c in counters], [dict(p) for p in saves]) == kept

@@ -160,8 +160,12 @@ def sum_counters(parts: Iterable[Counter[K]]) -> Counter[K]:
     copied whole, the reader's own parts added to it."""
     parts = sorted(parts, key=len, reverse=True)
     total: Counter[K] = Counter(parts[0]) if parts else Counter()
+    get = total.get
+    # Added name by name here: ``Counter.update`` checks its argument against the Mapping ABC
+    # on each call, 1.5 µs a part; a reader in 500 spaces merges ~280 parts a page.
     for part in parts[1:]:
-        total.update(part)
+        for name, count in part.items():
+            total[name] = get(name, 0) + count
     return total
 
 
