@@ -293,11 +293,13 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk (make bench installs it)")
+    if args.before and len(args.data_dir or ()) != 1:
+        sys.exit("--before compares two commits on one company: give exactly one --data-dir")
     if args.data_dir:
         urls = args.database_url or [None] * len(args.data_dir)
         if len(urls) != len(args.data_dir):
             sys.exit("give a --database-url for each --data-dir, or none")
-        if len(args.data_dir) == 1 and args.before:
+        if args.before:
             url, env = _database(args.data_dir[0], urls[0])
             companies = [
                 ("before", args.data_dir[0], url, env | {"PYTHONPATH": code_path(args.before)}),
