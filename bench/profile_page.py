@@ -56,6 +56,9 @@ def main() -> None:
     parser.add_argument(
         "--statements", action="store_true", help="print each statement's time (PostgreSQL)"
     )
+    parser.add_argument(
+        "--hooks", action="store_true", help="print each hook implementation's time a page"
+    )
     args = parser.parse_args()
     if args.data_dir:
         database: dict[str, str] = {}
@@ -72,6 +75,7 @@ def main() -> None:
             make_settings(args.data_dir, search_backend=backend, shared_seconds=60, **database)
         )
         args.times = time_statements(app) if args.statements else None
+        args.hook_times = time_hooks(app) if args.hooks else None
         as_served()
         asyncio.run(measure(app, cookie, args))
         app.state.rse.close()
@@ -89,6 +93,7 @@ def main() -> None:
                 args.path = f"/wiki/company/{random.Random(2).choice(company[1:])}"
         cookie = f"rse_session={stream_bench.sign_in(data_dir, args.user)}".encode()
         app = create_app(make_settings(data_dir, shared_seconds=60))  # as served
+        args.hook_times = time_hooks(app) if args.hooks else None
         as_served()
         asyncio.run(measure(app, cookie, args))
         app.state.rse.close()
@@ -126,6 +131,30 @@ def time_statements(app) -> dict[str, list[float]]:
     explain: dict[str, tuple[str, object]] = {}
     app.state.explain = explain
     return times
+
+
+def time_hooks(app) -> dict[str, list[float]]:
+    """Time every hook implementation the pages call (milliseconds, by plugin and hook)."""
+    times: dict[str, list[float]] = {}
+    pm = app.state.rse.plugins.pm
+    for name in dir(pm.hook):
+        caller = getattr(pm.hook, name)
+        if not name.startswith("rse_") or not hasattr(caller, "get_hookimpls"):
+            continue
+        for impl in caller.get_hookimpls():
+            impl.function = _timed(impl.function, f"{impl.plugin_name} {name}", times)
+    return times
+
+
+def _timed(function, key: str, times: dict[str, list[float]]):
+    def timed(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            times.setdefault(key, []).append((time.perf_counter() - started) * 1000)
+
+    return timed
 
 
 def print_statements(times: dict[str, list[float]], pages: int) -> None:
@@ -193,6 +222,9 @@ async def measure(app, cookie: bytes, args: argparse.Namespace) -> None:
     statements = getattr(args, "times", None)
     if statements is not None:
         statements.clear()
+    hooks = getattr(args, "hook_times", None)
+    if hooks is not None:
+        hooks.clear()
     times = []
     for _ in range(args.requests):
         start = time.perf_counter()
@@ -216,6 +248,11 @@ async def measure(app, cookie: bytes, args: argparse.Namespace) -> None:
         print_statements(statements, args.requests + 50)
         if os.environ.get("EXPLAIN"):
             explain_slowest(app, statements, int(os.environ["EXPLAIN"]))
+    if hooks is not None:
+        rows = sorted(hooks.items(), key=lambda item: -sum(item[1]))
+        for key, took in rows[: int(os.environ.get("HOOKS", 25))]:
+            pages = args.requests + 50
+            print(f"{sum(took) / pages:7.3f} ms a page, {len(took) / pages:4.1f} calls  {key}")
     if args.profile == "packages":
         print_packages(stats)
     elif args.profile:

@@ -7,7 +7,9 @@ so an override can extend the template it replaces.
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import jinja2
@@ -27,6 +29,21 @@ from .times import day, when
 CORE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
+class Environment(jinja2.Environment):
+    """Jinja2's environment, with each template's globals a plain dict.
+
+    Jinja2 chains a template's globals to the environment's (a ``ChainMap``), and every
+    render copies them key by key into its context through that chain: ~18 µs of a 26 µs
+    render of a small fragment, ~50 fragments on a stream page (docs/performance.md). Here
+    each template takes a copy when it loads; ``make_environment`` then makes the
+    environment's globals read-only, so a global added later fails loudly instead of
+    reaching only the templates loaded after it."""
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """The template's own globals over the environment's, as one dict."""
+        return {**self.globals, **(d or {})}
+
+
 def make_environment(settings: Settings, plugins: PluginRegistry) -> jinja2.Environment:
     """Build the Jinja2 environment for one app."""
     plugin_loaders: dict[str, jinja2.BaseLoader] = {}
@@ -39,7 +56,7 @@ def make_environment(settings: Settings, plugins: PluginRegistry) -> jinja2.Envi
     if settings.site_templates_dir:
         loaders.append(jinja2.FileSystemLoader(str(settings.site_templates_dir)))
     loaders += [defaults, jinja2.PrefixLoader({"default": defaults}, delimiter=":")]
-    env = jinja2.Environment(
+    env = Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
         undefined=jinja2.StrictUndefined if settings.debug else jinja2.Undefined,
@@ -48,6 +65,7 @@ def make_environment(settings: Settings, plugins: PluginRegistry) -> jinja2.Envi
     )
     env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
     env.globals["static_url"] = static_url
+    env.globals = MappingProxyType(dict(env.globals))  # type: ignore[assignment]
     return env
 
 
