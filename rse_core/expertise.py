@@ -35,6 +35,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Float,
     ForeignKey,
     Index,
@@ -43,6 +44,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
+    false,
     func,
     or_,
     select,
@@ -98,7 +100,7 @@ class Expertise(Base):
     __table_args__ = (
         Index("ix_rse_expertise_user", "user_id", "tag"),
         # Everything a ranking round reads of a person's rows: read from the index alone
-        # (migration core_0027).
+        # (migrations core_0027, core_0029).
         Index(
             "ix_rse_expertise_scores",
             "tag",
@@ -108,6 +110,7 @@ class Expertise(Base):
             "kind",
             "score",
             "count",
+            "public",
         ),
     )
 
@@ -120,6 +123,11 @@ class Expertise(Base):
     kind: Mapped[str] = mapped_column(String(60), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
     score: Mapped[float] = mapped_column(Float)
+    # Whether ``audience`` is a public space's (in ``rse_public_audience``): set by the
+    # database's triggers on every insert and every change of a space's visibility
+    # (migration core_0029), never by the code; SQLite's ranking reads it instead of
+    # probing that table for each row.
+    public: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class ExpertiseTotal(Base):
@@ -445,7 +453,7 @@ def _readable(principals: frozenset[str] | ScopeParameter) -> ColumnElement[bool
     """Rows from items the viewer may see (their audience, and their plugin active): the
     audience compared as ``visible()`` does (on SQLite the reader's own principals and the
     public spaces' table, not a 2,280-value set), for a scope or a :class:`ScopeParameter`."""
-    predicate = audience_in(Expertise.audience, principals)
+    predicate = audience_in(Expertise.audience, principals, public=Expertise.public)
     allowed = plugin_in(Expertise.plugin, principals)
     if allowed is None:
         return predicate

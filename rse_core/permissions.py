@@ -122,11 +122,16 @@ class AudienceIn(ColumnElement[bool]):
     ]
 
     def __init__(
-        self, audience: ColumnElement[Any], every: sql_sets.InSet, own: sql_sets.InSet
+        self,
+        audience: ColumnElement[Any],
+        every: sql_sets.InSet,
+        own: sql_sets.InSet,
+        public: ColumnElement[bool] | None = None,
     ) -> None:
         self.every = every
         self.own = own
-        self.public = audience.in_(_PUBLIC_PRINCIPALS)
+        self.public = audience.in_(_PUBLIC_PRINCIPALS) if public is None else public
+        self.flag = public is not None  # a column's value, cheaper to test than ``own``
 
 
 _PUBLIC_PRINCIPALS = select(PUBLIC_AUDIENCES.c.principal).scalar_subquery()
@@ -135,7 +140,8 @@ _PUBLIC_PRINCIPALS = select(PUBLIC_AUDIENCES.c.principal).scalar_subquery()
 @compiles(AudienceIn, "sqlite")
 def _audience_in_sqlite(element: AudienceIn, compiler: Any, **kw: Any) -> str:
     own = compiler.process(element.own, **kw)
-    return f"({own} OR {compiler.process(element.public, **kw)})"
+    public = compiler.process(element.public, **kw)
+    return f"({public} OR {own})" if element.flag else f"({own} OR {public})"
 
 
 @compiles(AudienceIn)
@@ -183,7 +189,10 @@ class ScopeParameter:
 
 
 def audience_in(
-    audience: ColumnElement[Any], principals: frozenset[str] | ScopeParameter
+    audience: ColumnElement[Any],
+    principals: frozenset[str] | ScopeParameter,
+    *,
+    public: ColumnElement[bool] | None = None,
 ) -> ColumnElement[bool]:
     """``audience`` (a column, or an expression of one) among ``principals`` (or the scope a
     :class:`ScopeParameter` stands for).
@@ -193,21 +202,23 @@ def audience_in(
     probe a row, instead of building a ~2,280-value set in each statement (~0.35 ms each at
     the seeds' 5,000 spaces). PostgreSQL compares the whole set, which it hashes once: the
     table form made its planner take the reader's visible items for a small share and pick a
-    plan four times slower for the events widget (docs/performance.md, 2026-12-06)."""
+    plan four times slower for the events widget (docs/performance.md, 2026-12-06).
+
+    ``public``, a column of the same rows that the database keeps equal to "the audience is
+    public" (``rse_expertise.public``, core_0029), is read on SQLite instead of the probe."""
     if isinstance(principals, ScopeParameter):
         name = principals.name
         every = sql_sets.in_set(audience, sql_sets.set_parameter(name), large=principals.large)
         if not principals.own:
             return every
         own_set = sql_sets.set_parameter(f"{name}_own")
-        return AudienceIn(
-            audience, every, sql_sets.in_set(audience, own_set, large=principals.own_large)
-        )
+        own_in = sql_sets.in_set(audience, own_set, large=principals.own_large)
+        return AudienceIn(audience, every, own_in, public)
     own = getattr(principals, "own", None)
     if own is None:
         return sql_sets.in_set(audience, principals)
     every = sql_sets.in_set(audience, principals)
-    return AudienceIn(audience, every, sql_sets.in_set(audience, own))
+    return AudienceIn(audience, every, sql_sets.in_set(audience, own), public)
 
 
 def plugin_in(

@@ -383,3 +383,87 @@ def test_a_ranking_round_reads_people_s_rows_from_the_index_alone(rse_app, team)
             scope = principals_for(session, get_user(session, "erin"))
             assert expertise._ranking(session, scope, "deep", 10)
         assert any("COVERING INDEX ix_rse_expertise_scores" in step for step in plans), plans
+
+
+def _stale_flags(app) -> int:
+    """Rows whose ``public`` differs from whether their audience is public now."""
+    from sqlalchemy import text
+
+    with app.state.rse.db.read() as session:
+        return session.execute(
+            text(
+                "SELECT count(*) FROM rse_expertise WHERE public != "
+                "(audience IN (SELECT principal FROM rse_public_audience))"
+            )
+        ).scalar_one()
+
+
+def _set_visibility(app, slug: str, visibility: str) -> None:
+    from sqlalchemy import update
+
+    from rse_core.identity.models import Space
+
+    with app.state.rse.db.write() as session:
+        session.execute(update(Space).where(Space.slug == slug).values(visibility=visibility))
+
+
+def test_each_row_says_whether_its_audience_is_public_whatever_changes(rse_app, team):
+    """``rse_expertise.public`` (core_0029's triggers) follows a space made private or
+    public, and SQLite's ranking reads it instead of probing the public spaces' table."""
+    from rse_core.testing import on_postgres, page_statements
+
+    made = team["bob"].post("/api/v1/spaces", json={"name": "Lab", "slug": "lab"})
+    assert made.status_code == 201
+    share(rse_app, "bob", "borrow checker", space="lab", tags=["rust"])
+    share(rse_app, "ann", "the secret rewrite", space="ops", tags=["rust"])
+    share(rse_app, "cid", "rust for everyone", tags=["rust"])
+    with rse_app.state.rse.db.read() as session:
+        flags = {r.audience: r.public for r in session.scalars(select(Expertise))}
+    # A public space's rows; "everyone" is among every signed-in reader's own principals.
+    assert {a for a, public in flags.items() if public} == {_audience(rse_app, "lab")}
+    assert _stale_flags(rse_app) == 0
+    assert {name for name, _ in ranking(rse_app, "erin", "rust")} == {"bob", "cid"}
+    _set_visibility(rse_app, "lab", "private")
+    assert _stale_flags(rse_app) == 0
+    assert {name for name, _ in ranking(rse_app, "erin", "rust")} == {"cid"}
+    _set_visibility(rse_app, "ops", "public")
+    assert _stale_flags(rse_app) == 0
+    assert {name for name, _ in ranking(rse_app, "erin", "rust")} == {"ann", "cid"}
+    statements = page_statements(rse_app, team["erin"], "/people/topics/rust")
+    ranked = [s for s in statements if "sum(rse_expertise.score)" in s]
+    assert ranked and all(("rse_expertise.public" in s) is not on_postgres() for s in ranked)
+    assert not any("rse_public_audience" in s for s in ranked)
+
+
+def _audience(app, slug: str) -> str:
+    from rse_core.identity.models import Space
+
+    with app.state.rse.db.read() as session:
+        return f"space:{session.scalars(select(Space.id).where(Space.slug == slug)).one()}"
+
+
+def test_core_0029_flags_the_evidence_already_there(rse_app, team):
+    """An installation upgraded to core_0029 has each row's flag right at once."""
+    from alembic import command
+
+    from rse_core import migrate
+
+    made = team["bob"].post("/api/v1/spaces", json={"name": "Lab", "slug": "lab"})
+    assert made.status_code == 201
+    db = rse_app.state.rse.db
+    core = next(c for c in migrate.components(rse_app.state.rse.plugins) if c.name == "core")
+    with db.engine.execution_options(rse_write=True).connect() as connection:
+        cfg = migrate._config(core)
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "core_0028")  # as before: no flag, no triggers
+        connection.commit()
+    share(rse_app, "bob", "in the lab", space="lab", tags=["rust"])  # written as before
+    share(rse_app, "ann", "in ops", space="ops", tags=["rust"])
+    with db.engine.execution_options(rse_write=True).connect() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "heads")
+        connection.commit()
+    with db.read() as session:
+        flags = {r.audience: r.public for r in session.scalars(select(Expertise))}
+    assert flags == {_audience(rse_app, "lab"): True, _audience(rse_app, "ops"): False}
+    assert _stale_flags(rse_app) == 0

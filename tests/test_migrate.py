@@ -17,7 +17,7 @@ def test_upgrade_is_idempotent_and_reports_heads(tmp_path):
     first = migrate.upgrade(rt.db, rt.plugins)
     second = migrate.upgrade(rt.db, rt.plugins)
     assert first == second
-    assert first["core"] == ("core_0028",) and first["example"] == ("example_0003",)
+    assert first["core"] == ("core_0029",) and first["example"] == ("example_0003",)
     assert migrate.pending(rt.db, rt.plugins) == []
     rt.db.dispose()
 
