@@ -7,7 +7,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from rse_core import expertise
 from rse_core.content import Content
@@ -429,10 +429,23 @@ def test_each_row_says_whether_its_audience_is_public_whatever_changes(rse_app, 
     _set_visibility(rse_app, "ops", "public")
     assert _stale_flags(rse_app) == 0
     assert {name for name, _ in ranking(rse_app, "erin", "rust")} == {"ann", "cid"}
+    # Rows written flagged wrong (an import carries the column): set right on insert.
+    _insert_evidence(rse_app, "rust", "bob", "ops", public=False)  # ops is public now
+    _set_visibility(rse_app, "ops", "secret")
+    _insert_evidence(rse_app, "go", "bob", "ops", public=True)
+    assert _stale_flags(rse_app) == 0
+    assert ranking(rse_app, "erin", "go") == []
     statements = page_statements(rse_app, team["erin"], "/people/topics/rust")
     ranked = [s for s in statements if "sum(rse_expertise.score)" in s]
     assert ranked and all(("rse_expertise.public" in s) is not on_postgres() for s in ranked)
     assert not any("rse_public_audience" in s for s in ranked)
+
+
+def _insert_evidence(app, tag: str, username: str, space: str, *, public: bool) -> None:
+    with app.state.rse.db.write() as session:
+        row = {"tag": tag, "user_id": get_user(session, username).id, "plugin": "example"}
+        row |= {"audience": _audience(app, space), "kind": "x", "count": 1, "score": 1.0}
+        session.execute(insert(Expertise).values(**row, public=public))
 
 
 def _audience(app, slug: str) -> str:

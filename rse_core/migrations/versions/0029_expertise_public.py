@@ -9,11 +9,12 @@ the answer of that probe, so the ranking reads ``public OR audience IN (own)`` (
 among the reader's own principals, as before).
 
 Triggers keep it equal to the probe whatever writes: a row inserted takes the state of its
-audience; a public audience added or removed (a space made public or private, created or
-deleted: core_0026's triggers) updates every row of that audience, in the writer's own
-transaction. SQLite serialises writers, so no row is ever read with a stale flag there.
-PostgreSQL keeps comparing the reader's whole set (``permissions.audience_in``), which it
-hashes; the column and triggers exist there too, so both databases hold the same schema.
+audience, whatever the writer gave (``rse import`` carries the column); a public audience
+added or removed (a space made public or private, created or deleted: core_0026's triggers)
+updates every row of that audience, in the writer's own transaction. SQLite serialises
+writers, so no row is ever read with a stale flag there. PostgreSQL keeps comparing the
+reader's whole set (``permissions.audience_in``), which it hashes; the column and triggers
+exist there too, so both databases hold the same schema.
 
 Revision ID: core_0029
 Revises: core_0028
@@ -35,10 +36,11 @@ OLD_COLUMNS = ["tag", "user_id", "audience", "plugin", "kind", "score", "count"]
 COLUMNS = [*OLD_COLUMNS, "public"]
 
 SQLITE_TRIGGERS = (
+    # Whatever the writer gave (an import carries the column): set right when it is not.
     """CREATE TRIGGER rse_expertise_public_insert AFTER INSERT ON rse_expertise
-    WHEN EXISTS (SELECT 1 FROM rse_public_audience WHERE principal = NEW.audience)
+    WHEN NEW.public != EXISTS (SELECT 1 FROM rse_public_audience WHERE principal = NEW.audience)
     BEGIN
-        UPDATE rse_expertise SET public = 1
+        UPDATE rse_expertise SET public = NOT NEW.public
         WHERE tag = NEW.tag AND user_id = NEW.user_id AND audience = NEW.audience
             AND plugin = NEW.plugin AND kind = NEW.kind;
     END""",
