@@ -7,7 +7,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from rse_core import expertise
 from rse_core.content import Content
@@ -193,13 +193,18 @@ def test_a_rebuild_finds_what_the_write_path_kept(rse_app, team):
     team["cid"].post("/profile", data={"display_name": "Cid", "skills": "Security"})
     first = share(rse_app, "ann", "a", tags=["security", "audit"])
     share(rse_app, "ann", "c", space="ops", tags=["audit"])
+    assert team["bob"].post("/api/v1/spaces", json={"name": "Lab", "slug": "lab"}).is_success
+    share(rse_app, "bob", "b", space="lab", tags=["audit"])  # a public space's evidence
     like(rse_app, "bob", first)
     like(rse_app, "erin", first)
     like(rse_app, "erin", first, on=False)
     kept = rows(rse_app)
     assert kept
     rt = rse_app.state.rse
-    assert expertise.rebuild(rt.db, rt.evaluator) == 2
+    assert expertise.rebuild(rt.db, rt.evaluator) == 3
+    with rt.db.read() as session:  # each row written again, its audience's flag with it
+        assert session.scalar(select(func.count()).where(Expertise.public)) == 1
+    assert _stale_flags(rse_app) == 0
     # A declared skill counts from "now" (its weight grows with time, ~3e-7 a second): the
     # rebuild's scores may differ from the write path's in the last digits, no more.
     again = {row[:-1]: row[-1] for row in rows(rse_app)}
@@ -210,8 +215,6 @@ def test_a_rebuild_finds_what_the_write_path_kept(rse_app, team):
 
 def full_count(session, scope, topic: str, want: int) -> list[tuple[int, float]]:
     """What the ranking must equal: every visible row of ``topic`` summed, best first."""
-    from sqlalchemy import func
-
     total = func.sum(Expertise.score)
     return [
         (user_id, score)
