@@ -205,7 +205,8 @@ def audience_in(
     plan four times slower for the events widget (docs/performance.md, 2026-12-06).
 
     ``public``, a column of the same rows that the database keeps equal to "the audience is
-    public" (``rse_expertise.public``, core_0029), is read on SQLite instead of the probe."""
+    a public space's" (``rse_expertise.public``, core_0029), is read on SQLite instead of the
+    probe."""
     if isinstance(principals, ScopeParameter):
         name = principals.name
         every = sql_sets.in_set(audience, sql_sets.set_parameter(name), large=principals.large)
