@@ -581,24 +581,30 @@ def experts(
     ids = [user_id for user_id, _ in ranked if user_id not in excluded]
     if not ids:
         return []
-    people = {
-        u.id: u
-        for u in session.scalars(select(User).where(User.id.in_(ids), User.is_active.is_(True)))
-    }
-    hiding = set(
-        session.scalars(
-            select(HiddenTopic.user_id).where(
-                HiddenTopic.tag == topic, HiddenTopic.user_id.in_(ids)
-            )
-        )
-    )
-    chosen = [(uid, s) for uid, s in ranked if uid in people and uid not in hiding][:limit]
+    statement = _rankable(large_set(ids))
+    people = {u.id: u for u in session.scalars(statement, {"people": ids, "topic": topic})}
+    chosen = [(uid, s) for uid, s in ranked if uid in people][:limit]
     counts = _counts(session, principals, [topic], [uid for uid, _ in chosen])
     scale = growth(now or utcnow())
     return [
         (people[uid], Standing(uid, topic, s / scale, counts.get((uid, topic), {})))
         for uid, s in chosen
     ]
+
+
+@lru_cache(maxsize=2)
+def _rankable(many: bool) -> Any:
+    """Those of the people (the parameter ``people``) who may be ranked on the topic: active,
+    not hiding it. One statement, built once."""
+    people = set_parameter("people", integers=True)
+    hiding = select(HiddenTopic.user_id).where(
+        HiddenTopic.user_id == User.id, HiddenTopic.tag == bindparam("topic")
+    )
+    return select(User).where(
+        in_set(User.id, people, integers=True, large=many, indexed=True),
+        User.is_active.is_(True),
+        ~hiding.exists(),
+    )
 
 
 def known_topics(
