@@ -638,19 +638,26 @@ def _counts(
     found: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
     scope = ScopeParameter.of(principals)
     values = {**scope.values(principals), "tags": tags, "people": user_ids}
-    for user_id, tag, kind, count in session.execute(_counts_statement(scope), values):
+    statement = _counts_statement(scope, large_set(user_ids))
+    for user_id, tag, kind, count in session.execute(statement, values):
         found[(user_id, tag)][kind] = int(count)
     return found
 
 
 @lru_cache(maxsize=32)
-def _counts_statement(scope: ScopeParameter) -> Any:
-    """:func:`_counts`' statement, built once per form of scope."""
+def _counts_statement(scope: ScopeParameter, many: bool) -> Any:
+    """:func:`_counts`' statement, built once per form of scope. The topics and the people
+    are set parameters, not expanding ``IN`` lists: psycopg prepares a statement run five
+    times on a connection, PostgreSQL then plans it generically after five more, and that
+    plan for 60 people's ``$1 ... $60`` read 54-56 ms a call at 100,000 activities against
+    ~4 ms (docs/performance.md)."""
+    tags = set_parameter("tags")
+    people = set_parameter("people", integers=True)
     return (
         select(Expertise.user_id, Expertise.tag, Expertise.kind, func.sum(Expertise.count))
         .where(
-            Expertise.tag.in_(bindparam("tags", expanding=True)),
-            Expertise.user_id.in_(bindparam("people", expanding=True)),
+            in_set(Expertise.tag, tags, indexed=True),
+            in_set(Expertise.user_id, people, integers=True, large=many, indexed=True),
             _readable(scope),
         )
         .group_by(Expertise.user_id, Expertise.tag, Expertise.kind)

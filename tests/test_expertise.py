@@ -3,6 +3,7 @@ the pages and the API, and a rebuild that finds what the write path kept."""
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import timedelta
 
@@ -487,15 +488,20 @@ def test_core_0029_flags_the_evidence_already_there(rse_app, team):
 
 def test_the_people_ranked_are_read_with_their_hidden_topics_in_one_statement(rse_app, team):
     """Who may be ranked (active, not hiding the topic) is one statement a page, not one for
-    the people and one for the hidden topics (1.63 -> 0.92 ms for 70 people at 10,000,000)."""
+    the people and one for the hidden topics (1.63 -> 0.92 ms for 70 people at 10,000,000);
+    no statement of the page lists people or topics a parameter each."""
     from rse_core.testing import page_statements
 
-    share(rse_app, "bob", "borrow checker", tags=["rust"])
-    share(rse_app, "cid", "lifetimes", tags=["rust"])
+    for name in ("ann", "bob", "cid", "erin"):
+        share(rse_app, name, "borrow checker", tags=["rust"])
     team["cid"].post("/profile/topics", data={"topic": "rust", "action": "hide"})
     statements = page_statements(rse_app, team["erin"], "/people/topics/rust")
+    # Sets as one parameter each: a list of parameters, once PostgreSQL plans the prepared
+    # statement generically, read the counts in 55 ms instead of 4 (expertise._counts).
+    listed = re.compile(r"IN \((\?|%\(\w+\)s)(, (\?|%\(\w+\)s)){2}")
+    assert not any(listed.search(s) for s in statements), statements
     people = [s for s in statements if "FROM rse_user" in s and "rse_hidden_topic" in s]
     assert len(people) == 1 and not any(
         "rse_hidden_topic" in s for s in statements if s not in people
     )
-    assert [name for name, _ in ranking(rse_app, "erin", "rust")] == ["bob"]
+    assert {name for name, _ in ranking(rse_app, "erin", "rust")} == {"ann", "bob", "erin"}
