@@ -58,6 +58,10 @@ def test_postgresql_compares_a_large_set_with_an_expression_the_planner_has_no_s
     assert "set_probe.name = ANY(" in small
     assert "(set_probe.name || '') = ANY(" in str(large.compile(dialect=dialect))
     assert "(set_probe.id + 0) = ANY(" in str(numbers.compile(dialect=dialect))
+    # A batch of keys to look up (a ranking round's 226 people) keeps the column: wrapped, the
+    # round read every row of the topic (5.7 -> 3.6 ms at 100,000 activities).
+    keys = in_set(table.c.id, range(LARGE_SET + 1), integers=True, indexed=True)
+    assert "set_probe.id = ANY(" in str(select(table.c.id).where(keys).compile(dialect=dialect))
 
 
 def test_the_array_text_quotes_what_postgresql_would_read_otherwise():
