@@ -419,6 +419,29 @@ def run_jobs(app: Starlette, now: datetime | None = None, limit: int | None = No
     return JobWorker(app.state.rse, clock=clock).run_pending(limit=limit)
 
 
+def migrate_down(app: Starlette, revision: str, component: str = "core") -> None:
+    """Downgrade one migration history of ``app`` (the core's or a plugin's) to ``revision``,
+    committed: the tables are then as that revision left them."""
+    _move(app, component, "downgrade", revision)
+
+
+def migrate_up(app: Starlette, component: str = "core", revision: str = "heads") -> None:
+    """Upgrade one migration history of ``app`` to ``revision`` (its heads), committed."""
+    _move(app, component, "upgrade", revision)
+
+
+def _move(app: Starlette, component: str, direction: str, revision: str) -> None:
+    from alembic import command
+
+    rt = app.state.rse
+    history = next(c for c in migrate.components(rt.plugins) if c.name == component)
+    with rt.db.engine.execution_options(rse_write=True).connect() as connection:
+        cfg = migrate._config(history)
+        cfg.attributes["connection"] = connection
+        getattr(command, direction)(cfg, revision)
+        connection.commit()
+
+
 def wait_for_index(app: Starlette, timeout: float = 10.0) -> None:
     """Wait until the in-process indexer drained the search outbox (the app must be running,
     e.g. inside a TestClient block)."""

@@ -461,26 +461,15 @@ def _audience(app, slug: str) -> str:
 
 def test_core_0029_flags_the_evidence_already_there(rse_app, team):
     """An installation upgraded to core_0029 has each row's flag right at once."""
-    from alembic import command
-
-    from rse_core import migrate
+    from rse_core.testing import migrate_down, migrate_up
 
     made = team["bob"].post("/api/v1/spaces", json={"name": "Lab", "slug": "lab"})
     assert made.status_code == 201
-    db = rse_app.state.rse.db
-    core = next(c for c in migrate.components(rse_app.state.rse.plugins) if c.name == "core")
-    with db.engine.execution_options(rse_write=True).connect() as connection:
-        cfg = migrate._config(core)
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "core_0028")  # as before: no flag, no triggers
-        connection.commit()
+    migrate_down(rse_app, "core_0028")  # as before: no flag, no triggers
     share(rse_app, "bob", "in the lab", space="lab", tags=["rust"])  # written as before
     share(rse_app, "ann", "in ops", space="ops", tags=["rust"])
-    with db.engine.execution_options(rse_write=True).connect() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "heads")
-        connection.commit()
-    with db.read() as session:
+    migrate_up(rse_app)
+    with rse_app.state.rse.db.read() as session:
         flags = {r.audience: r.public for r in session.scalars(select(Expertise))}
     assert flags == {_audience(rse_app, "lab"): True, _audience(rse_app, "ops"): False}
     assert _stale_flags(rse_app) == 0

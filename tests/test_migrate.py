@@ -97,11 +97,9 @@ def test_core_0008_unmarks_items_never_edited(rse_app):
     for items with no update activity, and leaves edited ones alone."""
     from datetime import timedelta
 
-    from alembic import command
-
     from rse_core.content import Content, publish, update
     from rse_core.identity.models import User
-    from rse_core.testing import add_user
+    from rse_core.testing import add_user, migrate_down, migrate_up
 
     add_user(rse_app, "ann")
     db = rse_app.state.rse.db
@@ -114,13 +112,8 @@ def test_core_0008_unmarks_items_never_edited(rse_app):
         update(session, edited, ann, title="edited!")
         never.updated_at = never.created_at + timedelta(microseconds=7)  # as the old code did
         ids = never.id, edited.id
-    core = next(c for c in migrate.components(rse_app.state.rse.plugins) if c.name == "core")
-    with db.engine.execution_options(rse_write=True).connect() as connection:
-        cfg = migrate._config(core)
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "core_0007")
-        command.upgrade(cfg, "heads")  # core_0008, and the later ones the model reads
-        connection.commit()
+    migrate_down(rse_app, "core_0007")
+    migrate_up(rse_app)  # core_0008, and the later ones the model reads
     with db.read() as session:
         never, edited = (session.get(Content, i) for i in ids)
         assert never.updated_at == never.created_at
@@ -130,24 +123,18 @@ def test_core_0008_unmarks_items_never_edited(rse_app):
 def test_core_0018_computes_the_expertise_of_an_existing_installation(rse_app):
     """Tagged items written before expertise existed: the migration queues a rebuild, which
     the next worker runs with every plugin's evidence."""
-    from alembic import command
     from sqlalchemy import select
 
     from rse_core.expertise import Expertise
     from rse_core.jobs.models import JobRow
-    from rse_core.testing import add_user, run_jobs
+    from rse_core.testing import add_user, migrate_down, migrate_up, run_jobs
     from tests.conftest import share
 
     add_user(rse_app, "ann")
     share(rse_app, "ann", "a note", tags=["kubernetes"])
     db = rse_app.state.rse.db
-    core = next(c for c in migrate.components(rse_app.state.rse.plugins) if c.name == "core")
-    with db.engine.execution_options(rse_write=True).connect() as connection:
-        cfg = migrate._config(core)
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "core_0017")  # as before expertise: no tables
-        command.upgrade(cfg, "heads")
-        connection.commit()
+    migrate_down(rse_app, "core_0017")  # as before expertise: no tables
+    migrate_up(rse_app)
     with db.read() as session:
         assert session.scalars(select(JobRow.name)).all() == ["core.expertise_rebuild"]
         assert session.scalars(select(Expertise)).all() == []

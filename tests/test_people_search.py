@@ -11,15 +11,20 @@ expected answer is computed from the generated people alone.
 from __future__ import annotations
 
 import pytest
-from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, text
 
-from rse_core import migrate
 from rse_core.identity import accounts
 from rse_core.identity.models import User, UserSkill
-from rse_core.testing import add_user, build_app, make_settings, on_postgres
+from rse_core.testing import (
+    add_user,
+    build_app,
+    make_settings,
+    migrate_down,
+    migrate_up,
+    on_postgres,
+)
 
 # Lower-case letters and é (the same under SQLite's and PostgreSQL's case rules), a capital,
 # and LIKE's own wildcards, which must be searched for as themselves.
@@ -235,17 +240,9 @@ def test_core_0028_indexes_the_people_already_there(tmp_path):
     """An installation upgraded to core_0028 finds its people by their words at once."""
     app = build_app(make_settings(tmp_path / "var"))
     db = app.state.rse.db
-    core = next(c for c in migrate.components(app.state.rse.plugins) if c.name == "core")
-    with db.engine.execution_options(rse_write=True).connect() as connection:
-        cfg = migrate._config(core)
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "core_0027")
-        connection.commit()
+    migrate_down(app, "core_0027")
     add_user(app, "kim", department="Infrastructure")  # written without the triggers
-    with db.engine.execution_options(rse_write=True).connect() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "heads")
-        connection.commit()
+    migrate_up(app)
     with db.read() as session:
         assert [u.username for u in accounts.search_users(session, "structure")] == ["kim"]
     db.dispose()

@@ -4,14 +4,13 @@ existing installation by the migration, and read by the statements of a signed-i
 
 from __future__ import annotations
 
-from alembic import command
 from sqlalchemy import delete, select, text, update
 
-from rse_core import migrate, visible
+from rse_core import visible
 from rse_core.content import Content
 from rse_core.identity.models import Space
 from rse_core.permissions import PUBLIC_AUDIENCES, ReadScope
-from rse_core.testing import on_postgres, page_statements
+from rse_core.testing import migrate_down, migrate_up, on_postgres, page_statements
 
 
 def _table(db) -> set[str]:
@@ -53,11 +52,8 @@ def _ids(db, *slugs: str) -> list[int]:
 
 def test_the_migration_fills_the_table_for_an_existing_installation(rse_app):
     db = rse_app.state.rse.db
-    core = next(c for c in migrate.components(rse_app.state.rse.plugins) if c.name == "core")
-    with db.engine.execution_options(rse_write=True).connect() as connection:
-        cfg = migrate._config(core)
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "core_0025")  # as before: no table, no triggers
+    migrate_down(rse_app, "core_0025")  # as before: no table, no triggers
+    with db.engine.execution_options(rse_write=True).begin() as connection:
         connection.execute(
             text(
                 "INSERT INTO rse_space (slug, name, description, visibility, join_policy, "
@@ -65,8 +61,7 @@ def test_the_migration_fills_the_table_for_an_existing_installation(rse_app):
                 "('hush', 'Hush', '', 'secret', 'request', CURRENT_TIMESTAMP)"
             )
         )
-        command.upgrade(cfg, "heads")
-        connection.commit()
+    migrate_up(rse_app)
     assert _table(db) == _public(db) == {f"space:{i}" for i in _ids(db, "old")}
 
 

@@ -301,24 +301,17 @@ def test_a_page_s_hashtags_are_its_topics_and_its_editors_know_them(people):
 
 
 def test_wiki_0003_tags_existing_pages_and_computes_expertise_again(rse_app, people):
-    from alembic import command
     from sqlalchemy import delete, select
 
     from rse_core import ContentTag
-    from rse_core.migrate import _config, components
-    from rse_core.testing import run_jobs
+    from rse_core.testing import migrate_down, migrate_up, run_jobs
 
     put(people["ann"], "dns", body="All about #dns and #bind9.")
     db = rse_app.state.rse.db
     with db.write() as session:  # as before wiki_0003: pages had no tags
         session.execute(delete(ContentTag))
-    wiki = next(c for c in components(rse_app.state.rse.plugins) if c.name == "wiki")
-    with db.engine.execution_options(rse_write=True).connect() as connection:
-        cfg = _config(wiki)
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "wiki_0002")
-        command.upgrade(cfg, "heads")
-        connection.commit()
+    migrate_down(rse_app, "wiki_0002", component="wiki")
+    migrate_up(rse_app, component="wiki")
     with db.read() as session:
         assert sorted(session.scalars(select(ContentTag.tag))) == ["bind9", "dns"]
     assert run_jobs(rse_app) == 1  # the rebuild the migration queued
