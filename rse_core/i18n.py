@@ -87,10 +87,23 @@ class Catalogs:
 
 def language(conn: HTTPConnection) -> str:
     """The reader's language: their choice (cookie), else their browser's, else English."""
-    chosen = conn.cookies.get(COOKIE)
-    if chosen in LOCALES:
-        return chosen
-    header = conn.headers.get("accept-language", "")
+    # Kept in the request's scope: a stream page asks for every time it shows (~40 a page),
+    # and parsing the cookies and negotiating the header took 5-7 us each time.
+    found = conn.scope.get(_SCOPE_KEY)
+    if found is None:
+        chosen = conn.cookies.get(COOKIE)
+        found = (
+            chosen if chosen in LOCALES else _negotiated(conn.headers.get("accept-language", ""))
+        )
+        conn.scope[_SCOPE_KEY] = found
+    return found
+
+
+_SCOPE_KEY = "rse.language"
+
+
+def _negotiated(header: str) -> str:
+    """The language an ``Accept-Language`` header prefers among ours, else English."""
     preferred = [part.split(";")[0].strip().replace("-", "_") for part in header.split(",")]
     found = negotiate_locale([p for p in preferred if p], list(LOCALES))
     if found is None:  # "fr_FR" against "fr": compare the language part

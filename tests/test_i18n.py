@@ -41,6 +41,28 @@ def test_the_choice_is_remembered(client):
     assert "Following only" in client.get("/").text
 
 
+def test_the_language_is_negotiated_once_a_request(rse_app, client, monkeypatch):
+    """A stream page shows a time per entry, each in the reader's language: the header is
+    negotiated once a request, not once a time shown (5-7 us each)."""
+    from rse_core import i18n
+    from rse_core.testing import enable
+    from tests.conftest import share
+
+    enable(rse_app, "example")
+    for n in range(5):
+        share(rse_app, "erin", f"note {n}")
+    asked = []
+    negotiated = i18n._negotiated
+    monkeypatch.setattr(
+        i18n, "_negotiated", lambda header: asked.append(header) or negotiated(header)
+    )
+    page = client.get("/", headers={"accept-language": "fr-FR,fr;q=0.9"})
+    assert page.text.count("<time") >= 5 and "Seulement mes abonnements" in page.text
+    assert asked == ["fr-FR,fr;q=0.9"]
+    assert "Following only" in client.get("/", headers={"accept-language": "en"}).text
+    assert asked == ["fr-FR,fr;q=0.9", "en"]
+
+
 def test_unknown_language_is_ignored(client):
     client.post("/language", data={"lang": "xx"})
     assert "Following only" in client.get("/").text
