@@ -116,7 +116,7 @@ class AudienceIn(ColumnElement[bool]):
     inherit_cache = True
     type = Boolean()
     _traverse_internals = [
-        ("every", InternalTraversal.dp_clauseelement),
+        ("audience", InternalTraversal.dp_clauseelement),
         ("own", InternalTraversal.dp_clauseelement),
         ("public", InternalTraversal.dp_clauseelement),
     ]
@@ -124,11 +124,10 @@ class AudienceIn(ColumnElement[bool]):
     def __init__(
         self,
         audience: ColumnElement[Any],
-        every: sql_sets.InSet,
         own: sql_sets.InSet,
         public: ColumnElement[bool] | None = None,
     ) -> None:
-        self.every = every
+        self.audience = audience
         self.own = own
         self.public = audience.in_(_PUBLIC_PRINCIPALS) if public is None else public
         self.flag = public is not None  # a column's value, cheaper to test than ``own``
@@ -145,8 +144,16 @@ def _audience_in_sqlite(element: AudienceIn, compiler: Any, **kw: Any) -> str:
 
 
 @compiles(AudienceIn)
-def _audience_in_whole(element: AudienceIn, compiler: Any, **kw: Any) -> str:
-    return compiler.process(element.every, **kw)
+def _audience_in_probe(element: AudienceIn, compiler: Any, **kw: Any) -> str:
+    # PostgreSQL: a correlated EXISTS, one probe of the table's key per row. Not the
+    # ``public`` flag: under READ COMMITTED, evidence written while its space's visibility
+    # changes could be flagged by the old state (each trigger misses the other transaction's
+    # uncommitted rows). Not ``IN (SELECT ...)`` either: PostgreSQL hashes the whole table in
+    # every statement (0.90 ms of the blog widget's execution, against 0.14 probing).
+    own = compiler.process(element.own, **kw)
+    audience = compiler.process(element.audience, **kw)
+    table = PUBLIC_AUDIENCES.name
+    return f"({own} OR EXISTS (SELECT 1 FROM {table} WHERE {table}.principal = {audience}))"
 
 
 @dataclass(frozen=True)
@@ -180,9 +187,11 @@ class ScopeParameter:
 
     def values(self, principals: frozenset[str]) -> dict[str, Any]:
         """The statement's parameter values for ``principals`` (of this form)."""
-        values: dict[str, Any] = {self.name: principals}
-        if self.own:
+        values: dict[str, Any] = {}
+        if self.own:  # the public spaces are read from their table (audience_in)
             values[f"{self.name}_own"] = principals.own  # type: ignore[attr-defined]
+        else:
+            values[self.name] = principals
         if self.plugins:
             values[f"{self.name}_plugins"] = plugins_of(principals)
         return values
@@ -197,29 +206,27 @@ def audience_in(
     """``audience`` (a column, or an expression of one) among ``principals`` (or the scope a
     :class:`ScopeParameter` stands for).
 
-    For a scope that carries ``own`` (a signed-in reader's), SQLite compares the audience with
-    those few and reads the public spaces' principals from their table through its key, one
-    probe a row, instead of building a ~2,280-value set in each statement (~0.35 ms each at
-    the seeds' 5,000 spaces). PostgreSQL compares the whole set, which it hashes once: the
-    table form made its planner take the reader's visible items for a small share and pick a
-    plan four times slower for the events widget (docs/performance.md, 2026-12-06).
+    For a scope that carries ``own`` (a signed-in reader's), the audience is compared with
+    those few and the public spaces' principals are read from their table through its key,
+    one probe a row, instead of a ~2,280-value set in each statement: on SQLite the set cost
+    ~0.35 ms a statement to build at the seeds' 5,000 spaces; on PostgreSQL ~1 ms to parse
+    and plan (its planner estimates ``= ANY(array)`` value by value), the home page at 100,000
+    activities 58.0 -> 49.7 ms (docs/performance.md, 2026-12-07).
 
     ``public``, a column of the same rows that the database keeps equal to "the audience is
     a public space's" (``rse_expertise.public``, core_0029), is read on SQLite instead of the
-    probe."""
+    probe; PostgreSQL probes (see ``_audience_in_probe``)."""
     if isinstance(principals, ScopeParameter):
         name = principals.name
-        every = sql_sets.in_set(audience, sql_sets.set_parameter(name), large=principals.large)
         if not principals.own:
-            return every
+            return sql_sets.in_set(audience, sql_sets.set_parameter(name), large=principals.large)
         own_set = sql_sets.set_parameter(f"{name}_own")
         own_in = sql_sets.in_set(audience, own_set, large=principals.own_large)
-        return AudienceIn(audience, every, own_in, public)
+        return AudienceIn(audience, own_in, public)
     own = getattr(principals, "own", None)
     if own is None:
         return sql_sets.in_set(audience, principals)
-    every = sql_sets.in_set(audience, principals)
-    return AudienceIn(audience, every, sql_sets.in_set(audience, own), public)
+    return AudienceIn(audience, sql_sets.in_set(audience, own), public)
 
 
 def plugin_in(
