@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, Select, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from .content import Activity, Content, ContentTag, visible
+from .content import Activity, Content, carries_tag, visible
 from .identity.models import Space, User
 from .permissions import ScopeParameter, within_spaces
 from .sql_sets import in_set, set_form, set_parameter
@@ -80,13 +80,9 @@ def _following(activity: Any, sets: _FollowingShape) -> ColumnElement[bool]:
         values = set_parameter("follow_spaces", integers=True)
         conditions.append(in_set(activity.space_id, values, integers=True, large=spaces))
     if tags is not None:
-        tag_set = in_set(ContentTag.tag, set_parameter("follow_tags"), large=tags)
-        tagged = (
-            select(ContentTag.content_id)
-            .where(ContentTag.content_id == activity.content_id, tag_set)
-            .exists()
+        conditions.append(
+            carries_tag(activity.content_id, set_parameter("follow_tags"), large=tags)
         )
-        conditions.append(tagged)
     return or_(*conditions)
 
 
