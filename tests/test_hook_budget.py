@@ -104,3 +104,14 @@ def test_what_the_reader_follows_is_read_once_a_page(rse_app, bruno_on_the_demo)
         follow(session, get_user(session, "bruno"), "tag:onboarding")
     statements = page_statements(rse_app, bruno_on_the_demo, "/?following=1")
     assert sum("FROM rse_follow" in s for s in statements) == 1, "\n".join(statements)
+
+
+def test_a_space_page_reads_its_space_once(rse_app, bruno_on_the_demo):
+    """The space's page and its stream both look the space up by its slug: one read of the
+    page's session answers both (a statement is a round trip on PostgreSQL)."""
+    rse_app.state.rse.indexer.stop()
+    statements = page_statements(rse_app, bruno_on_the_demo, "/spaces/kubernetes-guild")
+    by_slug = [s for s in statements if "WHERE rse_space.slug = " in s]
+    assert len(by_slug) == 1, "\n".join(statements)
+    page = bruno_on_the_demo.get("/spaces/kubernetes-guild")
+    assert page.status_code == 200 and "Kubernetes" in page.text

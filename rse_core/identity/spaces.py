@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
+from ..db import once_per_read
 from ..hooktypes import Permission
 from ..notifications import notify
 from ..permissions import UserAccess, can_see_space_exists, user_can
@@ -43,8 +44,13 @@ _INVITED_TO = (
 
 
 def get_space(session: Session, access: UserAccess, slug: str) -> Space:
-    """The space with this slug if the user may know it exists, else NotFound."""
-    space = session.execute(_SPACE_BY_SLUG, {"slug": slug}).scalar_one_or_none()
+    """The space with this slug if the user may know it exists, else NotFound. Read once a
+    page (the space's page and its stream both ask)."""
+
+    def load() -> Space | None:
+        return session.execute(_SPACE_BY_SLUG, {"slug": slug}).scalar_one_or_none()
+
+    space = once_per_read(session, ("space", slug), load)
     if space is None:
         raise NotFound(slug)
     if not can_see_space_exists(access, space) and not _is_invited(session, access, space):
