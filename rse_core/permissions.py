@@ -145,7 +145,8 @@ def _audience_in_sqlite(element: AudienceIn, compiler: Any, **kw: Any) -> str:
 
 @compiles(AudienceIn)
 def _audience_in_probe(element: AudienceIn, compiler: Any, **kw: Any) -> str:
-    # PostgreSQL: a correlated EXISTS, one probe of the table's key per row. Not the
+    # PostgreSQL: a correlated EXISTS, one probe of the table's key per row read (or one hash
+    # of the table for a walk the planner expects to be long, as it chooses). Not the
     # ``public`` flag: under READ COMMITTED, evidence written while its space's visibility
     # changes could be flagged by the old state (each trigger misses the other transaction's
     # uncommitted rows). Not ``IN (SELECT ...)`` either: PostgreSQL hashes the whole table in
