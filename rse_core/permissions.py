@@ -170,20 +170,16 @@ class ScopeParameter:
 
     name: str
     own: bool
-    large: bool
-    own_large: bool
+    large: bool  # of the set the statements compare: ``own`` when there is one
     plugins: bool
 
     @classmethod
     def of(cls, principals: frozenset[str], name: str = "scope") -> ScopeParameter:
         """The parameter of ``principals``' form."""
         own = getattr(principals, "own", None)
+        compared = principals if own is None else own
         return cls(
-            name,
-            own is not None,
-            sql_sets.large_set(principals),
-            own is not None and sql_sets.large_set(own),
-            plugins_of(principals) is not None,
+            name, own is not None, sql_sets.large_set(compared), plugins_of(principals) is not None
         )
 
     def values(self, principals: frozenset[str]) -> dict[str, Any]:
@@ -222,7 +218,7 @@ def audience_in(
         if not principals.own:
             return sql_sets.in_set(audience, sql_sets.set_parameter(name), large=principals.large)
         own_set = sql_sets.set_parameter(f"{name}_own")
-        own_in = sql_sets.in_set(audience, own_set, large=principals.own_large)
+        own_in = sql_sets.in_set(audience, own_set, large=principals.large)
         return AudienceIn(audience, own_in, public)
     own = getattr(principals, "own", None)
     if own is None:
