@@ -20,6 +20,7 @@ from starlette.requests import HTTPConnection
 LOCALES = ("en", "fr")
 DEFAULT = "en"
 COOKIE = "rse_lang"
+_SCOPE_KEY = "rse.language"  # the request's language, once negotiated
 LOCALE_DIR = Path(__file__).parent / "locale"
 
 
@@ -97,9 +98,6 @@ def language(conn: HTTPConnection) -> str:
         )
         conn.scope[_SCOPE_KEY] = found
     return found
-
-
-_SCOPE_KEY = "rse.language"
 
 
 def _negotiated(header: str) -> str:
