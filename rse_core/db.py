@@ -3,7 +3,8 @@
 The choice of how endpoints reach the database is kept here, in one place:
 
 * ``Database.read()`` opens a session for reads. On SQLite it starts a deferred transaction,
-  so readers never block writers (WAL mode).
+  so readers never block writers (WAL mode); on PostgreSQL a ``READ ONLY`` one, ended by
+  ``COMMIT`` so that the connection keeps its prepared statements.
 * ``Database.write()`` opens a session that commits on success and rolls back on error. On
   SQLite it starts with ``BEGIN IMMEDIATE``: the write lock is taken up front, so two
   concurrent writers queue on ``busy_timeout`` instead of failing with "database is locked"
@@ -28,6 +29,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from .sql_sets import compares_large_set
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 #: Each SQLite connection's page cache (SQLite's default is 2 MB). A home page at 10,000,000
@@ -91,7 +94,9 @@ def utcnow() -> datetime:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; on SQLite turn on WAL, foreign keys, busy_timeout and explicit BEGINs."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, **kwargs)
+        engine = create_engine(url, pool_pre_ping=True, **kwargs)
+        event.listen(engine, "do_execute", _execute_large_sets_unprepared)
+        return engine
     engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
 
     @event.listens_for(engine, "connect")
@@ -113,6 +118,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def _execute_large_sets_unprepared(
+    cursor: Any, statement: str, parameters: Any, _context: Any
+) -> bool | None:
+    """Run a statement comparing a large set unprepared, so that PostgreSQL never plans it
+    generically (``rse_core.sql_sets``); ``None`` lets SQLAlchemy run the others."""
+    if not compares_large_set(statement):
+        return None
+    cursor.execute(statement, parameters, prepare=False)
+    return True
 
 
 T = TypeVar("T")
@@ -137,8 +153,9 @@ class _SharedReads:
     """The session the ``read()`` blocks of one ``reads_together()`` share, opened at the
     first of them."""
 
-    def __init__(self, maker: sessionmaker[Session]) -> None:
+    def __init__(self, maker: sessionmaker[Session], finish: Callable[[Session], None]) -> None:
         self.maker = maker
+        self.finish = finish
         self.session: Session | None = None
 
     def get(self) -> Session:
@@ -146,10 +163,28 @@ class _SharedReads:
             self.session = self.maker()
         return self.session
 
-    def end(self) -> None:
+    def end(self, finished: bool = False) -> None:
+        """Close the session, its transaction ended by ``finish`` when the reads ran to the
+        end (``finished``), rolled back otherwise (a failed statement may have ended it on
+        PostgreSQL)."""
         if self.session is not None:
+            if finished:
+                self.finish(self.session)
             self.session.close()
             self.session = None
+
+
+def _commit_read(session: Session) -> None:
+    """End a PostgreSQL read session's ``READ ONLY`` transaction with ``COMMIT``, its objects
+    detached first so that nothing is flushed: a ``ROLLBACK`` would make psycopg forget the
+    statements it prepared on the connection (docs/architecture.md)."""
+    session.expunge_all()
+    session.commit()
+
+
+def _roll_back_read(session: Session) -> None:
+    """End a SQLite read session: closing it rolls back, so that nothing written in it
+    stays (SQLite has no read-only transaction to refuse the write)."""
 
 
 class Database:
@@ -158,11 +193,16 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
-        self._reader = sessionmaker(self.engine, expire_on_commit=False, info={READING: True})
+        reads = self.engine
+        self._end_read = _roll_back_read
+        if self.engine.dialect.name == "postgresql":
+            reads = self.engine.execution_options(postgresql_readonly=True)
+            self._end_read = _commit_read
+        self._reader = sessionmaker(reads, expire_on_commit=False, info={READING: True})
         # Shared by several read() blocks: a change made to an object after its block (a
         # display tweak) must not be flushed by the next block's query.
         self._shared_reader = sessionmaker(
-            self.engine, expire_on_commit=False, autoflush=False, info={READING: True}
+            reads, expire_on_commit=False, autoflush=False, info={READING: True}
         )
         self._writer = sessionmaker(
             self.engine.execution_options(rse_write=True), expire_on_commit=False
@@ -184,6 +224,7 @@ class Database:
             return
         with self._reader() as session:
             yield session
+            self._end_read(session)
 
     @contextmanager
     def reads_together(self) -> Iterator[None]:
@@ -197,13 +238,15 @@ class Database:
         if self._shared.get(None) is not None:
             yield
             return
-        shared = _SharedReads(self._shared_reader)
+        shared = _SharedReads(self._shared_reader, self._end_read)
         token = self._shared.set(shared)
+        finished = False
         try:
             yield
+            finished = True
         finally:
             self._shared.reset(token)
-            shared.end()
+            shared.end(finished)
 
     @contextmanager
     def write(self) -> Iterator[Session]:

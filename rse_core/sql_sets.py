@@ -21,6 +21,13 @@ indexed=False)``: no index on the column serves such a comparison. A set marked 
 (a batch of keys to look up: a ranking round's people) keeps the column whatever its size:
 wrapped, who knows' rounds read every row of the topic (5.7 -> 3.6 ms a round at 100,000
 activities, more as the topic grows).
+
+Such a statement is never prepared (:func:`compares_large_set`, checked by the engine before
+each statement). Read sessions keep what psycopg prepares (``rse_core.db``), and PostgreSQL
+may then plan a prepared statement generically, with the array a parameter it cannot hash:
+each row searches it from end to end. For a reader's own 20 spaces that is nothing; for the
+500 of a reader in 500 spaces, who knows' evidence took 8.5 ms instead of 2.5
+(docs/performance.md). A statement built for a large set is always planned with its values.
 """
 
 from __future__ import annotations
@@ -182,6 +189,13 @@ def _in_set_array(element: InSet, compiler: Any, **kw: Any) -> str:
     if element.large and not element.indexed:  # no statistics for the planner to read
         target = f"({target} + 0)" if element.integers else f"({target} || '')"
     return f"{target} = ANY({compiler.process(element.values, **kw)})"
+
+
+def compares_large_set(statement: str) -> bool:
+    """Whether a PostgreSQL statement compares a column with more than :data:`LARGE_SET`
+    values row by row, in the form :func:`in_set` and :func:`array_sql` write for them: such
+    a statement is executed unprepared (module docstring)."""
+    return "|| '') = ANY(" in statement or "+ 0) = ANY(" in statement
 
 
 def array_sql(column: str, size: int) -> str:

@@ -1,15 +1,28 @@
 """SQLite set-up: WAL, foreign keys, busy timeout, page cache, and concurrent writers that never
-collide."""
+collide; read sessions that write nothing and, on PostgreSQL, keep their prepared statements."""
 
 from __future__ import annotations
 
+import os
 import threading
 from datetime import UTC, datetime, timedelta, timezone
 
-from sqlalchemy import Integer, text
-from sqlalchemy.orm import Mapped, mapped_column
+import pytest
+from sqlalchemy import Integer, select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from rse_core.db import Database
+from rse_core.db import Database, UTCDateTime
+from rse_core.sql_sets import LARGE_SET, in_set
+from rse_core.testing import TEST_DATABASE_ENV, fresh_postgres_schema, on_postgres
+
+
+def _database(tmp_path) -> Database:
+    """A database of the suite's kind: a fresh PostgreSQL schema under ``make
+    test-postgres``, a SQLite file otherwise."""
+    if on_postgres():
+        return Database(fresh_postgres_schema(os.environ[TEST_DATABASE_ENV]))
+    return Database(f"sqlite:///{tmp_path / 'd.db'}")
 
 
 def test_sqlite_pragmas(tmp_path):
@@ -65,26 +78,30 @@ def test_write_rolls_back_on_error(tmp_path):
     db.dispose()
 
 
+class _Base(DeclarativeBase):
+    pass
+
+
+class _Row(_Base):
+    __tablename__ = "row"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class _Stamp(_Base):
+    __tablename__ = "stamp"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 def test_utc_datetime_round_trips_aware(tmp_path):
-    from sqlalchemy.orm import DeclarativeBase
-
-    from rse_core.db import UTCDateTime
-
-    class LocalBase(DeclarativeBase):
-        pass
-
-    class Stamp(LocalBase):
-        __tablename__ = "stamp"
-        id: Mapped[int] = mapped_column(Integer, primary_key=True)
-        at: Mapped[datetime] = mapped_column(UTCDateTime)
-
     db = Database(f"sqlite:///{tmp_path / 'u.db'}")
-    LocalBase.metadata.create_all(db.engine)
+    _Base.metadata.create_all(db.engine)
     paris = timezone(timedelta(hours=1))
     with db.write() as session:
-        session.add(Stamp(id=1, at=datetime(2026, 1, 1, 13, 0, tzinfo=paris)))
+        session.add(_Stamp(id=1, at=datetime(2026, 1, 1, 13, 0, tzinfo=paris)))
     with db.read() as session:
-        at = session.get(Stamp, 1).at
+        at = session.get(_Stamp, 1).at
     assert at == datetime(2026, 1, 1, 12, 0, tzinfo=UTC) and at.tzinfo is UTC
     db.dispose()
 
@@ -126,4 +143,70 @@ def test_reads_outside_reads_together_each_have_their_own_session(tmp_path):
     db = Database(f"sqlite:///{tmp_path / 'o.db'}")
     with db.read() as first, db.read() as second:
         assert first is not second
+    db.dispose()
+
+
+def test_nothing_written_in_a_read_session_stays(tmp_path):
+    """A statement that writes inside ``read()`` leaves nothing (PostgreSQL refuses it: the
+    transaction is read-only; SQLite's is rolled back), and an object changed after it was
+    read (a display tweak) is never flushed when a shared read session ends."""
+    db = _database(tmp_path)
+    _Base.metadata.create_all(db.engine)
+    with db.write() as session:
+        session.add(_Row(id=1, n=1))
+    try:
+        with db.read() as session:
+            session.execute(text("UPDATE row SET n = 2"))
+    except DBAPIError as error:
+        assert on_postgres() and "read-only" in str(error.orig)
+    else:
+        assert not on_postgres()
+    with db.reads_together():
+        with db.read() as session:
+            row = session.get(_Row, 1)
+        row.n = 3
+        with db.read() as session:
+            session.execute(text("SELECT 1"))
+    with db.read() as session:
+        assert session.execute(text("SELECT n FROM row")).scalar_one() == 1
+    db.dispose()
+
+
+def test_postgres_read_sessions_keep_their_prepared_statements(tmp_path):
+    """psycopg prepares a statement a connection runs five times, but forgets it at a
+    ``ROLLBACK``: read sessions end with ``COMMIT`` so that a page's statements are parsed
+    (and possibly planned) once per connection, not once per page."""
+    if not on_postgres():
+        pytest.skip("prepared statements are psycopg's and PostgreSQL's")
+    db = _database(tmp_path)
+    _Base.metadata.create_all(db.engine)
+    count = text("SELECT count(*) FROM row WHERE n > :n")
+    for _ in range(6):
+        with db.reads_together(), db.read() as session:
+            session.execute(count, {"n": 0}).scalar_one()
+    for _ in range(6):
+        with db.read() as session:
+            session.execute(count, {"n": 1}).scalar_one()
+    with db.read() as session:
+        prepared = session.execute(text("SELECT statement FROM pg_prepared_statements")).all()
+    assert prepared == [("SELECT count(*) FROM row WHERE n > $1",)]
+    db.dispose()
+
+
+def test_postgres_never_prepares_a_statement_comparing_a_large_set(tmp_path):
+    """A prepared statement may get a generic plan, which searches an array parameter from
+    end to end for every row: a statement comparing a large set is planned with its values,
+    every time."""
+    if not on_postgres():
+        pytest.skip("prepared statements are psycopg's and PostgreSQL's")
+    db = _database(tmp_path)
+    _Base.metadata.create_all(db.engine)
+    for size in (LARGE_SET, LARGE_SET + 1):
+        numbers = select(_Row.id).where(in_set(_Row.n, range(size), integers=True))
+        for _ in range(6):
+            with db.read() as session:
+                session.execute(numbers).all()
+    with db.read() as session:
+        prepared = session.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
+    assert len(prepared) == 1 and "row.n = ANY(" in prepared[0]
     db.dispose()
