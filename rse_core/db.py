@@ -211,9 +211,10 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A session for reading; nothing it does is committed. Objects loaded in it stay
-        usable (detached, not expired) after the block. Inside ``reads_together()`` it is
-        that block's shared session."""
+        """A session for reading; nothing written in it stays (PostgreSQL's read transaction
+        is ``READ ONLY``, SQLite's is rolled back). Objects loaded in it stay usable
+        (detached, not expired) after the block. Inside ``reads_together()`` it is that
+        block's shared session."""
         shared = self._shared.get(None)
         if shared is not None:
             try:
