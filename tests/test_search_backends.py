@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import event
 from whoosh import index
 from whoosh.fields import ID, TEXT, Schema
 
@@ -175,6 +176,34 @@ def test_past_its_sample_postgres_reads_the_newest_matches_and_says_so(
     else:
         assert first.total == 8 and not first.total_capped
         assert len(found) == 6 and second.next_page == 3
+
+
+def test_postgres_searches_without_parallel_workers(tmp_path, postgres_runtime):
+    """A search walks the newest matches and stops at its sample; the workers of a parallel
+    plan, started for each statement, nearly doubled it at 1,000,000 activities
+    (docs/performance.md). Only the search's transaction is told so."""
+    if postgres_runtime is None:
+        pytest.skip("PostgreSQL's planner")
+    backend = empty_backend("postgres", tmp_path, postgres_runtime)
+    backend.write([doc(1, ["w1"], "everyone")])
+    show = "SHOW max_parallel_workers_per_gather"
+    seen: list[str] = []
+
+    def record(_conn, cursor, statement, *_args):
+        if statement.startswith("WITH matches"):
+            seen.append(cursor.connection.execute(show).fetchone()[0])
+
+    engine = postgres_runtime.db.engine
+    with engine.connect() as connection:
+        default = connection.exec_driver_sql(show).scalar()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert [hit.key for hit in backend.search("w1", frozenset({"everyone"})).hits] == ["c:1"]
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert seen == ["0"] and default != "0"
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql(show).scalar() == default
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)

@@ -50,6 +50,10 @@ _UPSERT = text(
     " tsv = excluded.tsv"
 )
 _QUERY = "(websearch_to_tsquery('english', :q) || websearch_to_tsquery('french', :q))"
+#: A query's statements run without parallel workers: the walk stops at ``SAMPLE + 1``
+#: matches, and the workers PostgreSQL started for it (a Gather Merge of two) nearly doubled
+#: it, 101 -> 60 ms for a word in a fifth of 204,844 documents (docs/performance.md).
+_ONE_WORKER = "SET LOCAL max_parallel_workers_per_gather = 0"
 
 
 class PostgresBackend:
@@ -143,6 +147,7 @@ class PostgresBackend:
             params["space"] = space
         condition = " AND ".join(where)
         with self.db.engine.connect() as connection:
+            connection.exec_driver_sql(_ONE_WORKER)
             # One scan of the newest SAMPLE + 1 matches (the one past SAMPLE only says there
             # are more) for the count, the facets and the page (ts_rank, not ts_rank_cd: half
             # the cost at 16,000 matches, measured with EXPLAIN ANALYZE).
