@@ -3,7 +3,6 @@ collide; read sessions that write nothing and, on PostgreSQL, keep their prepare
 
 from __future__ import annotations
 
-import os
 import threading
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -14,15 +13,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from rse_core.db import Database, UTCDateTime
 from rse_core.sql_sets import LARGE_SET, in_set
-from rse_core.testing import TEST_DATABASE_ENV, fresh_postgres_schema, on_postgres
-
-
-def _database(tmp_path) -> Database:
-    """A database of the suite's kind: a fresh PostgreSQL schema under ``make
-    test-postgres``, a SQLite file otherwise."""
-    if on_postgres():
-        return Database(fresh_postgres_schema(os.environ[TEST_DATABASE_ENV]))
-    return Database(f"sqlite:///{tmp_path / 'd.db'}")
+from rse_core.testing import make_settings, on_postgres
 
 
 def test_sqlite_pragmas(tmp_path):
@@ -150,7 +141,7 @@ def test_nothing_written_in_a_read_session_stays(tmp_path):
     """A statement that writes inside ``read()`` leaves nothing (PostgreSQL refuses it: the
     transaction is read-only; SQLite's is rolled back), and an object changed after it was
     read (a display tweak) is never flushed when a shared read session ends."""
-    db = _database(tmp_path)
+    db = Database(make_settings(tmp_path).database_url)
     _Base.metadata.create_all(db.engine)
     with db.write() as session:
         session.add(_Row(id=1, n=1))
@@ -178,7 +169,7 @@ def test_postgres_read_sessions_keep_their_prepared_statements(tmp_path):
     (and possibly planned) once per connection, not once per page."""
     if not on_postgres():
         pytest.skip("prepared statements are psycopg's and PostgreSQL's")
-    db = _database(tmp_path)
+    db = Database(make_settings(tmp_path).database_url)
     _Base.metadata.create_all(db.engine)
     count = text("SELECT count(*) FROM row WHERE n > :n")
     for _ in range(6):
@@ -199,7 +190,7 @@ def test_postgres_never_prepares_a_statement_comparing_a_large_set(tmp_path):
     every time."""
     if not on_postgres():
         pytest.skip("prepared statements are psycopg's and PostgreSQL's")
-    db = _database(tmp_path)
+    db = Database(make_settings(tmp_path).database_url)
     _Base.metadata.create_all(db.engine)
     for size in (LARGE_SET, LARGE_SET + 1):
         numbers = select(_Row.id).where(in_set(_Row.n, range(size), integers=True))
