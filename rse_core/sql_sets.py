@@ -176,6 +176,17 @@ class InSet(ColumnElement[bool]):
         return super().self_group(against)
 
 
+#: How a column compared with a large set ends on PostgreSQL, strings then integers: an
+#: expression the planner has no statistics for (module docstring).
+_UNPLANNED_ENDS = (" || '')", " + 0)")
+_LARGE_SET_MARKERS = tuple(f"{end} = ANY(" for end in _UNPLANNED_ENDS)
+
+
+def _unplanned(column: str, integers: bool) -> str:
+    """``column`` as the expression a large set is compared with."""
+    return f"({column}{_UNPLANNED_ENDS[integers]}"
+
+
 @compiles(InSet, "sqlite")
 def _in_set_sqlite(element: InSet, compiler: Any, **kw: Any) -> str:
     target = compiler.process(element.target, **kw)
@@ -187,7 +198,7 @@ def _in_set_sqlite(element: InSet, compiler: Any, **kw: Any) -> str:
 def _in_set_array(element: InSet, compiler: Any, **kw: Any) -> str:
     target = compiler.process(element.target, **kw)
     if element.large and not element.indexed:  # no statistics for the planner to read
-        target = f"({target} + 0)" if element.integers else f"({target} || '')"
+        target = _unplanned(target, element.integers)
     return f"{target} = ANY({compiler.process(element.values, **kw)})"
 
 
@@ -195,13 +206,13 @@ def compares_large_set(statement: str) -> bool:
     """Whether a PostgreSQL statement compares a column with more than :data:`LARGE_SET`
     values row by row, in the form :func:`in_set` and :func:`array_sql` write for them: such
     a statement is executed unprepared (module docstring)."""
-    return "|| '') = ANY(" in statement or "+ 0) = ANY(" in statement
+    return any(marker in statement for marker in _LARGE_SET_MARKERS)
 
 
 def array_sql(column: str, size: int) -> str:
     """``column = ANY(:name)``'s left side for a hand-written PostgreSQL statement comparing
     ``column`` with a set of ``size`` strings, by the rule of :class:`InSet`."""
-    return f"({column} || '')" if size > LARGE_SET else column
+    return _unplanned(column, integers=False) if size > LARGE_SET else column
 
 
 def in_set(
