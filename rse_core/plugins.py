@@ -215,6 +215,46 @@ def _package_dir(plugin: object) -> Path | None:
     return Path(filename).resolve().parent if isinstance(filename, str) else None
 
 
+@dataclass(frozen=True)
+class _Installed:
+    """An installed plugin's entry point and what its distribution says of it."""
+
+    name: str
+    entry_point: importlib.metadata.EntryPoint
+    distribution: str
+    version: str
+    summary: str
+    problem: str | None
+
+
+#: The installed plugins, read once per process and import path: distributions do not change
+#: under a running process, and reading each one's metadata cost ~15 ms an app (the test
+#: suite builds hundreds). Keyed also by the function listing entry points, so that a test
+#: which replaces it, or puts a distribution on the path, gets an answer of its own.
+_INSTALLED: dict[tuple[object, tuple[str, ...]], tuple[_Installed, ...]] = {}
+
+
+def _installed_plugins() -> tuple[_Installed, ...]:
+    lister = importlib.metadata.entry_points
+    key = (lister, tuple(sys.path))
+    found = _INSTALLED.get(key)
+    if found is None:
+        found = tuple(
+            _Installed(
+                ep.name,
+                ep,
+                dist.name if dist else "(given)",
+                dist.version if dist else "0",
+                (dist.metadata["Summary"] or "") if dist else "",
+                compatibility_problem(dist),
+            )
+            for ep in lister(group=ENTRY_POINT_GROUP)
+            for dist in (ep.dist,)
+        )
+        _INSTALLED[key] = found
+    return found
+
+
 def make_plugin_registry(
     *,
     load_entry_points: bool = True,
@@ -241,23 +281,23 @@ def make_plugin_registry(
         pm.register(plugin, name=name)
     installed: dict[str, PluginInfo] = {}
     package_dirs: dict[str, Path] = {}
-    candidates: list[tuple[str, Any, importlib.metadata.Distribution | None]] = []
+    candidates: list[tuple[str, Any, _Installed | None]] = []
     if load_entry_points:
-        for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-            candidates.append((ep.name, ep, ep.dist))
+        for found in _installed_plugins():
+            candidates.append((found.name, found.entry_point, found))
     for name, plugin in extra_plugins:
         candidates.append((name, plugin, None))
-    for name, source, dist in sorted(candidates, key=lambda c: c[0]):
+    for name, source, found in sorted(candidates, key=lambda c: c[0]):
         if not PLUGIN_NAME.match(name) or name in installed:
             log.error("ignoring plugin with a bad or duplicate name: %r", name)
             continue
         module = getattr(source, "value", getattr(source, "__name__", repr(source)))
         describe = {
-            "distribution": dist.name if dist else "(given)",
-            "version": dist.version if dist else "0",
-            "summary": (dist.metadata["Summary"] or "") if dist else "",
+            "distribution": found.distribution if found else "(given)",
+            "version": found.version if found else "0",
+            "summary": found.summary if found else "",
         }
-        problem = compatibility_problem(dist)
+        problem = found.problem if found else None
         if problem:
             log.error("plugin %r is not loaded: %s", name, problem)
             installed[name] = PluginInfo(

@@ -17,8 +17,8 @@ from rse_core.testing import (
     TEST_DATABASE_ENV,
     add_user,
     fresh_postgres_schema,
-    login,
     on_postgres,
+    sign_in,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,7 +60,7 @@ def signed_in(app, username: str = "erin", *, admin: bool = False, **client_opti
     """A client on ``app`` signed in as a new account ``username``."""
     add_user(app, username, admin=admin)
     with TestClient(app, **client_options) as test_client:
-        yield login(test_client, username)
+        yield sign_in(test_client, username)
 
 
 def share(

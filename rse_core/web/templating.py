@@ -44,6 +44,33 @@ class Environment(jinja2.Environment):
         return {**self.globals, **(d or {})}
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """The templates this process compiled, shared by every environment it makes.
+
+    An environment compiles each template at its first render: ~20-60 ms of a page's first
+    request, paid again by each app a process builds (the test suite builds hundreds, each
+    rendering a few pages once). Jinja2 keys a template's code by its name and file and
+    recompiles when the source's checksum differs, so a changed or overridden template is
+    never served stale. Every environment of ``make_environment`` compiles with the same
+    options (autoescape, the i18n extension, new-style gettext), which the code depends on."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        """Give the bucket the code compiled earlier, if any."""
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        """Keep the code just compiled."""
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledTemplates()
+
+
 def make_environment(settings: Settings, plugins: PluginRegistry) -> jinja2.Environment:
     """Build the Jinja2 environment for one app."""
     plugin_loaders: dict[str, jinja2.BaseLoader] = {}
@@ -62,6 +89,7 @@ def make_environment(settings: Settings, plugins: PluginRegistry) -> jinja2.Envi
         undefined=jinja2.StrictUndefined if settings.debug else jinja2.Undefined,
         extensions=["jinja2.ext.i18n"],
         auto_reload=settings.debug,  # no stat() per render in production
+        bytecode_cache=_COMPILED,
     )
     env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
     env.globals["static_url"] = static_url
