@@ -88,7 +88,6 @@ def test_the_home_page_runs_a_bounded_number_of_statements(rse_app, bruno_on_the
     nothing: ``shared_seconds=0``); 29 before the "share in" menu's spaces were kept by the
     worker and the blog and Q&A widgets read their authors' names with their rows
     (2026-12-07)."""
-    rse_app.state.rse.indexer.stop()  # its queries would be counted with the page's
     statements = page_statements(rse_app, bruno_on_the_demo, "/")
     assert len(statements) <= 25, "\n".join(statements)
 
@@ -99,7 +98,6 @@ def test_what_the_reader_follows_is_read_once_a_page(rse_app, bruno_on_the_demo)
     from rse_core.social import follow
 
     rt = rse_app.state.rse
-    rt.indexer.stop()
     with rt.db.write() as session:
         follow(session, get_user(session, "bruno"), "tag:onboarding")
     statements = page_statements(rse_app, bruno_on_the_demo, "/?following=1")
@@ -109,7 +107,6 @@ def test_what_the_reader_follows_is_read_once_a_page(rse_app, bruno_on_the_demo)
 def test_a_space_page_reads_its_space_once(rse_app, bruno_on_the_demo):
     """The space's page and its stream both look the space up by its slug: one read of the
     page's session answers both (a statement is a round trip on PostgreSQL)."""
-    rse_app.state.rse.indexer.stop()
     statements = page_statements(rse_app, bruno_on_the_demo, "/spaces/kubernetes-guild")
     by_slug = [s for s in statements if "WHERE rse_space.slug = " in s]
     assert len(by_slug) == 1, "\n".join(statements)

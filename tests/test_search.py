@@ -224,7 +224,7 @@ def test_an_installation_from_before_search_gets_its_index_at_start(rse_app_fact
     from rse_core.content import SearchOutbox
     from tests.conftest import signed_in
 
-    app = rse_app_factory()
+    app = rse_app_factory(search_indexer="inprocess")  # its start builds the index
     enable(app, "example")  # the item's owner
     with signed_in(app, "ann") as client:
         wait_for_index(app)
