@@ -228,9 +228,10 @@ class _Installed:
 
 
 #: The installed plugins, read once per process and import path: distributions do not change
-#: under a running process, and reading each one's metadata cost ~15 ms an app (the test
-#: suite builds hundreds). Keyed also by the function listing entry points, so that a test
-#: which replaces it, or puts a distribution on the path, gets an answer of its own.
+#: under a running process, and reading each one's metadata made building the registry 29 ms
+#: instead of 14 (the test suite builds hundreds). Keyed also by the function listing entry
+#: points, so that a test which replaces it, or puts a distribution on the path, gets an
+#: answer of its own.
 _INSTALLED: dict[tuple[object, tuple[str, ...]], tuple[_Installed, ...]] = {}
 
 

@@ -212,7 +212,7 @@ def submit_login(client: TestClient, username: str, password: str = TEST_PASSWOR
 def sign_in(client: TestClient, username: str) -> TestClient:
     """Sign ``client`` in as ``username`` as the sign-in form would leave it (a session, its
     cookie, a CSRF cookie and the header that echoes it), without the form's two requests:
-    for fixtures (the suite signs in ~1,500 clients). A test of signing in itself uses
+    for fixtures (most tests sign in a few clients). A test of signing in itself uses
     :func:`login`, which goes through the form and the ``rse_authenticate`` hook."""
     import secrets
 
@@ -492,9 +492,9 @@ def _move(app: Starlette, component: str, direction: str, revision: str) -> None
 def wait_for_index(app: Starlette, timeout: float = 10.0) -> None:
     """Index everything the search outbox holds before going on. Test apps index nothing on
     their own (``make_settings`` sets ``search_indexer="external"``: a thread indexing every
-    test's writes took 19 % of the CPU of the tests sampled), so the outbox is drained here, in the
-    test's thread; an app given ``search_indexer="inprocess"`` is woken and waited for (it
-    must be running, e.g. inside a TestClient block)."""
+    test's writes took 19 % of the CPU of the tests sampled), so the outbox is drained here,
+    in the test's thread; an app given ``search_indexer="inprocess"`` is woken and waited
+    for (it must be running, e.g. inside a TestClient block)."""
     import time
 
     from sqlalchemy import func, select

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from rse_core.demo import load_demo
 from rse_core.identity.accounts import get_user, set_password
-from rse_core.testing import TEST_PASSWORD, login, page_statements
+from rse_core.testing import TEST_PASSWORD, build_app, login, make_settings, page_statements
 
 PER_PAGE = {
     "rse_nav_items",
@@ -25,14 +25,29 @@ PER_PAGE = {
 PER_ENTRY = {"rse_render_activity", "rse_item_actions", "rse_item_attachments"}
 
 
-@pytest.fixture
-def bruno_on_the_demo(rse_app):
-    """The demo, and a client signed in as bruno whose first home page filled the worker's
-    caches."""
-    rt = rse_app.state.rse
+@pytest.fixture(scope="module")
+def demo_app(tmp_path_factory):
+    """One app with the demo for the module (loading it takes seconds; the tests only read,
+    but for a tag bruno follows)."""
+    app = build_app(make_settings(tmp_path_factory.mktemp("demo") / "var"))
+    rt = app.state.rse
     load_demo(rt, actor="test")
     with rt.db.write() as session:
         set_password(session, get_user(session, "bruno"), TEST_PASSWORD)
+    yield app
+    rt.close()
+
+
+@pytest.fixture
+def rse_app(demo_app):
+    """The module's demo app, under the name the tests use."""
+    return demo_app
+
+
+@pytest.fixture
+def bruno_on_the_demo(rse_app):
+    """A client signed in as bruno through the form, whose first home page filled the
+    worker's caches."""
     with TestClient(rse_app) as client:
         login(client, "bruno")
         client.get("/")
@@ -68,7 +83,7 @@ def test_the_home_page_reads_in_one_session(rse_app, bruno_on_the_demo):
     checkouts: list[object] = []
 
     def counted(*args: object) -> None:
-        # The search indexer's thread (woken by the demo's writes) is not the page's.
+        # A search indexer's thread (test apps run none unless asked) is not the page's.
         if not threading.current_thread().name.startswith("rse-"):
             checkouts.append(args)
 

@@ -47,7 +47,7 @@ class Environment(jinja2.Environment):
 class _CompiledTemplates(jinja2.BytecodeCache):
     """The templates this process compiled, shared by every environment it makes.
 
-    An environment compiles each template at its first render: ~20-60 ms of a page's first
+    An environment compiles each template at its first render: 15-100 ms of a page's first
     request, paid again by each app a process builds (the test suite builds hundreds, each
     rendering a few pages once). Jinja2 keys a template's code by its name and file and
     recompiles when the source's checksum differs, so a changed or overridden template is
