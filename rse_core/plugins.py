@@ -215,15 +215,25 @@ def _package_dir(plugin: object) -> Path | None:
     return Path(filename).resolve().parent if isinstance(filename, str) else None
 
 
+def _describe(dist: importlib.metadata.Distribution | None) -> dict[str, str]:
+    """What the plugin list shows of a plugin's distribution (a plugin given in code has
+    none)."""
+    if dist is None:
+        return {"distribution": "(given)", "version": "0", "summary": ""}
+    return {
+        "distribution": dist.name,
+        "version": dist.version,
+        "summary": dist.metadata["Summary"] or "",
+    }
+
+
 @dataclass(frozen=True)
 class _Installed:
     """An installed plugin's entry point and what its distribution says of it."""
 
     name: str
     entry_point: importlib.metadata.EntryPoint
-    distribution: str
-    version: str
-    summary: str
+    describe: dict[str, str]
     problem: str | None
 
 
@@ -241,16 +251,8 @@ def _installed_plugins() -> tuple[_Installed, ...]:
     found = _INSTALLED.get(key)
     if found is None:
         found = tuple(
-            _Installed(
-                ep.name,
-                ep,
-                dist.name if dist else "(given)",
-                dist.version if dist else "0",
-                (dist.metadata["Summary"] or "") if dist else "",
-                compatibility_problem(dist),
-            )
+            _Installed(ep.name, ep, _describe(ep.dist), compatibility_problem(ep.dist))
             for ep in lister(group=ENTRY_POINT_GROUP)
-            for dist in (ep.dist,)
         )
         _INSTALLED[key] = found
     return found
@@ -293,11 +295,7 @@ def make_plugin_registry(
             log.error("ignoring plugin with a bad or duplicate name: %r", name)
             continue
         module = getattr(source, "value", getattr(source, "__name__", repr(source)))
-        describe = {
-            "distribution": found.distribution if found else "(given)",
-            "version": found.version if found else "0",
-            "summary": found.summary if found else "",
-        }
+        describe = found.describe if found else _describe(None)
         problem = found.problem if found else None
         if problem:
             log.error("plugin %r is not loaded: %s", name, problem)
