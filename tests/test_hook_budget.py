@@ -26,9 +26,9 @@ PER_ENTRY = {"rse_render_activity", "rse_item_actions", "rse_item_attachments"}
 
 
 @pytest.fixture(scope="module")
-def demo_app(tmp_path_factory):
-    """One app with the demo for the module (loading it takes seconds; the tests only read,
-    but for a tag bruno follows)."""
+def rse_app(tmp_path_factory):
+    """One app with the demo for the module, in place of the kit's app a test (loading it
+    takes seconds; the tests only read, but for a tag bruno follows)."""
     app = build_app(make_settings(tmp_path_factory.mktemp("demo") / "var"))
     rt = app.state.rse
     load_demo(rt, actor="test")
@@ -36,12 +36,6 @@ def demo_app(tmp_path_factory):
         set_password(session, get_user(session, "bruno"), TEST_PASSWORD)
     yield app
     rt.close()
-
-
-@pytest.fixture
-def rse_app(demo_app):
-    """The module's demo app, under the name the tests use."""
-    return demo_app
 
 
 @pytest.fixture
