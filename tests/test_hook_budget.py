@@ -27,7 +27,7 @@ PER_ENTRY = {"rse_render_activity", "rse_item_actions", "rse_item_attachments"}
 
 @pytest.fixture(scope="module")
 def rse_app(tmp_path_factory):
-    """One app with the demo for the module, in place of the kit's app a test (loading it
+    """One app with the demo for the module, in place of the kit's one per test (loading it
     takes seconds; the tests only read, but for a tag bruno follows)."""
     app = build_app(make_settings(tmp_path_factory.mktemp("demo") / "var"))
     rt = app.state.rse
